@@ -1,0 +1,109 @@
+"""Entry point and the single error boundary.
+
+Exit codes: 0 ok · 1 a gate or check failed · 2 invalid specs or misuse ·
+3 internal error (crash log written) · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from .. import __version__
+
+EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+# Verb → module under charter.cli. Modules are imported only when their verb runs,
+# so `charter validate` never pays for torch, scikit-learn or mkdocs.
+VERBS: dict[str, str] = {
+    "validate": "validate",
+    "schema": "schema",
+    "new": "new",
+    "run": "run",
+    "show": "show",
+    "verify": "verify",
+    "gate": "gate",
+    "diff": "diff",
+    "codeowners": "codeowners",
+    "approve": "approve",
+    "build": "build",
+    "serve": "serve",
+}
+HELP: dict[str, str] = {
+    "validate": "check every spec; errors with file:line:column",
+    "schema": "write the JSON Schemas for editors",
+    "new": "scaffold a new use case spec",
+    "run": "run the jobs specs reference and record evidence",
+    "show": "show the latest evidence of a use case",
+    "verify": "verify the evidence ledger's hash chain",
+    "gate": "decide whether use cases may enter a stage",
+    "diff": "the governance change since a git ref",
+    "codeowners": "generate CODEOWNERS from governance roles",
+    "approve": "record an approval of the current evidence in a spec",
+    "build": "render the governance site and build it with MkDocs",
+    "serve": "preview the governance site",
+}
+
+
+class UsageError(Exception):
+    """The command was misused (exit 2)."""
+
+
+def _available() -> dict[str, object]:
+    mods = {}
+    for verb, mod in VERBS.items():
+        try:
+            mods[verb] = importlib.import_module(f"charter.cli.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"charter.cli.{mod}":
+                raise
+    return mods
+
+
+def build_parser(mods: dict[str, object]) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="charter", description="Governance-as-code for ML and AI use cases.")
+    parser.add_argument("--version", action="version", version=f"charter {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
+    for verb, mod in mods.items():
+        p = sub.add_parser(verb, help=HELP.get(verb), description=HELP.get(verb))
+        mod.add_parser(p)  # type: ignore[attr-defined]
+    return parser
+
+
+def _crash_log(exc: BaseException) -> Path:
+    fd, name = tempfile.mkstemp(prefix="charter-crash-", suffix=".log")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"charter {__version__} crashed at {dt.datetime.now(dt.UTC).isoformat()}\n")
+        fh.write(f"argv: {sys.argv}\n\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return Path(name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    mods = _available()
+    parser = build_parser(mods)
+    args = parser.parse_args(argv)
+    if not args.verb:
+        parser.print_help()
+        return EXIT_INVALID
+    try:
+        return int(mods[args.verb].run(args))  # type: ignore[attr-defined]
+    except UsageError as exc:
+        print(f"charter {args.verb}: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the one boundary: a traceback here is a bug in Charter
+        log = _crash_log(exc)
+        print(f"charter: internal error: {type(exc).__name__}: {exc}\n"
+              f"This is a bug in Charter, not in your specs. Details: {log}", file=sys.stderr)
+        return EXIT_INTERNAL

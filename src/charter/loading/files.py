@@ -1,0 +1,59 @@
+"""Reading files inside the repository, and only inside it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path, PurePosixPath
+
+
+class PathEscape(ValueError):
+    """A path that leaves the repository (absolute, '..', or a symlink out)."""
+
+
+def resolve_inside(root: Path, base: Path, relpath: str) -> Path:
+    """Resolve relpath (relative to base) and refuse anything outside root."""
+    if not relpath or "\x00" in relpath:
+        raise PathEscape("the path is empty or contains a NUL byte")
+    pure = PurePosixPath(relpath.replace("\\", "/"))
+    if pure.is_absolute() or (len(relpath) > 1 and relpath[1] == ":"):
+        raise PathEscape("absolute paths are not allowed; give a path relative to the use case folder")
+    candidate = (base / pure).resolve()
+    root_real = root.resolve()
+    if candidate != root_real and root_real not in candidate.parents:
+        raise PathEscape("the path leads outside the repository")
+    return candidate
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+class HashCache:
+    """sha256 of data files keyed by (size, mtime_ns, inode): unchanged files are not re-read."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[int, int, int, str]] = {}
+        self.dirty = False
+
+    def sha256(self, path: Path) -> str:
+        st = path.stat()
+        key = str(path)
+        hit = self.entries.get(key)
+        if hit and hit[:3] == (st.st_size, st.st_mtime_ns, st.st_ino):
+            return hit[3]
+        digest = sha256_file(path)
+        self.entries[key] = (st.st_size, st.st_mtime_ns, st.st_ino, digest)
+        self.dirty = True
+        return digest
+
+
+def rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return os.path.relpath(path, root).replace(os.sep, "/")

@@ -1,0 +1,192 @@
+"""Load a governance repository: files → typed specs + every diagnostic.
+
+Phase 1 (shape) validates each file against its model; phase 2 (meaning, in
+``crossref``) checks references across files. Both collect every problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostic, did_you_mean, sort_key
+from ..spec.governance import GOVERNANCE_KINDS, Allowlist, MaturityModel, OKRSet, Organisation, Policy
+from ..spec.usecase import UseCase
+from . import yaml12
+from .files import HashCache, rel
+from .shape import ShapeContext, validate_shape
+
+GOVERNANCE_DIR = "governance"
+USECASES_DIR = "usecases"
+USECASE_FILE = "usecase.yaml"
+SINGLETON_KINDS = ("Organisation", "MaturityModel", "Policy", "Allowlist")
+
+
+@dataclass
+class SpecFile:
+    rel: str
+    raw: bytes
+    text: str
+    data: Any
+    sha256: str
+
+
+@dataclass
+class Repository:
+    root: Path
+    organisation: Organisation | None = None
+    maturity: MaturityModel | None = None
+    policy: Policy | None = None
+    allowlist: Allowlist | None = None
+    okrs: list[OKRSet] = field(default_factory=list)
+    usecases: dict[str, UseCase] = field(default_factory=dict)
+    files: dict[str, SpecFile] = field(default_factory=dict)
+    usecase_files: dict[str, str] = field(default_factory=dict)  # use case id → rel path
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    hashes: HashCache = field(default_factory=HashCache)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def usecase_dir(self, usecase_id: str) -> Path:
+        return (self.root / self.usecase_files[usecase_id]).parent
+
+
+def discover(root: Path) -> tuple[list[Path], list[Path]]:
+    gov = sorted(p for p in (root / GOVERNANCE_DIR).glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    ucs = sorted((root / USECASES_DIR).glob(f"*/{USECASE_FILE}"))
+    return gov, ucs
+
+
+def read_spec(root: Path, path: Path) -> tuple[SpecFile | None, list[Diagnostic]]:
+    """Read and parse one file; never raises for bad input."""
+    import hashlib
+
+    r = rel(root, path)
+    try:
+        if path.is_symlink() and root.resolve() not in path.resolve().parents:
+            return None, [Diagnostic(r, None, None, "CH025", "the file is a symlink leading outside the repository")]
+        if path.stat().st_size > yaml12.MAX_BYTES:
+            return None, [Diagnostic(r, None, None, "CH005",
+                                     f"the file is {path.stat().st_size:,} bytes; specs are limited to {yaml12.MAX_BYTES:,}",
+                                     hint="put data in data files referenced by path, not in the spec")]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(r, None, None, "CH008", f"cannot read the file: {exc.strerror or exc}")]
+    try:
+        text = yaml12.decode(raw)
+        tab = yaml12.tab_indent_problem(text)
+        data = yaml12.to_python(yaml12.compose_nodes(text))
+    except yaml12.YamlProblem as p:
+        if p.code == "CH001":
+            tab = yaml12.tab_indent_problem(raw.decode("utf-8", "replace"))
+            if tab is not None:
+                p = tab
+        return None, [Diagnostic(r, p.line, p.column, p.code, p.message, hint=p.hint)]
+    if data is None:
+        return None, [Diagnostic(r, 1, 1, "CH007", "the file is empty",
+                                 hint="a spec starts with 'apiVersion: charter/v1' and 'kind:'")]
+    if not isinstance(data, dict):
+        return None, [Diagnostic(r, 1, 1, "CH012", "expected a mapping at the top of the file",
+                                 hint="a spec starts with 'apiVersion: charter/v1' and 'kind:'")]
+    return SpecFile(r, raw, text, data, hashlib.sha256(raw).hexdigest()), []
+
+
+def _kind_problem(sf: SpecFile, expected: tuple[str, ...]) -> Diagnostic | None:
+    ctx = ShapeContext(sf.rel, sf.text, sf.data)
+    api = sf.data.get("apiVersion")
+    if api != "charter/v1":
+        if api is None:
+            return ctx.diag("CH011", [], "missing required key 'apiVersion'", "add 'apiVersion: charter/v1'")
+        return ctx.diag("CH009", ["apiVersion"], f"unsupported apiVersion {api!r}",
+                        "this version of Charter reads 'charter/v1'")
+    kind = sf.data.get("kind")
+    if kind not in expected:
+        if kind is None:
+            return ctx.diag("CH011", [], "missing required key 'kind'", f"kind is one of: {', '.join(expected)}")
+        return ctx.diag("CH009", ["kind"], f"kind {kind!r} does not belong here; expected one of: {', '.join(expected)}",
+                        did_you_mean(str(kind), expected))
+    return None
+
+
+def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | None = None) -> Repository:
+    """Load and validate everything under root. Never raises for bad input."""
+    from .crossref import check_repository
+
+    root = root.resolve()
+    repo = Repository(root=root)
+    if hashes is not None:
+        repo.hashes = hashes
+    if not (root / GOVERNANCE_DIR).is_dir() and not (root / USECASES_DIR).is_dir():
+        repo.diagnostics.append(Diagnostic(".", None, None, "CH008",
+                                           f"no '{GOVERNANCE_DIR}/' or '{USECASES_DIR}/' folder in {root}",
+                                           hint="run charter in the root of a governance repository, or pass its path"))
+        return repo
+    gov_paths, uc_paths = discover(root)
+    seen_kinds: dict[str, str] = {}
+    for path in gov_paths:
+        sf, diags = read_spec(root, path)
+        repo.diagnostics.extend(diags)
+        if sf is None:
+            continue
+        repo.files[sf.rel] = sf
+        problem = _kind_problem(sf, tuple(GOVERNANCE_KINDS))
+        if problem:
+            repo.diagnostics.append(problem)
+            continue
+        kind = sf.data["kind"]
+        if kind in SINGLETON_KINDS and kind in seen_kinds:
+            ctx = ShapeContext(sf.rel, sf.text, sf.data)
+            repo.diagnostics.append(ctx.diag("CH022", ["kind"], f"a second {kind} document (the first is {seen_kinds[kind]})",
+                                             "keep one per repository"))
+            continue
+        seen_kinds[kind] = sf.rel
+        model, diags = validate_shape(GOVERNANCE_KINDS[kind], ShapeContext(sf.rel, sf.text, sf.data))
+        repo.diagnostics.extend(diags)
+        if model is None:
+            continue
+        if kind == "Organisation":
+            repo.organisation = model  # type: ignore[assignment]
+        elif kind == "MaturityModel":
+            repo.maturity = model  # type: ignore[assignment]
+        elif kind == "Policy":
+            repo.policy = model  # type: ignore[assignment]
+        elif kind == "Allowlist":
+            repo.allowlist = model  # type: ignore[assignment]
+        else:
+            repo.okrs.append(model)  # type: ignore[arg-type]
+    for kind in SINGLETON_KINDS:
+        if kind not in seen_kinds and (root / GOVERNANCE_DIR).is_dir():
+            repo.diagnostics.append(Diagnostic(GOVERNANCE_DIR, None, None, "CH008",
+                                               f"no {kind} document in {GOVERNANCE_DIR}/",
+                                               hint=f"add a YAML file with 'kind: {kind}' (see 'charter new')"))
+    for path in uc_paths:
+        sf, diags = read_spec(root, path)
+        repo.diagnostics.extend(diags)
+        if sf is None:
+            continue
+        repo.files[sf.rel] = sf
+        problem = _kind_problem(sf, ("UseCase",))
+        if problem:
+            repo.diagnostics.append(problem)
+            continue
+        model, diags = validate_shape(UseCase, ShapeContext(sf.rel, sf.text, sf.data))
+        repo.diagnostics.extend(diags)
+        if model is None:
+            continue
+        uc: UseCase = model  # type: ignore[assignment]
+        if uc.id in repo.usecases:
+            ctx = ShapeContext(sf.rel, sf.text, sf.data)
+            repo.diagnostics.append(ctx.diag("CH022", ["id"], f"use case id '{uc.id}' is also used by {repo.usecase_files[uc.id]}"))
+            continue
+        repo.usecases[uc.id] = uc
+        repo.usecase_files[uc.id] = sf.rel
+    check_repository(repo, check_data=check_data)
+    repo.diagnostics.sort(key=sort_key)
+    return repo

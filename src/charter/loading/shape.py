@@ -1,0 +1,170 @@
+"""Phase 1: shape. Pydantic errors → diagnostics with positions, codes and hints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ..diagnostics import Diagnostic, did_you_mean, known_list
+from ..spec.introspect import allowed_keys, model_at
+from . import yaml12
+from .positions import clean_loc, key_path, locate
+
+_TYPE_NAMES = {
+    "float_type": "a number",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "string_type": "text",
+    "bool_type": "a boolean (true or false)",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_type": "a date (YYYY-MM-DD)",
+    "none_required": "null",
+}
+
+
+def describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f"'{value}'" if len(value) <= 60 else f"'{value[:57]}...'"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+class ShapeContext:
+    """Lazily composes the node tree: only files with problems pay for positions."""
+
+    def __init__(self, rel: str, text: str, data: Any) -> None:
+        self.rel, self.text, self.data = rel, text, data
+        self._root: yaml.Node | None = None
+        self._composed = False
+
+    @property
+    def root(self) -> yaml.Node | None:
+        if not self._composed:
+            self._composed = True
+            try:
+                self._root = yaml12.compose_nodes(self.text)
+            except yaml12.YamlProblem:
+                self._root = None
+        return self._root
+
+    def diag(self, code: str, loc: list[str | int], message: str, hint: str | None = None, *,
+             at_key: bool = False, severity: str = "error") -> Diagnostic:
+        span = locate(self.root, loc, at_key=at_key)
+        line, col, width = span if span else (None, None, None)
+        return Diagnostic(
+            file=self.rel, line=line, column=col, code=code, message=message,
+            path=key_path(self.data, loc), hint=hint, severity=severity,  # type: ignore[arg-type]
+            end_column=(col + width) if col and width else None,
+        )
+
+
+def validate_shape(model: type[BaseModel], ctx: ShapeContext) -> tuple[BaseModel | None, list[Diagnostic]]:
+    try:
+        return model.model_validate(ctx.data), []
+    except ValidationError as exc:
+        return None, [_to_diag(model, ctx, err) for err in _dedupe(exc.errors(include_url=False))]
+
+
+def _dedupe(errors: list[dict]) -> list[dict]:
+    # A union field reports one error per alternative; keep the first per location.
+    seen: set[tuple] = set()
+    out = []
+    for e in errors:
+        key = tuple(s for s in e["loc"] if not (isinstance(s, str) and ("[" in s or s in {"str", "list", "int", "float", "bool", "none"})))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(e)
+    return out
+
+
+def _to_diag(model: type[BaseModel], ctx: ShapeContext, err: dict) -> Diagnostic:
+    etype, raw_loc, value = err["type"], err["loc"], err.get("input")
+    loc, exists = clean_loc(ctx.data, raw_loc)
+    if etype == "extra_forbidden":
+        parent = model_at(model, ctx.data, loc[:-1])
+        key = str(loc[-1])
+        names = allowed_keys(parent) if parent else []
+        hint = did_you_mean(key, names) or (f"allowed keys here: {known_list(names)}" if names else None)
+        if parent is not None and "meta" in names:
+            hint = (hint + "; " if hint else "") + "put free-form data under 'meta'"
+        return ctx.diag("CH010", loc, f"unknown key '{key}'", hint, at_key=True)
+    if etype == "missing":
+        key = str(loc[-1])
+        return ctx.diag("CH011", loc[:-1], f"missing required key '{key}'",
+                        _missing_hint(model, ctx.data, loc))
+    if etype in ("union_tag_invalid", "union_tag_not_found"):
+        ctxd = err.get("ctx", {})
+        disc = str(ctxd.get("discriminator", "kind")).strip("'")
+        expected = [t.strip().strip("'") for t in str(ctxd.get("expected_tags", "")).split(",") if t.strip()]
+        if etype == "union_tag_not_found":
+            return ctx.diag("CH011", loc, f"missing required key '{disc}'",
+                            f"'{disc}' is one of: {', '.join(expected)}" if expected else None)
+        found = ctxd.get("tag")
+        return ctx.diag("CH013", loc + [disc], f"{disc}: expected one of {', '.join(expected)}, got '{found}'",
+                        did_you_mean(str(found), expected))
+    if etype == "literal_error":
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        choices = [c.strip().strip("'") for c in expected.replace(" or ", ",").split(",") if c.strip()]
+        hint = did_you_mean(str(value), choices) if isinstance(value, str) else None
+        return ctx.diag("CH013", loc, f"expected {expected}, got {describe(value)}", hint)
+    if etype == "enum":
+        expected = str(err.get("ctx", {}).get("expected", ""))
+        choices = [c.strip().strip("'") for c in expected.replace(" or ", ",").split(",") if c.strip()]
+        return ctx.diag("CH013", loc, f"expected {expected}, got {describe(value)}",
+                        did_you_mean(str(value), choices) if isinstance(value, str) else None)
+    if etype in _TYPE_NAMES:
+        expected = _TYPE_NAMES[etype]
+        hint = None
+        if etype == "float_type" and isinstance(value, str):
+            hint = "write numbers without quotes"
+        elif etype == "bool_type" and isinstance(value, str):
+            hint = "YAML 1.2 booleans are only true and false (not yes/no/on/off)"
+        elif etype in ("list_type",) and isinstance(value, str):
+            hint = f"write a list: [{value}]"
+        return ctx.diag("CH012", loc, f"expected {expected}, got {describe(value)}", hint)
+    if etype == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        hint = _pattern_hint(pattern)
+        return ctx.diag("CH013", loc, f"{describe(value)} does not have the expected form", hint)
+    if etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal",
+                 "too_short", "too_long", "string_too_short", "string_too_long"):
+        return ctx.diag("CH013", loc, f"{err['msg'].lower()}, got {describe(value)}")
+    if etype == "value_error" or etype == "assertion_error":
+        msg = err["msg"].removeprefix("Value error, ")
+        return ctx.diag("CH013", loc, msg)
+    return ctx.diag("CH013", loc, f"{err['msg']}, got {describe(value)}")
+
+
+def _missing_hint(model: type[BaseModel], data: Any, loc: list[str | int]) -> str | None:
+    parent = model_at(model, data, loc[:-1])
+    if parent is None:
+        return None
+    for name, f in parent.model_fields.items():
+        if (f.alias or name) == loc[-1] and f.description:
+            return f.description.splitlines()[0]
+    return None
+
+
+def _pattern_hint(pattern: str) -> str | None:
+    if "a-z0-9" in pattern:
+        return "ids are lower-case letters, digits, '.', '_' or '-', starting with a letter or digit"
+    if "0-9a-f" in pattern:
+        return "a sha256 is 64 lower-case hex digits (run: sha256sum FILE)"
+    if "https?" in pattern:
+        return "links must start with http://, https:// or mailto:"
+    if "Q[1-4]" in pattern:
+        return "write the quarter as YYYY-QN, for example 2026-Q4"
+    return None

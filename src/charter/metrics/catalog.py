@@ -1,0 +1,158 @@
+"""The metrics Charter knows: which tasks they apply to, their range and direction.
+
+The validator checks spec thresholds against this table; gates read the direction
+from it; the site labels values with it. Compute functions live beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class TaskType(str, Enum):
+    BINARY = "binary-classification"
+    MULTICLASS = "multiclass-classification"
+    TEXT = "text-classification"
+    REGRESSION = "regression"
+    RANKING = "ranking"
+    GENERATION = "generation"
+
+    @property
+    def is_classification(self) -> bool:
+        return self in (TaskType.BINARY, TaskType.MULTICLASS, TaskType.TEXT)
+
+
+CLASSIFICATION = frozenset({TaskType.BINARY, TaskType.MULTICLASS, TaskType.TEXT})
+BINARY_ONLY = frozenset({TaskType.BINARY})
+REGRESSION = frozenset({TaskType.REGRESSION})
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    name: str
+    title: str
+    tasks: frozenset[TaskType]
+    lower: float | None  # inclusive bound of legal values; None = unbounded
+    upper: float | None
+    greater_is_better: bool
+    needs_scores: bool = False  # needs probabilities / scores, not only labels
+    description: str = ""
+
+    def in_range(self, value: float) -> bool:
+        if self.lower is not None and value < self.lower:
+            return False
+        if self.upper is not None and value > self.upper:
+            return False
+        return True
+
+    def range_text(self) -> str:
+        lo = "-inf" if self.lower is None else f"{self.lower:g}"
+        hi = "+inf" if self.upper is None else f"{self.upper:g}"
+        return f"[{lo}, {hi}]"
+
+
+_M = MetricInfo
+
+MODEL_METRICS: dict[str, MetricInfo] = {
+    m.name: m
+    for m in [
+        _M("accuracy", "Accuracy", CLASSIFICATION, 0, 1, True,
+           description="Share of predictions equal to the label."),
+        _M("balanced_accuracy", "Balanced accuracy", CLASSIFICATION, 0, 1, True,
+           description="Mean recall over classes; robust to class imbalance."),
+        _M("precision", "Precision", CLASSIFICATION, 0, 1, True,
+           description="Of the predicted positives, the share that are positive (macro-averaged for multiclass)."),
+        _M("recall", "Recall", CLASSIFICATION, 0, 1, True,
+           description="Of the actual positives, the share found (macro-averaged for multiclass)."),
+        _M("f1", "F1 score", CLASSIFICATION, 0, 1, True,
+           description="Harmonic mean of precision and recall (macro-averaged for multiclass)."),
+        _M("roc_auc", "ROC AUC", CLASSIFICATION, 0, 1, True, needs_scores=True,
+           description="Probability a random positive is scored above a random negative (one-vs-rest macro for multiclass)."),
+        _M("log_loss", "Log loss", CLASSIFICATION, 0, None, False, needs_scores=True,
+           description="Cross-entropy of the predicted probabilities."),
+        _M("brier", "Brier score", BINARY_ONLY, 0, 1, False, needs_scores=True,
+           description="Mean squared error of the predicted probability of the positive class."),
+        _M("mae", "Mean absolute error", REGRESSION, 0, None, False,
+           description="Mean absolute difference between prediction and target, in target units."),
+        _M("rmse", "Root mean squared error", REGRESSION, 0, None, False,
+           description="Square root of the mean squared error, in target units."),
+        _M("r2", "R²", REGRESSION, None, 1, True,
+           description="Share of the target's variance explained by the model."),
+    ]
+}
+
+# Per-group rates used by fairness checks; all bounded to [0, 1] except regression errors.
+GROUP_METRICS: dict[str, MetricInfo] = {
+    m.name: m
+    for m in [
+        _M("selection_rate", "Selection rate", CLASSIFICATION, 0, 1, True),
+        _M("tpr", "True positive rate", CLASSIFICATION, 0, 1, True),
+        _M("fpr", "False positive rate", CLASSIFICATION, 0, 1, False),
+        _M("fnr", "False negative rate", CLASSIFICATION, 0, 1, False),
+        _M("precision", "Precision", CLASSIFICATION, 0, 1, True),
+        _M("accuracy", "Accuracy", CLASSIFICATION, 0, 1, True),
+        _M("mae", "Mean absolute error", REGRESSION, 0, None, False),
+        _M("rmse", "Root mean squared error", REGRESSION, 0, None, False),
+    ]
+}
+
+# Disparity metrics: a difference is max-min over groups (lower is better);
+# a ratio is min/max over groups (higher is better).
+FAIRNESS_METRICS: dict[str, MetricInfo] = {
+    m.name: m
+    for m in [
+        _M("demographic_parity_difference", "Demographic parity difference", CLASSIFICATION, 0, 1, False,
+           description="Largest gap in selection rate between groups."),
+        _M("demographic_parity_ratio", "Demographic parity ratio", CLASSIFICATION, 0, 1, True,
+           description="Smallest selection rate divided by the largest (the 'four-fifths rule' uses 0.8)."),
+        _M("equalized_odds_difference", "Equalized odds difference", CLASSIFICATION, 0, 1, False,
+           description="The larger of the between-group gaps in TPR and in FPR."),
+        _M("equalized_odds_ratio", "Equalized odds ratio", CLASSIFICATION, 0, 1, True,
+           description="The smaller of the between-group ratios of TPR and of FPR."),
+        _M("equal_opportunity_difference", "Equal opportunity difference", CLASSIFICATION, 0, 1, False,
+           description="Largest gap in true positive rate between groups."),
+        _M("equal_opportunity_ratio", "Equal opportunity ratio", CLASSIFICATION, 0, 1, True,
+           description="Smallest true positive rate divided by the largest."),
+    ]
+}
+# "<group metric>_difference" / "_ratio" for every group metric: max-min gap and min/max ratio.
+for _g in list(GROUP_METRICS.values()):
+    FAIRNESS_METRICS.setdefault(
+        f"{_g.name}_difference",
+        _M(f"{_g.name}_difference", f"{_g.title} gap (max − min)", _g.tasks, 0, _g.upper, False,
+           description=f"Largest gap in {_g.title.lower()} between groups."),
+    )
+    FAIRNESS_METRICS.setdefault(
+        f"{_g.name}_ratio",
+        _M(f"{_g.name}_ratio", f"{_g.title} ratio (min / max)", _g.tasks, 0, 1, True,
+           description=f"Smallest {_g.title.lower()} divided by the largest."),
+    )
+
+DRIFT_METHODS: dict[str, MetricInfo] = {
+    m.name: m
+    for m in [
+        _M("psi", "Population stability index", frozenset(TaskType), 0, None, False,
+           description="Default threshold 0.1 (above: drift)."),
+        _M("ks", "Kolmogorov–Smirnov p-value", frozenset(TaskType), 0, 1, True,
+           description="Default threshold 0.05 (below: drift)."),
+        _M("chi2", "Chi-squared p-value", frozenset(TaskType), 0, 1, True,
+           description="For categorical features. Default threshold 0.05 (below: drift)."),
+        _M("drift_share", "Share of drifted features", frozenset(TaskType), 0, 1, False,
+           description="Share of the compared features flagged as drifted."),
+    ]
+}
+
+DRIFT_DEFAULT_THRESHOLDS: dict[str, float] = {"psi": 0.1, "ks": 0.05, "chi2": 0.05, "drift_share": 0.5}
+
+
+def metrics_for_task(task: TaskType) -> list[str]:
+    return [name for name, m in MODEL_METRICS.items() if task in m.tasks]
+
+
+def fairness_metrics_for_task(task: TaskType) -> list[str]:
+    return [name for name, m in FAIRNESS_METRICS.items() if task in m.tasks]
+
+
+def lookup(name: str) -> MetricInfo | None:
+    return MODEL_METRICS.get(name) or FAIRNESS_METRICS.get(name) or DRIFT_METHODS.get(name)

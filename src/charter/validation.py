@@ -1,0 +1,129 @@
+"""`validate` as a function: diagnostics for a repository, cached by content.
+
+The cache key covers every spec file's bytes, the date (expiry warnings depend
+on it) and Charter's version; the data files that were checked are re-stat'ed.
+So a second run over unchanged files reads and hashes them and stops there,
+without importing the models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import Diagnostic
+
+CACHE_DIR = ".charter/cache"
+
+
+@dataclass
+class ValidationResult:
+    root: Path
+    diagnostics: list[Diagnostic]
+    files: int
+    cached: bool
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def _spec_paths(root: Path) -> list[Path]:
+    gov = root / "governance"
+    paths = [p for p in gov.glob("*.y*ml") if p.suffix in (".yaml", ".yml")] if gov.is_dir() else []
+    paths += list((root / "usecases").glob("*/usecase.yaml"))
+    return sorted(paths)
+
+
+def _key(root: Path, paths: list[Path], today: date) -> tuple[str, dict[str, bytes]]:
+    h = hashlib.sha256(f"{__version__}\0{today.isoformat()}\0".encode())
+    raw: dict[str, bytes] = {}
+    for p in paths:
+        try:
+            data = p.read_bytes()
+        except OSError:
+            data = b"\0unreadable"
+        rel = p.relative_to(root).as_posix()
+        raw[rel] = data
+        h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest(), raw
+
+
+def _stat_sig(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def validate(root: Path, *, use_cache: bool = True, today: date | None = None) -> ValidationResult:
+    today = today or date.today()
+    root = root.resolve()
+    paths = _spec_paths(root)
+    key, raw = _key(root, paths, today)
+    cache_file = root / CACHE_DIR / "validate.json"
+    if use_cache and cache_file.is_file():
+        try:
+            cached = json.loads(cache_file.read_text())
+            if cached.get("key") == key and all(_stat_sig(p) == sig for p, sig in cached["data"].items()):
+                diags = [Diagnostic(**{k: v for k, v in d.items() if k != "title"}) for d in cached["diagnostics"]]
+                return ValidationResult(root, diags, len(paths), True, _sources(raw, diags))
+        except (ValueError, KeyError, TypeError, OSError):
+            pass  # a corrupt cache is just a miss
+    from .loading.crossref import check_repository  # noqa: F401  (heavy imports only on a miss)
+    from .loading.loader import load_repository
+
+    hash_cache_file = root / CACHE_DIR / "sha256.json"
+    repo = load_repository_with_hashes(root, hash_cache_file, load_repository)
+    diags = repo.diagnostics
+    data_stats = {p: _stat_sig(p) for p in repo.hashes.entries}
+    if use_cache:
+        try:
+            atomic_write_text(cache_file, json.dumps({
+                "key": key, "data": data_stats, "diagnostics": [d.to_dict() for d in diags]}))
+        except OSError:
+            pass  # a read-only checkout still validates
+    return ValidationResult(root, diags, len(paths), False, _sources(raw, diags))
+
+
+def load_repository_with_hashes(root: Path, hash_cache_file: Path, loader):  # type: ignore[no-untyped-def]
+    """Load the repository, reusing and saving the data-file sha256 cache."""
+    from .loading.files import HashCache
+
+    hashes = HashCache()
+    try:
+        hashes.entries = {k: tuple(v) for k, v in json.loads(hash_cache_file.read_text()).items()}  # type: ignore[misc]
+    except (OSError, ValueError, TypeError):
+        pass
+    repo = loader(root, hashes=hashes)
+    if hashes.dirty:
+        try:
+            atomic_write_text(hash_cache_file, json.dumps(hashes.entries))
+        except OSError:
+            pass
+    return repo
+
+
+def _sources(raw: dict[str, bytes], diags: list[Diagnostic]) -> dict[str, str]:
+    wanted = {d.file for d in diags}
+    return {rel: data.decode("utf-8", "replace") for rel, data in raw.items() if rel in wanted}
