@@ -1,0 +1,1 @@
+"""Promotion gates: evidence + approvals + waivers + policy → a decision per stage."""
