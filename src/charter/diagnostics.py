@@ -68,7 +68,7 @@ class Diagnostic:
 
 
 def did_you_mean(word: str, choices: Iterable[str], *, prefix: str = "did you mean") -> str | None:
-    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    matches = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.7)
     return f"{prefix} '{matches[0]}'?" if matches else None
 
 

@@ -67,6 +67,8 @@ class _Checker:
         ids = list(known_ids)
         if value in ids:
             return True
+        if what == "use case" and value in self.repo.broken_usecase_ids:
+            return False  # its own file already reports the problem
         hint = did_you_mean(value, ids) or (f"known {what}s: {known_list(ids)}" if ids else f"no {what}s are declared")
         self.err("CH020", loc, f"unknown {what} '{value}'", hint)
         return False

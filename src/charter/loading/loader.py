@@ -44,6 +44,8 @@ class Repository:
     files: dict[str, SpecFile] = field(default_factory=dict)
     usecase_files: dict[str, str] = field(default_factory=dict)  # use case id → rel path
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    broken_usecase_ids: set[str] = field(default_factory=set)
+    """Ids of use cases whose files have shape errors: references to them are not errors too."""
     hashes: HashCache = field(default_factory=HashCache)
 
     @property
@@ -170,15 +172,20 @@ def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | 
         sf, diags = read_spec(root, path)
         repo.diagnostics.extend(diags)
         if sf is None:
+            repo.broken_usecase_ids.add(path.parent.name)
             continue
         repo.files[sf.rel] = sf
         problem = _kind_problem(sf, ("UseCase",))
+        model = None
         if problem:
             repo.diagnostics.append(problem)
-            continue
-        model, diags = validate_shape(UseCase, ShapeContext(sf.rel, sf.text, sf.data))
-        repo.diagnostics.extend(diags)
+        else:
+            model, diags = validate_shape(UseCase, ShapeContext(sf.rel, sf.text, sf.data))
+            repo.diagnostics.extend(diags)
         if model is None:
+            repo.broken_usecase_ids.add(path.parent.name)
+            if isinstance(sf.data.get("id"), str):
+                repo.broken_usecase_ids.add(sf.data["id"])
             continue
         uc: UseCase = model  # type: ignore[assignment]
         if uc.id in repo.usecases:

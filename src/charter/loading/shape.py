@@ -74,7 +74,17 @@ def validate_shape(model: type[BaseModel], ctx: ShapeContext) -> tuple[BaseModel
     try:
         return model.model_validate(ctx.data), []
     except ValidationError as exc:
-        return None, [_to_diag(model, ctx, err) for err in _dedupe(exc.errors(include_url=False))]
+        errors = _dedupe(exc.errors(include_url=False))
+        diags = [_to_diag(model, ctx, err) for err in errors]
+        return None, _drop_echoes(diags)
+
+
+def _drop_echoes(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """A misspelled key yields 'unknown key X' and 'missing key Y'; say it once."""
+    misspelt = {(d.file, d.line, d.hint.split("'")[1]) for d in diags
+                if d.code == "CH010" and d.hint and d.hint.startswith("did you mean")}
+    return [d for d in diags
+            if not (d.code == "CH011" and (d.file, d.line, d.message.split("'")[1]) in misspelt)]
 
 
 def _dedupe(errors: list[dict]) -> list[dict]:
@@ -128,8 +138,10 @@ def _to_diag(model: type[BaseModel], ctx: ShapeContext, err: dict) -> Diagnostic
     if etype in _TYPE_NAMES:
         expected = _TYPE_NAMES[etype]
         hint = None
-        if etype == "float_type" and isinstance(value, str):
-            hint = "write numbers without quotes"
+        if etype in ("float_type", "int_type") and isinstance(value, str):
+            hint = _number_hint(ctx.data, loc, value)
+        elif etype == "string_type" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            hint = "YAML read this as a number; quote it to keep it as text"
         elif etype == "bool_type" and isinstance(value, str):
             hint = "YAML 1.2 booleans are only true and false (not yes/no/on/off)"
         elif etype in ("list_type",) and isinstance(value, str):
@@ -146,6 +158,25 @@ def _to_diag(model: type[BaseModel], ctx: ShapeContext, err: dict) -> Diagnostic
         msg = err["msg"].removeprefix("Value error, ")
         return ctx.diag("CH013", loc, msg)
     return ctx.diag("CH013", loc, f"{err['msg']}, got {describe(value)}")
+
+
+def _number_hint(data: Any, loc: list[str | int], value: str) -> str | None:
+    try:
+        float(value)
+        return "write numbers without quotes"
+    except ValueError:
+        pass
+    from ..metrics.catalog import lookup
+
+    parent: Any = data
+    for seg in loc[:-1]:
+        parent = parent[seg] if isinstance(parent, (dict, list)) else None
+    if isinstance(parent, dict):
+        name = parent.get("metric") or parent.get("primaryMetric")
+        info = lookup(name) if isinstance(name, str) else None
+        if info is not None:
+            return f"thresholds are numbers in {info.range_text()} for this metric ({name})"
+    return None
 
 
 def _missing_hint(model: type[BaseModel], data: Any, loc: list[str | int]) -> str | None:

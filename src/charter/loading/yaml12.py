@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 try:  # libyaml is bundled in PyYAML's wheels; fall back to pure Python if absent.
-    from yaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - depends on the platform's wheel
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -85,13 +85,43 @@ class YamlProblem(Exception):
     hint: str | None = None
 
 
+def _short(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 def _mark(node_or_mark: Any) -> tuple[int, int]:
     m = getattr(node_or_mark, "start_mark", node_or_mark)
     return m.line + 1, m.column + 1
 
 
+def _depth_guard(text: str) -> None:
+    """libyaml composes recursively in C: a deeply nested document would crash the
+    process. Walk the (iterative) event stream first when nesting is possible."""
+    if text.count("[") + text.count("{") + text.count("- ") + text.count(":") < MAX_DEPTH:
+        return
+    if text.count("[") + text.count("{") < MAX_DEPTH and len(text) < 200_000:
+        return  # block nesting needs quadratic indentation: bounded by the size limit
+    parser = _ComposeLoader(text)
+    depth = 0
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line, col = _mark(event)
+                    raise YamlProblem("CH005", f"the document nests deeper than {MAX_DEPTH} levels", line, col)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the composer reports syntax errors with their position
+    finally:
+        parser.dispose()
+
+
 def compose_nodes(text: str) -> yaml.Node | None:
     """Parse text into a node tree (with positions). Raises YamlProblem."""
+    _depth_guard(text)
     loader = _ComposeLoader(text)
     try:
         node = loader.get_single_node()
@@ -100,6 +130,9 @@ def compose_nodes(text: str) -> yaml.Node | None:
         problem = exc.problem or str(exc)
         line, col = _mark(mark) if mark is not None else (None, None)
         hint = None
+        ctx_mark = exc.context_mark
+        if exc.context and ctx_mark is not None and ctx_mark is not mark:
+            hint = f"{exc.context} that started at line {ctx_mark.line + 1}, column {ctx_mark.column + 1}"
         if "\\t" in problem or "tab" in problem.lower():
             hint = "YAML indentation must use spaces, not tabs"
         if "expected a single document" in str(exc):
@@ -123,7 +156,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if tag == TAG_STR:
         return value
     if tag == TAG_NULL:
-        if node.style is None and _NULL.match(value):
+        if _NULL.match(value):
             return None
         raise _bad("CH012", f"'{value}' is not a null", node)
     if tag == TAG_BOOL:
@@ -149,7 +182,7 @@ def _scalar(node: yaml.ScalarNode) -> Any:
             return float(value)
         except ValueError:
             raise _bad("CH012", f"'{value}' is not a number", node) from None
-    raise _bad("CH004", f"the tag '{tag}' is not allowed", node,
+    raise _bad("CH004", f"the tag '{_short(tag)}' is not allowed", node,
                "specs are plain data: only strings, numbers, booleans, null, lists and mappings")
 
 
@@ -192,7 +225,7 @@ def to_python(root: yaml.Node | None) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
         if node.tag not in ALLOWED_TAGS:
-            raise _bad("CH004", f"the tag '{node.tag}' is not allowed", node,
+            raise _bad("CH004", f"the tag '{_short(node.tag)}' is not allowed", node,
                        "specs are plain data: only strings, numbers, booleans, null, lists and mappings")
         if id(node) in active:
             raise _bad("CH005", "the document refers to itself through an alias", node)

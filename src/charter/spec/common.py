@@ -41,11 +41,8 @@ def _parse_date(value: Any) -> Any:
 
 Date = Annotated[dt.date, BeforeValidator(_parse_date), Field(json_schema_extra={"format": "date"})]
 
-Id = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$"),
-    Field(description="Lower-case identifier: letters, digits, '.', '_' or '-'."),
-]
+# Lower-case identifier: letters, digits, '.', '_' or '-'.
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
