@@ -33,6 +33,17 @@ class RequirementResult:
     waiver: dict[str, Any] | None = None
     """The waiver applied (requirement, owner, reason, ticket, expires)."""
     details: dict[str, Any] = field(default_factory=dict)
+    file: str | None = None
+    """Spec file the requirement is answered in (the use case's usecase.yaml), for annotations."""
+    line: int | None = None
+    """1-based line of the use case's gates entry, or of its `stage:` line for policy requirements."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RequirementResult":
+        known = {f for f in cls.__dataclass_fields__}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        kwargs["evidence"] = tuple(kwargs.get("evidence") or ())
+        return cls(**kwargs)
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,11 @@ class GateDecision:
     """Hash of the evidence set the decision read; approvals sign this hash."""
     decided_on: str
     """ISO date the decision was made (expiries are judged against it)."""
+    declared_stage: str | None = None
+    """The stage the use case declares (the decision may ask about another, e.g. the next one)."""
+    risk_tier: str | None = None
+    notes: tuple[str, ...] = ()
+    """Things worth knowing that do not decide anything (unreadable records, unused waivers)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -57,3 +73,12 @@ class GateDecision:
         d = asdict(self)
         d["counts"] = self.counts
         return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GateDecision":
+        """The inverse of :meth:`to_dict` (JSON round-trip)."""
+        known = {f for f in cls.__dataclass_fields__}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        kwargs["requirements"] = tuple(RequirementResult.from_dict(r) for r in data.get("requirements", ()))
+        kwargs["notes"] = tuple(kwargs.get("notes") or ())
+        return cls(**kwargs)

@@ -1,0 +1,162 @@
+"""`decide`: may this use case be in (or enter) this stage? Evidence + approvals + waivers + policy.
+
+The requirements of a stage are the policy's, plus the risk tier's extras, plus
+the use case's own stricter gates (:func:`charter.resolve.effective_requirements`).
+Each is judged by the judge of its kind (:mod:`.checks`), then waivers apply: a
+valid waiver turns the requirement's status into ``waived`` — never ``pass`` —
+and an expired one is reported and ignored. The decision passes when nothing
+fails or errors. Missing, stale or errored evidence is an error (fail closed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from ..loading import yaml12
+from ..loading.positions import locate
+from ..resolve import effective_requirements, get_tier, loosening, stage_index
+from ..spec.usecase import UseCase
+from .checks import JUDGES, Context, Outcome, waiver_dict
+from .evidence import EvidenceSource, EvidenceView
+from .model import GateDecision, RequirementResult
+
+MAX_STAGE_ID = "max-stage"
+
+
+class GateError(ValueError):
+    """The question cannot be asked (unknown use case or stage)."""
+
+
+def next_stage(policy: Any, uc: UseCase) -> str | None:
+    """The stage a use case would be promoted to next (terminal stages such as `retired` are not promotions)."""
+    i = stage_index(policy, uc.stage)
+    for stage in policy.stages[i + 1:] if i >= 0 else []:
+        if not stage.terminal:
+            return stage.id
+    return None
+
+
+class _Locator:
+    """Line numbers in a use case's spec, composed lazily (only reporters that annotate need them)."""
+
+    def __init__(self, repo: Any, uc: UseCase) -> None:
+        self.file = getattr(repo, "usecase_files", {}).get(uc.id)
+        sf = getattr(repo, "files", {}).get(self.file) if self.file else None
+        self.text = sf.text if sf is not None else None
+        self._root: Any = None
+        self._done = False
+
+    def line(self, loc: list[str | int]) -> int | None:
+        if self.text is None:
+            return None
+        if not self._done:
+            self._done = True
+            try:
+                self._root = yaml12.compose_nodes(self.text)
+            except yaml12.YamlProblem:
+                self._root = None
+        span = locate(self._root, loc, at_key=True)
+        return span[0] if span else None
+
+
+def _waivers(uc: UseCase, stage: str, today: dt.date):  # type: ignore[no-untyped-def]
+    def waiver_for(req_id: str) -> tuple[Any, list[Any]]:
+        matching = [w for w in uc.waivers if w.requirement == req_id and (w.stage is None or w.stage == stage)]
+        valid = sorted((w for w in matching if w.expires >= today), key=lambda w: w.expires, reverse=True)
+        expired = [w for w in matching if w.expires < today]
+        return (valid[0] if valid else None), expired
+
+    return waiver_for
+
+
+def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | None = None,
+           today: dt.date | None = None, *, planned: list[Any] | None = None) -> GateDecision:
+    """Judge every requirement of ``stage`` (default: the use case's declared stage) for ``uc``.
+
+    ``planned`` are the use case's planned jobs (default: the engine's plan); the
+    store is read only for those evidence ids, plus each job's latest record to
+    explain stale evidence.
+    """
+    if isinstance(uc, str):
+        if uc not in repo.usecases:
+            raise GateError(f"unknown use case '{uc}'")
+        uc = repo.usecases[uc]
+    policy = repo.policy
+    if policy is None:
+        raise GateError("the repository has no Policy: gates come from governance/policy.yaml")
+    today = today or dt.date.today()
+    stage = stage or uc.stage
+    if stage_index(policy, stage) < 0:
+        raise GateError(f"unknown stage '{stage}' (stages: {', '.join(s.id for s in policy.stages)})")
+    if planned is None:
+        from ..engine.plan import plan_usecase
+
+        planned = plan_usecase(repo, uc)
+    from ..engine.store import evidence_bundle_hash
+
+    view = EvidenceView(store, planned)
+    bundle = evidence_bundle_hash(planned)
+    waiver_for = _waivers(uc, stage, today)
+    ctx = Context(repo, uc, stage, today, view, bundle, waiver_for)
+    where = _Locator(repo, uc)
+    stage_line = where.line(["stage"])
+    results: list[RequirementResult] = []
+    used_waivers: set[str] = set()
+
+    tier = get_tier(policy, uc.risk_tier)
+    if tier is not None and tier.max_stage is not None and stage_index(policy, stage) > stage_index(policy, tier.max_stage):
+        results.append(RequirementResult(
+            id=MAX_STAGE_ID, kind="max-stage", origin=f"risk-tier:{tier.id}", status="fail",
+            reason=f"risk tier '{tier.id}' ({tier.name}) allows at most stage '{tier.max_stage}'; "
+                   f"'{stage}' is beyond it and no waiver can change that",
+            description=tier.description, file=where.file, line=where.line(["riskTier"]) or stage_line))
+
+    uc_gates = uc.gates.get(stage, [])
+    for eff in effective_requirements(policy, uc, stage):
+        req = eff.requirement
+        waiver, expired = waiver_for(req.id)
+        notes: dict[str, Any] = {}
+        if eff.replaced is not None and (why := loosening(eff.replaced, req)) and waiver is None:
+            # The validator rejects this (CH032); judge the stricter requirement anyway.
+            notes["loosenedOverride"] = f"the use case's override loosens the requirement ({why}); judged against the stricter one"
+            req = eff.replaced
+        try:
+            outcome: Outcome = JUDGES[req.kind](ctx, req)
+        except Exception as exc:  # a judge must not take the whole decision down with it
+            raise RuntimeError(f"judging requirement '{req.id}' of '{uc.id}': {exc}") from exc
+        details = {**outcome.details, **notes}
+        if expired:
+            details["expiredWaivers"] = [waiver_dict(w) for w in expired]
+        status, reason, waiver_info = outcome.status, outcome.reason, None
+        if waiver is not None:
+            used_waivers.add(req.id)
+            waiver_info = waiver_dict(waiver)
+            details["underlyingStatus"] = outcome.status
+            underlying = "it would pass without it" if outcome.status == "pass" else f"{outcome.status}: {outcome.reason}"
+            status = "waived"
+            reason = (f"waived by {waiver.owner} until {waiver.expires} ({waiver.ticket}: {waiver.reason.strip()}); "
+                      f"{underlying}")
+        elif expired:
+            last = max(expired, key=lambda w: w.expires)
+            reason += f" (the waiver {last.ticket} expired on {last.expires} and no longer applies)"
+        if eff.origin == "use-case":
+            index = next((i for i, r in enumerate(uc_gates) if r.id == req.id or r.id == eff.requirement.id), None)
+            line = where.line(["gates", stage, index]) if index is not None else stage_line
+        else:
+            line = stage_line
+        results.append(RequirementResult(
+            id=eff.requirement.id, kind=req.kind, origin=eff.origin, status=status, reason=reason,  # type: ignore[arg-type]
+            description=(req.description or "").strip() or None, metric=outcome.metric,
+            candidate=outcome.candidate, threshold=outcome.threshold, comparator=outcome.comparator,
+            baseline=outcome.baseline, evidence=outcome.evidence, command=outcome.command, waiver=waiver_info,
+            details=details, file=where.file, line=line))
+
+    notes = list(getattr(store, "warnings", []) or [])
+    for w in uc.waivers:
+        if w.expires < today:
+            notes.append(f"waiver of '{w.requirement}' ({w.ticket}) expired on {w.expires}")
+    passed = all(r.status in ("pass", "waived") for r in results)
+    return GateDecision(
+        use_case=uc.id, stage=stage, passed=passed, requirements=tuple(results), evidence_hash=bundle,
+        decided_on=today.isoformat(), declared_stage=uc.stage, risk_tier=uc.risk_tier, notes=tuple(notes))
