@@ -1,0 +1,409 @@
+"""Run what is out of date and record its evidence.
+
+:func:`run` plans the selected use cases, looks every planned evidence id up in
+the store, and executes only the jobs without evidence for their current inputs
+(or every job with ``force``), in dependency order. A job whose upstream did not
+pass is skipped with a reason. Records for ``error`` outcomes are retried on the
+next run; ``pass``/``fail`` records are final for their inputs.
+
+The executor is swappable: anything with ``submit(fn, *args) -> future`` whose
+future has ``add_done_callback(cb)`` and ``result()`` works. The default is a
+local :class:`concurrent.futures.ProcessPoolExecutor`; a ``dask.distributed``
+``Client`` can be passed as is (its ``submit`` has that shape), and Ray through a
+three-line adapter (``submit = lambda fn, *a: ray.remote(fn).remote(*a).future()``).
+Runners are plain functions of a picklable :class:`JobTask`, so the same jobs
+run on any of them without a change. Workers must see the repository and the
+artifact store at the same path (a shared file system); the records and the
+ledger are written here, in the calling process, never by the workers.
+
+Failure handling: a runner that raises becomes an ``error`` record (exception
+type and message, no traceback); a worker that dies (``kill -9``, out of memory)
+becomes an ``error`` record in this process; a write that fails (a full disk)
+leaves the store as it was and is reported on the job. Ctrl-C stops scheduling,
+cancels queued jobs and re-raises; whatever was recorded so far is complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import queue
+import shutil
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from ..evidence.records import EvidenceRecord, Lineage
+from .ledger import Ledger, LedgerError
+from .lineage import current_lineage
+from .plan import PlannedJob, plan_repository
+from .store import EvidenceStore, StoreError
+
+RunStatus = Literal["pass", "fail", "error", "skipped"]
+FINAL = ("pass", "fail")
+
+
+class Executor(Protocol):
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Any: ...
+
+
+class InlineExecutor:
+    """Runs each job immediately in this process (``--jobs 1``, tests)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        fut: Future = Future()
+        try:
+            fut.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            fut.set_exception(exc)
+        return fut
+
+
+@dataclass(frozen=True)
+class JobTask:
+    """Everything a worker needs to run one job; picklable."""
+
+    root: str
+    usecase_dir: str
+    use_case: Any
+    job: Any
+    planned: PlannedJob
+    policy: Any
+    allowlist: Any
+    upstream: dict[str, EvidenceRecord]
+    lineage: Lineage
+
+
+@dataclass
+class JobRun:
+    use_case: str
+    job: str
+    runner: str
+    evidence_id: str
+    status: RunStatus
+    reason: str | None = None
+    duration_s: float = 0.0
+    cached: bool = False
+    record: EvidenceRecord | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "useCase": self.use_case, "job": self.job, "runner": self.runner, "evidenceId": self.evidence_id,
+            "status": self.status, "reason": self.reason, "durationS": round(self.duration_s, 3),
+            "cached": self.cached,
+        }
+
+
+@dataclass
+class ProgressEvent:
+    kind: Literal["planned", "started", "finished"]
+    total: int
+    """Jobs that will execute."""
+    done: int
+    job: PlannedJob | None = None
+    result: JobRun | None = None
+
+
+@dataclass
+class RunReport:
+    planned: list[PlannedJob]
+    runs: list[JobRun]
+    warnings: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "pass" for r in self.runs)
+
+    @property
+    def executed(self) -> list[JobRun]:
+        return [r for r in self.runs if not r.cached and r.status != "skipped"]
+
+    def counts(self) -> dict[str, int]:
+        out = {"pass": 0, "fail": 0, "error": 0, "skipped": 0, "cached": 0, "ran": 0}
+        for r in self.runs:
+            out[r.status] += 1
+            out["cached" if r.cached else "ran"] += 0 if r.status == "skipped" else 1
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "counts": self.counts(), "elapsedS": round(self.elapsed_s, 3),
+                "jobs": [r.to_dict() for r in self.runs], "warnings": list(self.warnings)}
+
+
+# --------------------------------------------------------------------------- worker side
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def _reason(exc: BaseException) -> str:
+    msg = str(exc).strip()
+    return f"{type(exc).__name__}: {msg}" if msg else type(exc).__name__
+
+
+def execute_task(task: JobTask) -> EvidenceRecord:
+    """Run one job and return its evidence record (not yet stored). Never raises for job problems."""
+    from ..jobs import RUNNERS, runner_module
+    from ..jobs.base import JobContext, JobError, JobOutput
+
+    p = task.planned
+    root = Path(task.root)
+    store = EvidenceStore(root)
+    started_at, t0 = _now(), time.perf_counter()
+    staging: Path | None = None
+    artifacts = []
+    try:
+        allowed = set(task.allowlist.runners) if task.allowlist is not None else set()
+        if p.runner not in RUNNERS:
+            raise JobError(f"runner '{p.runner}' is not a runner Charter knows")
+        if p.runner not in allowed:
+            raise JobError(f"runner '{p.runner}' is not on the governance allowlist")
+        staging = store.staging_dir(p.evidence_id)
+        ctx = JobContext(
+            root=root, usecase_dir=Path(task.usecase_dir), use_case=task.use_case, job=task.job,
+            runner=p.runner, evidence_id=p.evidence_id, inputs=p.inputs, artifact_root=store.artifacts_dir,
+            artifact_dir=staging, policy=task.policy, allowlist=task.allowlist, upstream=dict(task.upstream),
+        )
+        out: JobOutput = runner_module(p.runner).run(ctx)
+        if out.status not in ("pass", "fail", "error"):
+            raise JobError(f"runner returned an unknown status {out.status!r}")
+        if out.status != "error" and out.artifacts:
+            artifacts = store.commit_artifacts(staging, p.use_case, p.job_id, p.evidence_id, out.artifacts)
+            staging = None
+        status, reason, results = out.status, out.reason, out.results
+    except JobError as exc:
+        status, reason, results = "error", str(exc), {}
+    except MemoryError:
+        status, reason, results = "error", "MemoryError: the job ran out of memory", {}
+    except Exception as exc:  # noqa: BLE001 - a job that raises becomes an error record
+        status, reason, results = "error", _reason(exc), {}
+        tb = traceback.extract_tb(exc.__traceback__)
+        if tb:
+            last = tb[-1]
+            reason += f" (in {Path(last.filename).name}:{last.lineno})"
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+    return _record(task, status, reason, results, artifacts, started_at, time.perf_counter() - t0)
+
+
+def _record(task: JobTask, status: str, reason: str | None, results: dict[str, Any], artifacts: list,
+            started_at: str, duration: float) -> EvidenceRecord:
+    p = task.planned
+    return EvidenceRecord(
+        id=p.evidence_id, use_case=p.use_case, job=p.job_id, runner=p.runner, status=status,  # type: ignore[arg-type]
+        reason=reason, inputs=p.inputs, lineage=task.lineage, started_at=started_at, finished_at=_now(),
+        duration_s=round(duration, 4), results=results, artifacts=artifacts,
+    )
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def _default_executor(n: int) -> Any:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+
+
+def _artifacts_present(store: EvidenceStore, record: EvidenceRecord) -> bool:
+    for art in record.artifacts:
+        try:
+            path = store.artifact_path(art.path)
+        except ValueError:
+            return False
+        if not path.exists():
+            return False
+    return True
+
+
+def run(
+    repo: Any,
+    selection: Iterable[str] | None = None,
+    *,
+    force: bool = False,
+    executor: Executor | None = None,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    jobs: int | None = None,
+    planned: list[PlannedJob] | None = None,
+) -> RunReport:
+    """Run the out-of-date jobs of the selected use cases (all by default) and record their evidence.
+
+    ``executor``: see the module docstring; default a process pool of ``jobs``
+    (default ``os.cpu_count()``) workers, or in-process execution for ``jobs=1``.
+    ``progress`` receives :class:`ProgressEvent` objects (never required).
+    """
+    t_start = time.perf_counter()
+    planned = plan_repository(repo, selection) if planned is None else planned
+    store = EvidenceStore(repo.root)
+    ledger = Ledger(repo.root)
+    by_key = {p.key: p for p in planned}
+    existing: dict[tuple[str, str], EvidenceRecord] = {}
+    to_run: set[tuple[str, str]] = set()
+    for p in planned:
+        rec = None if force else store.get(p.use_case, p.job_id, p.evidence_id)
+        if rec is not None and rec.status in FINAL:
+            existing[p.key] = rec
+        else:
+            to_run.add(p.key)
+    # A job that must run reads its upstream's artifacts: re-create them if this
+    # checkout lacks them (artifacts are local; records travel with git).
+    for p in planned:
+        if p.key in to_run:
+            for dep in p.depends_on:
+                k = (p.use_case, dep)
+                if k not in to_run and k in existing and not _artifacts_present(store, existing[k]):
+                    to_run.add(k)
+                    existing.pop(k)
+
+    runs: dict[tuple[str, str], JobRun] = {}
+    for k, rec in existing.items():
+        if k not in to_run:
+            runs[k] = JobRun(k[0], k[1], rec.runner, rec.id, rec.status, rec.reason, rec.duration_s, True, rec)
+    total = len(to_run)
+    if progress:
+        progress(ProgressEvent("planned", total, 0))
+
+    if to_run:
+        _execute(repo, planned, by_key, to_run, runs, store, ledger, executor, progress, jobs, total)
+
+    ordered = [runs[p.key] for p in planned if p.key in runs]
+    return RunReport(planned, ordered, list(store.warnings), time.perf_counter() - t_start)
+
+
+def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, runs: dict, store: EvidenceStore,
+             ledger: Ledger, executor: Executor | None, progress: Callable | None, jobs: int | None,
+             total: int) -> None:
+    lineage = current_lineage(repo.root, fresh=True)
+    n_workers = max(1, min(jobs or os.cpu_count() or 1, total))
+    owned = None
+    if executor is None:
+        executor = InlineExecutor() if n_workers == 1 else _default_executor(n_workers)
+        owned = executor if not isinstance(executor, InlineExecutor) else None
+    done_q: queue.Queue = queue.Queue()
+    pending = [p for p in planned if p.key in to_run]
+    inflight: dict[tuple[str, str], Any] = {}
+    done = 0
+
+    def finish(p: PlannedJob, jr: JobRun) -> None:
+        nonlocal done
+        runs[p.key] = jr
+        done += 1
+        if progress:
+            progress(ProgressEvent("finished", total, done, p, jr))
+
+    try:
+        while pending or inflight:
+            progressed = False
+            for p in list(pending):
+                deps = [(p.use_case, d) for d in p.depends_on]
+                if any(d in inflight or any(q.key == d for q in pending) for d in deps):
+                    continue
+                pending.remove(p)
+                progressed = True
+                bad = [d for d in deps if d not in runs or runs[d].status != "pass" or runs[d].record is None]
+                if bad:
+                    d = bad[0]
+                    why = runs[d].status if d in runs else "no evidence"
+                    finish(p, JobRun(p.use_case, p.job_id, p.runner, p.evidence_id, "skipped",
+                                     f"upstream job '{d[1]}' did not pass ({why})"))
+                    continue
+                uc = repo.usecases[p.use_case]
+                task = JobTask(
+                    root=str(repo.root), usecase_dir=str(repo.usecase_dir(p.use_case)), use_case=uc,
+                    job=uc.job(p.job_id), planned=p, policy=repo.policy, allowlist=repo.allowlist,
+                    upstream={d[1]: runs[d].record for d in deps}, lineage=lineage,
+                )
+                if progress:
+                    progress(ProgressEvent("started", total, done, p))
+                started = _now()
+                try:
+                    fut = executor.submit(execute_task, task)
+                except Exception as exc:  # noqa: BLE001 - e.g. a broken pool
+                    fut = Future()
+                    fut.set_exception(exc)
+                inflight[p.key] = (fut, task, started)
+                fut.add_done_callback(lambda f, key=p.key: done_q.put(key))
+            if not inflight:
+                if not progressed and pending:  # cannot happen with a valid plan; avoid spinning
+                    for p in pending:
+                        finish(p, JobRun(p.use_case, p.job_id, p.runner, p.evidence_id, "skipped",
+                                         "its dependencies could not be scheduled"))
+                    pending.clear()
+                continue
+            key = None
+            while key is None:
+                try:
+                    key = done_q.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+            fut, task, started = inflight.pop(key)
+            p = by_key[key]
+            try:
+                record = fut.result()
+            except BaseException as exc:  # noqa: BLE001 - worker died or the executor failed
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                record = _record(task, "error", f"the worker running the job died: {_reason(exc)}", {}, [],
+                                 started, 0.0)
+            finish(p, _store_record(store, ledger, p, record))
+    except BaseException:
+        if owned is not None:
+            owned.shutdown(wait=False, cancel_futures=True)
+            owned = None
+        raise
+    finally:
+        if owned is not None:
+            owned.shutdown(wait=True)
+
+
+def _store_record(store: EvidenceStore, ledger: Ledger, p: PlannedJob, record: EvidenceRecord) -> JobRun:
+    """Ledger entry first (with the sha256 of the bytes about to be written), then the record.
+
+    A process killed between the two leaves an entry whose record is missing,
+    which verify accepts (a later run may replace a record); the reverse order
+    would leave a record the ledger does not vouch for.
+    """
+    import hashlib
+
+    from .store import record_bytes
+
+    jr = JobRun(p.use_case, p.job_id, p.runner, p.evidence_id, record.status, record.reason, record.duration_s,
+                False, record)
+    prev_stored = store.get_stored(p.use_case, p.job_id, p.evidence_id)
+    previous = prev_stored.record if prev_stored else None
+    keep_previous = record.status == "error" and previous is not None and previous.status in FINAL
+    sha = None if keep_previous else hashlib.sha256(record_bytes(record)).hexdigest()
+    try:
+        ledger.append_run(use_case=p.use_case, job=p.job_id, runner=p.runner, evidence_id=p.evidence_id,
+                          status=record.status, reason=record.reason, record_sha256=sha,
+                          duration_s=record.duration_s)
+    except LedgerError as exc:
+        jr.status, jr.reason, jr.record = "error", str(exc.strerror or exc), previous
+        return jr
+    if keep_previous:
+        # keep the good evidence for these inputs; the failure is in the ledger and the report
+        jr.record = previous
+        return jr
+    try:
+        store.put(record)
+    except StoreError as exc:
+        jr.status, jr.reason, jr.record = "error", str(exc.strerror or exc), previous
+        try:
+            ledger.append_run(use_case=p.use_case, job=p.job_id, runner=p.runner, evidence_id=p.evidence_id,
+                              status="error", reason=jr.reason,
+                              record_sha256=prev_stored.sha256 if prev_stored else None, duration_s=None)
+        except LedgerError:
+            pass
+    return jr

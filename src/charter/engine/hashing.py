@@ -1,0 +1,108 @@
+"""Content hashes for evidence ids: canonical JSON, runner code versions, package versions.
+
+An evidence id must change whenever anything the result depends on changes, and
+must not change otherwise (no timestamps, no git commit, no absolute paths).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+import math
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # src/charter
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, (dt.date, dt.datetime)):
+        return obj.isoformat()
+    if isinstance(obj, Path):
+        return obj.as_posix()
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj, key=repr)
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json", by_alias=True)
+    raise TypeError(f"cannot hash a {type(obj).__name__}")
+
+
+def _normalise(obj: Any) -> Any:
+    # 1 and 1.0 are the same number in a spec; NaN has no JSON form.
+    if isinstance(obj, float):
+        if not math.isfinite(obj):
+            return repr(obj)
+        if obj.is_integer() and abs(obj) < 2**53:
+            return int(obj)
+        return obj
+    if isinstance(obj, dict):
+        return {str(k): _normalise(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_normalise(v) for v in obj]
+    return obj
+
+
+def canonical_json(obj: Any) -> str:
+    """Sorted keys, no whitespace, UTF-8 text: the same value always gives the same string."""
+    if hasattr(obj, "model_dump"):
+        obj = obj.model_dump(mode="json", by_alias=True)
+    return json.dumps(_normalise(obj), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_json(obj: Any) -> str:
+    return sha256_text(canonical_json(obj))
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@lru_cache(maxsize=None)
+def source_hash(relpath: str) -> str:
+    """sha256 of a file or folder (all .py files, sorted) under the charter package."""
+    path = PACKAGE_ROOT / relpath
+    h = hashlib.sha256()
+    files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    for f in files:
+        h.update(f.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0")
+        try:
+            h.update(f.read_bytes())
+        except OSError:
+            h.update(b"\0missing")
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def code_version(sources: tuple[str, ...]) -> str:
+    """``<charter version>+<12 hex of the sources' hash>``."""
+    h = hashlib.sha256()
+    for s in sources:
+        h.update(source_hash(s).encode())
+    return f"{__version__}+{h.hexdigest()[:12]}"
+
+
+@lru_cache(maxsize=None)
+def package_version(dist: str) -> str:
+    """``major.minor`` of an installed distribution, or ``absent``."""
+    try:
+        version = metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "absent"
+    parts = version.split(".")
+    return ".".join(parts[:2])
+
+
+def package_versions(dists: tuple[str, ...]) -> dict[str, str]:
+    return {d: package_version(d) for d in dists}

@@ -1,0 +1,268 @@
+"""The evidence store: immutable records addressed by the hash of their inputs.
+
+Layout inside a governance repository::
+
+    evidence/records/<use-case>/<job>/<evidence-id>.json   committed to git
+    evidence/ledger.jsonl                                  committed (see ledger.py)
+    .charter/artifacts/<use-case>/<job>/<evidence-id>/...  local only (models, predictions)
+
+Every write goes to a temporary file in the target folder, is flushed and
+fsync'ed, then renamed over the target (``os.replace``): a reader sees the old
+file or the new one, never half of one, whatever happens to the writing process
+(Ctrl-C, ``kill -9``, a full disk). A record file that cannot be read or parsed
+(hand-edited, truncated by something else) is skipped with a warning in
+:attr:`EvidenceStore.warnings`, never a crash.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..evidence.records import Artifact, EvidenceRecord
+
+RECORDS_DIR = "evidence/records"
+ARTIFACTS_DIR = ".charter/artifacts"
+STAGING_DIR = ".staging"
+
+
+class StoreError(OSError):
+    """Writing to the store failed; the store is unchanged."""
+
+
+@dataclass(frozen=True)
+class StoredRecord:
+    record: EvidenceRecord
+    path: Path
+    sha256: str
+    """sha256 of the file's bytes (what the ledger records)."""
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def record_bytes(record: EvidenceRecord) -> bytes:
+    """The canonical file content of a record (sorted keys, 2-space indent, UTF-8)."""
+    data = _clean(record.model_dump(mode="json"))
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically; on any failure the old file stays and no temp file is left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _fsync_dir(path.parent)
+
+
+def disk_full_message(exc: OSError, what: str) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"disk full while writing {what}: no space left on the device; the store is unchanged"
+    return f"cannot write {what}: {exc.strerror or exc}"
+
+
+class EvidenceStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.records_dir = self.root / RECORDS_DIR
+        self.artifacts_dir = self.root / ARTIFACTS_DIR
+        self.warnings: list[str] = []
+
+    # --- records -------------------------------------------------------------------
+
+    def record_path(self, use_case: str, job: str, evidence_id: str) -> Path:
+        for part in (use_case, job, evidence_id):
+            if not part or "/" in part or "\\" in part or part.startswith("."):
+                raise ValueError(f"invalid store key {part!r}")
+        return self.records_dir / use_case / job / f"{evidence_id}.json"
+
+    def _read(self, path: Path) -> StoredRecord | None:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self._warn(path, f"cannot be read ({exc.strerror or exc})")
+            return None
+        try:
+            record = EvidenceRecord.model_validate_json(raw)
+        except ValueError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self._warn(path, f"is not a valid evidence record ({first}); skipped")
+            return None
+        if record.id != path.stem:
+            self._warn(path, f"holds record {record.id[:12]}… under another id; skipped")
+            return None
+        return StoredRecord(record, path, hashlib.sha256(raw).hexdigest())
+
+    def _warn(self, path: Path, message: str) -> None:
+        try:
+            shown = path.relative_to(self.root).as_posix()
+        except ValueError:
+            shown = str(path)
+        text = f"{shown} {message}"
+        if text not in self.warnings:
+            self.warnings.append(text)
+
+    def get(self, use_case: str, job: str, evidence_id: str) -> EvidenceRecord | None:
+        """The record for exactly these inputs, or None."""
+        stored = self._read(self.record_path(use_case, job, evidence_id))
+        return stored.record if stored else None
+
+    def get_stored(self, use_case: str, job: str, evidence_id: str) -> StoredRecord | None:
+        return self._read(self.record_path(use_case, job, evidence_id))
+
+    def exists(self, use_case: str, job: str, evidence_id: str) -> bool:
+        """Cheap existence test (no parsing): used on the "nothing changed" path."""
+        return self.record_path(use_case, job, evidence_id).is_file()
+
+    def history(self, use_case: str, job: str) -> list[EvidenceRecord]:
+        """Every readable record of a job, most recently finished first."""
+        folder = self.records_dir / use_case / job
+        if not folder.is_dir():
+            return []
+        found = [s.record for p in folder.glob("*.json") if (s := self._read(p)) is not None]
+        return sorted(found, key=lambda r: (r.finished_at, r.id), reverse=True)
+
+    def latest(self, use_case: str, job: str) -> EvidenceRecord | None:
+        """The most recently finished record of a job, whatever its inputs (for stale reports)."""
+        hist = self.history(use_case, job)
+        return hist[0] if hist else None
+
+    def iter_stored(self) -> Iterator[StoredRecord]:
+        if not self.records_dir.is_dir():
+            return
+        for path in sorted(self.records_dir.glob("*/*/*.json")):
+            stored = self._read(path)
+            if stored is not None:
+                yield stored
+
+    def put(self, record: EvidenceRecord) -> StoredRecord:
+        """Write a record atomically. Raises StoreError (store unchanged) if the write fails."""
+        path = self.record_path(record.use_case, record.job, record.id)
+        data = record_bytes(record)
+        try:
+            atomic_write_bytes(path, data)
+        except OSError as exc:
+            raise StoreError(exc.errno, disk_full_message(exc, f"evidence record {path.name}")) from exc
+        return StoredRecord(record, path, hashlib.sha256(data).hexdigest())
+
+    # --- artifacts -----------------------------------------------------------------
+
+    def artifact_path(self, name: str) -> Path:
+        """Absolute path of an artifact given its store-relative path."""
+        path = (self.artifacts_dir / name).resolve()
+        base = self.artifacts_dir.resolve()
+        if base != path and base not in path.parents:
+            raise ValueError(f"artifact path {name!r} leaves the artifact store")
+        return path
+
+    def artifact_folder(self, use_case: str, job: str, evidence_id: str) -> Path:
+        return self.artifacts_dir / use_case / job / evidence_id
+
+    def staging_dir(self, evidence_id: str) -> Path:
+        """A fresh, empty folder for a running job's artifacts (inside the store, so a rename moves it)."""
+        base = self.artifacts_dir / STAGING_DIR
+        base.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(dir=base, prefix=f"{evidence_id[:16]}-"))
+
+    def put_artifact(self, use_case: str, job: str, evidence_id: str, name: str, data: bytes) -> Artifact:
+        """Write one artifact file atomically."""
+        folder = self.artifact_folder(use_case, job, evidence_id)
+        path = folder / name
+        atomic_write_bytes(path, data)
+        return Artifact(
+            name=name,
+            path=path.relative_to(self.artifacts_dir).as_posix(),
+            sha256=hashlib.sha256(data).hexdigest(),
+            bytes=len(data),
+        )
+
+    def commit_artifacts(
+        self, staging: Path, use_case: str, job: str, evidence_id: str, names: dict[str, str]
+    ) -> list[Artifact]:
+        """Move a job's staging folder into place and describe its artifacts (name → file in staging)."""
+        folder = self.artifact_folder(use_case, job, evidence_id)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        if folder.exists():
+            old = folder.with_name(f".{folder.name}.old-{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(folder, old)
+            os.replace(staging, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(staging, folder)
+        out = []
+        for name, filename in names.items():
+            path = folder / filename
+            files = [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path]
+            out.append(Artifact(name=name, path=path.relative_to(self.artifacts_dir).as_posix(),
+                                sha256=artifact_sha256(path), bytes=sum(f.stat().st_size for f in files)))
+        return out
+
+    def clean_staging(self) -> None:
+        shutil.rmtree(self.artifacts_dir / STAGING_DIR, ignore_errors=True)
+
+
+def artifact_sha256(path: Path) -> str:
+    """The hash recorded for an artifact: a file's sha256, or a folder's (sorted relative path + file hash)."""
+    if path.is_dir():
+        h = hashlib.sha256()
+        for f in sorted(path.rglob("*")):
+            if f.is_file():
+                h.update(f.relative_to(path).as_posix().encode() + b"\0")
+                h.update(hashlib.sha256(f.read_bytes()).hexdigest().encode() + b"\n")
+        return h.hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def evidence_bundle_hash(planned: Iterable[Any]) -> str:
+    """sha256 over the sorted (job id, evidence id) pairs: what approvals sign.
+
+    Accepts PlannedJob objects or (job_id, evidence_id) pairs.
+    """
+    pairs = sorted(
+        (p.job_id, p.evidence_id) if hasattr(p, "job_id") else (str(p[0]), str(p[1])) for p in planned
+    )
+    text = "\n".join(f"{j}\t{e}" for j, e in pairs)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,85 @@
+"""Runner ``fairness``: per-group metrics and disparities for each sensitive attribute and their intersection.
+
+Values come from :func:`charter.metrics.fairness_report` (equal to fairlearn's
+MetricFrame and fairlearn.metrics; see that module for the conventions), with
+bootstrap intervals on every disparity. Groups smaller than the policy's
+``fairness.minGroupSize`` are flagged. Binary classification uses selection
+rate, TPR, FPR, FNR, precision and accuracy; regression MAE and RMSE. The job
+passes when everything was computed; fairness checks are judged by gates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..evidence.records import AttributeFairness, Estimate, FairnessResult, GroupRow
+from .base import JobContext, JobError, JobOutput
+from .evaluate import estimate
+from .predictions import load_predictions, positive_label
+
+DEFAULT_MIN_GROUP_SIZE = 30
+
+
+def run(ctx: JobContext) -> JobOutput:
+    import numpy as np
+
+    from ..engine.plan import fairness_attributes
+    from ..metrics import fairness_report
+
+    job, uc = ctx.job, ctx.use_case
+    if uc.task is None:
+        raise JobError("fairness needs the use case's task")
+    attrs = fairness_attributes(uc, job)
+    if not attrs:
+        raise JobError("no sensitive attributes: declare them on the data source or list them in the job")
+    preds = load_predictions(ctx, job.predictions)
+    sensitive = {a: preds.column(a).to_numpy() for a in attrs}
+    task = uc.task.type.value
+    min_size = ctx.policy.fairness.min_group_size if ctx.policy is not None else DEFAULT_MIN_GROUP_SIZE
+    pos = None
+    if task == "regression":
+        y_pred = preds.y_pred if preds.y_pred is not None else preds.scores
+        kind = "regression"
+        y_true = np.asarray(preds.y_true, dtype=np.float64)
+        y_pred = np.asarray(y_pred, dtype=np.float64)
+    else:
+        kind = "binary"
+        labels = preds.labels or sorted({v for v in preds.y_true.tolist()}, key=str)
+        if len(labels) > 2:
+            raise JobError(f"group fairness metrics need binary classification or regression; "
+                           f"{preds.source} has {len(labels)} classes")
+        y_true = preds.y_true
+        y_pred = preds.y_pred
+        pos = positive_label(list(labels), uc.task.positive_label)
+        explicit = "threshold" in job.predictions.model_fields_set
+        if preds.scores is not None and (y_pred is None or explicit):
+            scores = preds.scores
+            if scores.ndim == 2:
+                scores = scores[:, list(labels).index(pos)]
+            others = [lab for lab in labels if lab != pos]
+            neg = others[0] if others else (0 if pos == 1 else None)
+            y_pred = np.where(scores >= job.predictions.threshold, pos, neg)
+        elif y_pred is None:
+            raise JobError(f"{preds.source} gives neither predicted labels nor scores")
+    try:
+        report = fairness_report(
+            y_true, y_pred, sensitive, task=kind, pos_label=pos, intersections=job.intersections,
+            min_group_size=min_size, n_boot=job.bootstrap.replicates, confidence=job.bootstrap.confidence,
+            seed=job.bootstrap.seed,
+        )
+    except ValueError as exc:
+        raise JobError(f"cannot compute fairness metrics for {preds.source}: {exc}") from None
+    results = []
+    for _name, attr in report["attributes"].items():
+        groups = [GroupRow(group=g["values"], label=str(g["label"]), n=g["count"], small=g["small"],
+                           metrics=g["metrics"], undefined=g.get("undefined", {})) for g in attr["groups"]]
+        disparities: dict[str, Estimate] = {}
+        extremes: dict[str, dict[str, Any]] = {}
+        for dname, d in attr["disparities"].items():
+            disparities[dname] = estimate(d)
+            extremes[dname] = {k: d.get(k) for k in ("metric", "min_group", "max_group")}
+        results.append(AttributeFairness(attributes=list(attr["columns"]), groups=groups, disparities=disparities,
+                                         extremes=extremes))
+    result = FairnessResult(task=task, source=preds.source, min_group_size=min_size, results=results,
+                            bootstrap=report.get("bootstrap", {}), warnings=list(report.get("warnings", [])))
+    return JobOutput("pass", None, result.model_dump(mode="json"))
