@@ -138,6 +138,8 @@ class EvaluateResult(_Rec):
     champion: dict[str, Estimate] | None = None
     """The champion's metrics on the same rows (relative gates)."""
     bootstrap: dict[str, Any] = {}
+    warnings: list[str] = []
+    """Small slices, metrics that could not be computed, and similar notes."""
 
 
 class GroupRow(_Rec):
@@ -146,12 +148,16 @@ class GroupRow(_Rec):
     n: int
     small: bool
     metrics: dict[str, float | None]
+    undefined: dict[str, str] = {}
+    """Metric → why its value (0 by fairlearn's convention) is really 0/0 in this group."""
 
 
 class AttributeFairness(_Rec):
     attributes: list[str]
     groups: list[GroupRow]
     disparities: dict[str, Estimate]
+    extremes: dict[str, dict[str, Any]] = {}
+    """Disparity → the group metric it compares and the groups with its lowest and highest value."""
 
 
 class FairnessResult(_Rec):
@@ -160,6 +166,7 @@ class FairnessResult(_Rec):
     min_group_size: int
     results: list[AttributeFairness]
     bootstrap: dict[str, Any] = {}
+    warnings: list[str] = []
 
 
 class DriftFeature(_Rec):
@@ -182,6 +189,8 @@ class DriftResult(_Rec):
     drift_share: float
     drifted: bool
     thresholds: dict[str, float]
+    skipped: dict[str, str] = {}
+    """Features not compared, with the reason."""
 
 
 RESULT_MODELS: dict[str, type[_Rec]] = {
