@@ -218,8 +218,19 @@ DEFAULT_RESULTS = {
 }
 
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_DUMPED: dict[int, tuple[Any, str]] = {}
+
+
 def dump(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
+    """YAML text of a spec; the module's own governance documents are dumped once (tests copy before changing)."""
+    shared = any(data is d for d in (POLICY, ORGANISATION, MATURITY, ALLOWLIST))
+    if shared and id(data) in _DUMPED:
+        return _DUMPED[id(data)][1]
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
+    if shared:
+        _DUMPED[id(data)] = (data, text)
+    return text
 
 
 class GovRepo:
@@ -231,6 +242,8 @@ class GovRepo:
         (root / "governance").mkdir(parents=True, exist_ok=True)
         self.write_governance(policy or POLICY, organisation or ORGANISATION)
         self.usecases: dict[str, dict[str, Any]] = {}
+        self._loaded: dict[bytes, Repository] = {}
+        self._plans: dict[tuple[bytes, str], list[Any]] = {}
         self.write_usecase(usecase if usecase is not None else copy.deepcopy(USECASE))
 
     def write_governance(self, policy: dict[str, Any], organisation: dict[str, Any]) -> None:
@@ -245,8 +258,15 @@ class GovRepo:
         (folder / "usecase.yaml").write_text(dump(uc))
         self.usecases[uc["id"]] = uc
 
+    def _key(self) -> bytes:
+        files = sorted(self.root.glob("governance/*.yaml")) + sorted(self.root.glob("usecases/*/usecase.yaml"))
+        return hashlib.sha256(b"".join(f.read_bytes() for f in files)).digest()
+
     def load(self, *, require_valid: bool = True) -> Repository:
-        repo = load_repository(self.root)
+        key = self._key()
+        cached = self._loaded.get(key)
+        repo = cached if cached is not None else load_repository(self.root)
+        self._loaded = {key: repo}
         if require_valid:
             assert repo.ok, "\n".join(f"{d.file}:{d.line}: {d.code} {d.message}" for d in repo.errors)
         return repo
@@ -256,8 +276,11 @@ class GovRepo:
         return EvidenceStore(self.root)
 
     def planned(self, uc_id: str = "churn") -> list[Any]:
-        repo = self.load()
-        return plan_usecase(repo, repo.usecases[uc_id])
+        key = (self._key(), uc_id)
+        if key not in self._plans:
+            repo = self.load()
+            self._plans = {key: plan_usecase(repo, repo.usecases[uc_id])}
+        return self._plans[key]
 
     def bundle_hash(self, uc_id: str = "churn") -> str:
         return evidence_bundle_hash(self.planned(uc_id))

@@ -1,0 +1,152 @@
+"""`charter gate [USECASE ...] [--stage STAGE]`: may each use case be in (or enter) a stage?
+
+Exit 0 when every requirement passes or is waived, 1 when any fails or lacks
+evidence, 2 when the specs are invalid (gates are never judged on invalid specs)
+or the command is misused. ``--no-fail`` reports without failing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import add_format_arg, add_repo_arg, find_root
+from .main import EXIT_FAIL, EXIT_INVALID, EXIT_OK, UsageError
+
+NEXT = "next"
+
+
+def add_parser(p: argparse.ArgumentParser) -> None:
+    p.add_argument("usecases", nargs="*", metavar="USECASE", help="use case ids (default: all)")
+    p.add_argument("--stage", metavar="STAGE",
+                   help="stage to ask about (default: each use case's declared stage; 'next': the stage it would be "
+                        "promoted to)")
+    add_format_arg(p, ["text", "json", "junit", "github", "markdown"])
+    p.add_argument("--no-fail", action="store_true", help="report only: exit 0 even when a gate fails")
+    p.add_argument("--record", action="store_true", help="append each decision to the evidence ledger")
+    p.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    p.add_argument("--on", metavar="DATE", help="judge expiries as of this date (YYYY-MM-DD; default: today)")
+    p.add_argument("--verbose", "-v", action="store_true", help="text format: show every requirement in full")
+    add_repo_arg(p)
+
+
+def parse_date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"{option}: expected a date as YYYY-MM-DD, got '{value}'") from None
+
+
+def load_valid(root: Path, verb: str, fmt: str = "text") -> Any:
+    """Validate, then load; on invalid specs print why and return None (the caller exits 2)."""
+    from ..loading.loader import load_repository
+    from ..report.diagnostics import format_github, summary_line
+    from ..validation import CACHE_DIR, load_repository_with_hashes, validate
+
+    result = validate(root)
+    if result.ok:
+        repo = load_repository_with_hashes(root, root / CACHE_DIR / "sha256.json", load_repository)
+        if repo.ok:
+            return repo
+        diags = repo.errors
+    else:
+        diags = [d for d in result.diagnostics if d.severity == "error"]
+    if fmt == "github":
+        print(format_github(diags))
+    print(f"charter {verb}: the specs are invalid ({summary_line(diags, result.files)}); nothing was judged", file=sys.stderr)
+    for d in diags[:10]:
+        loc = d.file + (f":{d.line}" if d.line else "") + (f":{d.column}" if d.line and d.column else "")
+        print(f"  {loc}: {d.severity}[{d.code}] " + (f"{d.path}: " if d.path else "") + d.message, file=sys.stderr)
+    if len(diags) > 10:
+        print(f"  … and {len(diags) - 10} more", file=sys.stderr)
+    print("run `charter validate` for the details and hints", file=sys.stderr)
+    return None
+
+
+def select_usecases(repo: Any, wanted: list[str]) -> list[str]:
+    from ..diagnostics import did_you_mean, known_list
+
+    if not wanted:
+        return sorted(repo.usecases)
+    for uc_id in wanted:
+        if uc_id not in repo.usecases:
+            hint = did_you_mean(uc_id, repo.usecases) or f"use cases: {known_list(repo.usecases) or 'none'}"
+            raise UsageError(f"unknown use case '{uc_id}' ({hint})")
+    return list(dict.fromkeys(wanted))
+
+
+def stage_for(repo: Any, uc: Any, asked: str | None) -> str | None:
+    from ..diagnostics import did_you_mean
+    from ..gates import next_stage
+    from ..resolve import stage_index
+
+    policy = repo.policy
+    if asked is None:
+        return uc.stage
+    if asked == NEXT and stage_index(policy, NEXT) < 0:
+        return next_stage(policy, uc)
+    if stage_index(policy, asked) < 0:
+        ids = [s.id for s in policy.stages]
+        raise UsageError(f"unknown stage '{asked}' ({did_you_mean(asked, ids) or 'stages: ' + ', '.join(ids)})")
+    return asked
+
+
+def write_output(path: str, text: str) -> None:
+    from ..validation import atomic_write_text
+
+    try:
+        atomic_write_text(Path(path), text if text.endswith("\n") else text + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..engine.store import EvidenceStore
+    from ..gates import decide
+    from ..report import gates as report
+
+    today = parse_date(args.on, "--on")
+    root = find_root(Path(args.repo))
+    repo = load_valid(root, "gate", args.format)
+    if repo is None:
+        return EXIT_INVALID
+    ids = select_usecases(repo, args.usecases)
+    store = EvidenceStore(root)
+    decisions = []
+    for uc_id in ids:
+        uc = repo.usecases[uc_id]
+        stage = stage_for(repo, uc, args.stage)
+        if stage is None:
+            if len(ids) == 1:
+                raise UsageError(f"'{uc_id}' is at '{uc.stage}': there is no stage to promote it to")
+            print(f"charter gate: skipped '{uc_id}': at '{uc.stage}', there is no next stage", file=sys.stderr)
+            continue
+        decisions.append(decide(repo, store, uc, stage, today))
+
+    if args.format == "text":
+        color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = report.format_text(decisions, color=color, verbose=args.verbose)
+    else:
+        text = report.FORMATTERS[args.format](decisions)
+    if args.output:
+        write_output(args.output, text)
+        print(report.summary_line(decisions), file=sys.stderr)
+    elif text:
+        print(text)
+    if args.format == "github" and not args.output:
+        print(report.summary_line(decisions), file=sys.stderr)
+
+    if args.record:
+        from ..engine.ledger import Ledger
+
+        ledger = Ledger(root)
+        for d in decisions:
+            ledger.append_decision(d.to_dict())
+    failed = any(not d.passed for d in decisions)
+    return EXIT_FAIL if failed and not args.no_fail else EXIT_OK
