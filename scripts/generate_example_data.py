@@ -295,7 +295,7 @@ def _motor_claims(seed: int, n: int, recent: bool) -> Table:
     value = new_price * 0.86**vehicle_age * (1 + rng.normal(0, 0.05, n))
     value = np.maximum(np.round(value / 10.0) * 10.0, 500.0)
 
-    base = np.log(np.array([0.38, 0.07, 0.21, 0.18 if recent else 0.12, 0.22]))
+    base = np.log(np.array([0.38, 0.07, 0.21, 0.34 if recent else 0.12, 0.22]))
     type_scores = np.tile(base, (n, 1))
     type_scores[:, 0] += 0.5 * (driver_age <= 25)
     type_scores[:, 1] += 0.5 * np.log(value / 12000.0)
