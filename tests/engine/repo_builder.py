@@ -161,7 +161,8 @@ def credit_repo(root: Path, *, n: int = 400, bootstrap: int = 100, uc_id: str = 
 def add_credit(root: Path, *, n: int = 400, bootstrap: int = 100, uc_id: str = "credit",
                spec: dict | None = None) -> None:
     write_frame(root, uc_id, "data/applications.csv", credit_frame(n, seed=0))
-    write_frame(root, uc_id, "data/recent.csv", credit_frame(max(n // 2, 60), seed=1, shift=0.0))
+    # "recent" rows are a sample of the same population: no drift by construction
+    write_frame(root, uc_id, "data/recent.csv", credit_frame(n, seed=0).iloc[: max(n // 2, 60)])
     write_usecase(root, spec or credit_usecase(uc_id, bootstrap=bootstrap))
 
 
@@ -171,3 +172,15 @@ def load(root: Path):  # type: ignore[no-untyped-def]
     repo = load_repository(root)
     assert repo.ok, "\n".join(str(d.to_dict()) for d in repo.errors)
     return repo
+
+
+def make_record(eid: str = "a" * 64, *, job: str = "train", finished: str = "2026-01-01T00:00:00+00:00",
+                status: str = "pass"):  # type: ignore[no-untyped-def]
+    from charter.evidence.records import EvidenceRecord, Inputs, Lineage
+
+    return EvidenceRecord(
+        id=eid, use_case="credit", job=job, runner="sklearn-train", status=status,
+        inputs=Inputs(spec_sha256="s", runner_version="0"),
+        lineage=Lineage(git_commit=None, git_dirty=None, charter_version="0", python="3", platform="x"),
+        started_at=finished, finished_at=finished, duration_s=1.0, results={"x": 1},
+    )

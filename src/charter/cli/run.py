@@ -58,6 +58,11 @@ class _Progress:
     def __call__(self, ev: Any) -> None:
         if ev.kind == "planned":
             if ev.total and self.tty:
+                try:
+                    import rich  # noqa: F401
+                except ImportError:
+                    self.tty = False
+            if ev.total and self.tty:
                 from rich.console import Console
                 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
