@@ -260,10 +260,6 @@ def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter 
         for r in sorted(d.requirements, key=lambda r: order[r.status]):
             fix = md_code(r.command) if r.command and r.status in ("fail", "error") else ""
             reason = md_text(r.reason)
-            if r.status == "waived" and r.waiver:
-                w = r.waiver
-                reason = (f"waived by {md_text(w['owner'])} until {md_text(w['expires'])}, ticket {md_text(w['ticket'])}: "
-                          f"{md_text(w['reason'])}; {md_text(r.details.get('underlyingStatus', ''))}")
             out.append(f"| {_EMOJI[r.status]} | {md_code(r.id)} | {md_text(r.kind)} | {reason} | {_value(r)} | {fix} |")
         out.append("")
         expired = [(r.id, w) for r in d.requirements for w in r.details.get("expiredWaivers", [])]
