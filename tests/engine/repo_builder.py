@@ -184,3 +184,13 @@ def make_record(eid: str = "a" * 64, *, job: str = "train", finished: str = "202
         lineage=Lineage(git_commit=None, git_dirty=None, charter_version="0", python="3", platform="x"),
         started_at=finished, finished_at=finished, duration_s=1.0, results={"x": 1},
     )
+
+
+def light_repo(root: Path, ids: tuple[str, ...] = ("light-a", "light-b"), n: int = 200) -> Path:
+    """Use cases with only a data contract and a drift job (no training: cheap in fresh processes)."""
+    build_repo(root)
+    for uc_id in ids:
+        spec = credit_usecase(uc_id)
+        spec["jobs"] = [j for j in spec["jobs"] if j["runner"] in ("data-contract", "drift")]
+        add_credit(root, n=n, uc_id=uc_id, spec=spec)
+    return root
