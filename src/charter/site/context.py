@@ -1,0 +1,933 @@
+"""Repository + evidence + gate decisions → plain view-model data for the pages.
+
+Nothing here computes a metric: numbers come from evidence records, decisions
+from the gates. What is computed is arithmetic over the specs themselves (the
+prioritisation scores, maturity averages, OKR progress from a recorded value)
+and it is documented where it happens.
+
+Two steps keep rendering testable without running anything:
+
+* :func:`gather` reads the evidence store, plans each use case and asks the
+  gates for decisions (the engine's code), producing :class:`SiteInputs`;
+* :func:`build_context` turns :class:`SiteInputs` into plain data (dicts, lists,
+  strings, numbers), sorted, so the same inputs always give the same pages.
+
+Golden tests build :class:`SiteInputs` by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..evidence.records import (
+    DataContractResult,
+    DriftResult,
+    EvaluateResult,
+    EvidenceRecord,
+    FairnessResult,
+    TrainResult,
+)
+from ..metrics.catalog import FAIRNESS_METRICS, GROUP_METRICS, MODEL_METRICS, lookup
+from ..spec.common import PROCESS_IDS
+from ..spec.usecase import CARD_FIELDS, Card, UseCase
+
+PAGE_SIZE = 100
+"""Rows per page of the use-case index (and on the portfolio home before it links to the index)."""
+
+CARD_TITLES = {
+    "intended_use": "Intended use",
+    "out_of_scope_use": "Out-of-scope use",
+    "limitations": "Limitations",
+    "ethical_considerations": "Ethical considerations",
+    "misuse_and_edge_cases": "Misuse and edge cases",
+    "content_warnings": "Content warnings",
+    "human_oversight": "Human oversight",
+    "regulatory_justification": "Regulatory justification",
+}
+CARD_ALIASES = {name: (Card.model_fields[name].alias or name) for name in CARD_FIELDS}
+
+TRAINING_RUNNERS = ("sklearn-train", "text-finetune", "text-linear-probe")
+
+
+# --- inputs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobState:
+    """One planned job of a use case and what the store holds for it."""
+
+    job: str
+    runner: str
+    freshness: str
+    """fresh | stale | missing"""
+    record: EvidenceRecord | None = None
+    """The record for exactly the planned inputs (fresh only)."""
+    latest: EvidenceRecord | None = None
+    """The newest record whatever its inputs (shown, marked stale, when nothing is fresh)."""
+    changed: tuple[str, ...] = ()
+    """For stale evidence: which inputs changed since the latest record."""
+    record_sha256: str | None = None
+    """sha256 of the record file (the value the ledger's run entry holds)."""
+    planned_id: str | None = None
+    """The evidence id the current spec, data and code call for."""
+
+    @property
+    def shown(self) -> EvidenceRecord | None:
+        return self.record or self.latest
+
+
+@dataclass(frozen=True)
+class LedgerStatus:
+    ok: bool
+    entries: int
+    head: str | None
+    records_checked: int = 0
+    problems: tuple[dict[str, Any], ...] = ()
+    """kind, message, line, file"""
+
+
+@dataclass(frozen=True)
+class Change:
+    at: str
+    """ISO timestamp (UTC) from the ledger or the record."""
+    kind: str
+    """run | decision"""
+    use_case: str
+    what: str
+    """job id (runs) or stage id (decisions)"""
+    status: str
+    """pass | fail | error (runs); passed | blocked (decisions)"""
+
+
+@dataclass
+class SiteInputs:
+    repo: Any
+    """charter.loading.loader.Repository (valid)."""
+    jobs: dict[str, list[JobState]] = field(default_factory=dict)
+    decisions: dict[str, list[Any]] = field(default_factory=dict)
+    """Use case id → GateDecision list: the current stage first (when it has requirements), then the next."""
+    ledger: LedgerStatus | None = None
+    changes: list[Change] = field(default_factory=list)
+    as_of: str = ""
+    """ISO date the decisions were made (expiries are judged against it)."""
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- gathering from the engine ----------------------------------------------------------
+
+
+class CachingStore:
+    """Read-through cache over an evidence store: each record file is parsed once per build."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._stored: dict[tuple[str, str, str], Any] = {}
+        self._latest: dict[tuple[str, str], Any] = {}
+
+    def get_stored(self, use_case: str, job: str, evidence_id: str) -> Any:
+        key = (use_case, job, evidence_id)
+        if key not in self._stored:
+            self._stored[key] = self.store.get_stored(use_case, job, evidence_id)
+        return self._stored[key]
+
+    def get(self, use_case: str, job: str, evidence_id: str) -> EvidenceRecord | None:
+        stored = self.get_stored(use_case, job, evidence_id)
+        return stored.record if stored is not None else None
+
+    def latest(self, use_case: str, job: str) -> EvidenceRecord | None:
+        key = (use_case, job)
+        if key not in self._latest:
+            self._latest[key] = self.store.latest(use_case, job)
+        return self._latest[key]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def gather(repo: Any, *, as_of: dt.date | None = None, verify_ledger: bool = True) -> SiteInputs:
+    """Evidence, decisions and the ledger's state for every use case of a valid repository."""
+    from ..engine.ledger import Ledger
+    from ..engine.plan import plan_usecase
+    from ..engine.store import EvidenceStore
+    from ..gates.evaluate import decide, next_stage
+    from ..gates.evidence import look_up
+
+    today = as_of or dt.date.today()
+    raw_store = EvidenceStore(repo.root)
+    store = CachingStore(raw_store)
+    inputs = SiteInputs(repo=repo, as_of=today.isoformat())
+    for uc_id in sorted(repo.usecases):
+        uc = repo.usecases[uc_id]
+        try:
+            planned = plan_usecase(repo, uc)
+        except ValueError as exc:
+            inputs.warnings.append(f"{uc_id}: cannot plan its jobs: {exc}")
+            planned = []
+        states = []
+        for p in planned:
+            ev = look_up(store, p)
+            stored = store.get_stored(uc_id, p.job_id, p.evidence_id) if ev.record is not None else None
+            states.append(JobState(job=p.job_id, runner=p.runner, freshness=ev.freshness, record=ev.record,
+                                   latest=ev.latest, changed=tuple(ev.changed),
+                                   record_sha256=stored.sha256 if stored is not None else None,
+                                   planned_id=p.evidence_id))
+        inputs.jobs[uc_id] = states
+        decisions = []
+        stages = [uc.stage]
+        nxt = next_stage(repo.policy, uc)
+        if nxt is not None:
+            stages.append(nxt)
+        for stage in stages:
+            try:
+                decisions.append(decide(repo, store, uc, stage=stage, today=today, planned=planned))
+            except Exception as exc:  # noqa: BLE001 — a use case the gates cannot judge is shown as such
+                inputs.warnings.append(f"{uc_id}: no gate decision for stage '{stage}': {exc}")
+        inputs.decisions[uc_id] = decisions
+    ledger = Ledger(repo.root)
+    if verify_ledger:
+        result = ledger.verify(store=raw_store)
+        inputs.ledger = LedgerStatus(
+            ok=result.ok, entries=result.entries, head=result.head, records_checked=result.records_checked,
+            problems=tuple({"kind": p.kind, "message": p.message, "line": p.line, "file": p.file}
+                           for p in result.problems))
+    inputs.changes = changes_from_ledger(ledger.entries()) or changes_from_records(inputs.jobs)
+    inputs.warnings.extend(raw_store.warnings)
+    return inputs
+
+
+def changes_from_ledger(entries: list[dict[str, Any]], limit: int = 15) -> list[Change]:
+    out = []
+    for e in entries:
+        p = e.get("payload") if isinstance(e.get("payload"), dict) else {}
+        if e.get("type") == "run":
+            out.append(Change(str(e.get("at", "")), "run", str(p.get("useCase", "")), str(p.get("job", "")),
+                              str(p.get("status", ""))))
+        elif e.get("type") == "decision":
+            uc = p.get("use_case") or p.get("useCase") or ""
+            passed = p.get("passed")
+            out.append(Change(str(e.get("at", "")), "decision", str(uc), str(p.get("stage", "")),
+                              "passed" if passed else "blocked"))
+    out.sort(key=lambda c: (c.at, c.use_case, c.what), reverse=True)
+    return out[:limit]
+
+
+def changes_from_records(jobs: dict[str, list[JobState]], limit: int = 15) -> list[Change]:
+    out = []
+    for uc_id, states in jobs.items():
+        for s in states:
+            r = s.shown
+            if r is not None:
+                out.append(Change(r.finished_at, "run", uc_id, s.job, r.status))
+    out.sort(key=lambda c: (c.at, c.use_case, c.what), reverse=True)
+    return out[:limit]
+
+
+# --- small helpers ------------------------------------------------------------------------
+
+
+def _est(e: Any) -> dict[str, Any]:
+    if e is None:
+        return {"value": None, "low": None, "high": None, "reason": None}
+    get = e.get if isinstance(e, dict) else (lambda k, d=None: getattr(e, k, d))
+    return {"value": _finite(get("value")), "low": _finite(get("low")), "high": _finite(get("high")),
+            "reason": get("reason")}
+
+
+def _finite(v: Any) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _title(metric: str) -> str:
+    info = lookup(metric) or GROUP_METRICS.get(metric)
+    return info.title if info else metric
+
+
+def _gib(metric: str) -> bool:
+    info = MODEL_METRICS.get(metric) or FAIRNESS_METRICS.get(metric) or GROUP_METRICS.get(metric)
+    return True if info is None else info.greater_is_better
+
+
+def _parse(record: EvidenceRecord | None, model: type) -> Any:
+    if record is None or record.status == "error":
+        return None
+    try:
+        return model.model_validate(record.results)
+    except ValueError:
+        return None
+
+
+def _meets(value: float | None, lo: float | None, hi: float | None) -> bool | None:
+    """Whether a recorded value lies within declared bounds (None when there is nothing to compare)."""
+    if value is None or (lo is None and hi is None):
+        return None
+    return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+
+def stage_in_production(policy: Any) -> str | None:
+    """The stage counted as 'in production': the one with id 'production', else the last non-terminal stage."""
+    ids = [s.id for s in policy.stages]
+    if "production" in ids:
+        return "production"
+    live = [s.id for s in policy.stages if not s.terminal]
+    return live[-1] if live else None
+
+
+# --- the context ---------------------------------------------------------------------------
+
+
+class _Directory:
+    """Names of people, roles, teams and units (ids are shown when a name is unknown)."""
+
+    def __init__(self, repo: Any) -> None:
+        org = repo.organisation
+        self.people = {p.id: p for p in org.people} if org else {}
+        self.roles = {r.id: r.name for r in org.roles} if org else {}
+        self.teams = {t.id: t.name for t in org.teams} if org else {}
+        self.units = {b.id: b.name for b in org.business_units} if org else {}
+        policy = repo.policy
+        self.stages = {s.id: s for s in policy.stages} if policy else {}
+        self.stage_order = {s.id: i for i, s in enumerate(policy.stages)} if policy else {}
+        self.tiers = {t.id: t for t in policy.risk_tiers} if policy else {}
+
+    def person(self, pid: str) -> dict[str, Any]:
+        p = self.people.get(pid)
+        email = getattr(p, "email", None) if p else None
+        return {"id": pid, "name": p.name if p else pid, "email": f"mailto:{email}" if email else None}
+
+    def stage(self, sid: str) -> dict[str, Any]:
+        s = self.stages.get(sid)
+        return {"id": sid, "name": s.name if s else sid, "index": self.stage_order.get(sid, -1)}
+
+    def tier(self, tid: str) -> dict[str, Any]:
+        t = self.tiers.get(tid)
+        return {"id": tid, "name": t.name if t else tid}
+
+
+def build_context(inputs: SiteInputs) -> dict[str, Any]:
+    """Everything the pages show, as plain data."""
+    repo = inputs.repo
+    d = _Directory(repo)
+    krs = _key_results(repo)
+    ucs = []
+    for uc_id in sorted(repo.usecases):
+        ucs.append(usecase_view(repo, d, repo.usecases[uc_id], inputs.jobs.get(uc_id, []),
+                                inputs.decisions.get(uc_id, []), inputs, krs))
+    _prioritise(repo, ucs)
+    ctx: dict[str, Any] = {
+        "org": {"name": repo.organisation.name if repo.organisation else "Organisation",
+                "description": repo.organisation.description if repo.organisation else None},
+        "as_of": inputs.as_of,
+        "usecases": ucs,
+        "stages": [{"id": s.id, "name": s.name, "description": s.description, "terminal": s.terminal,
+                    "requires": [{"id": r.id, "kind": r.kind, "description": r.description} for r in s.requires]}
+                   for s in (repo.policy.stages if repo.policy else [])],
+        "tiers": [{"id": t.id, "name": t.name, "description": t.description, "max_stage": t.max_stage,
+                   "requires": {st: [r.id for r in rs] for st, rs in sorted(t.requires.items())}}
+                  for t in (repo.policy.risk_tiers if repo.policy else [])],
+        "ledger": _ledger_view(inputs.ledger),
+        "changes": [c.__dict__ for c in inputs.changes],
+        "warnings": list(inputs.warnings),
+        "policy_links": [{"title": lk.title, "url": lk.url} for lk in (repo.policy.links if repo.policy else [])],
+        "weights": repo.policy.prioritisation.model_dump() if repo.policy else {},
+        "min_group_size": repo.policy.fairness.min_group_size if repo.policy else 30,
+    }
+    ctx["portfolio"] = _portfolio(repo, d, ucs)
+    ctx["maturity"] = _maturity(repo, d, ucs)
+    ctx["okrs"] = _okrs(repo, d, ucs, inputs)
+    return ctx
+
+
+def _ledger_view(status: LedgerStatus | None) -> dict[str, Any]:
+    if status is None:
+        return {"verified": False, "ok": None, "entries": 0, "head": None, "records_checked": 0, "problems": []}
+    return {"verified": True, "ok": status.ok, "entries": status.entries, "head": status.head,
+            "records_checked": status.records_checked, "problems": [dict(p) for p in status.problems]}
+
+
+def _key_results(repo: Any) -> dict[str, dict[str, Any]]:
+    out = {}
+    for okr_set in repo.okrs:
+        for obj in okr_set.objectives:
+            for kr in obj.key_results:
+                out[kr.id] = {"id": kr.id, "description": kr.description, "objective": obj.title,
+                              "objective_id": obj.id, "quarter": obj.quarter, "bucket": kr.bucket}
+    return out
+
+
+# --- one use case ---------------------------------------------------------------------------
+
+
+def usecase_view(repo: Any, d: _Directory, uc: UseCase, jobs: list[JobState], decisions: list[Any],
+                 inputs: SiteInputs, krs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    owners = [{"role": role, "role_name": d.roles.get(role, role), "people": [d.person(p) for p in people]}
+              for role, people in sorted(uc.owner_ids().items())]
+    pm = uc.owner_ids().get("product-manager") or next(iter(uc.owner_ids().values()), [])
+    v: dict[str, Any] = {
+        "id": uc.id,
+        "title": uc.title,
+        "summary": uc.summary,
+        "spec_file": repo.usecase_files.get(uc.id, f"usecases/{uc.id}/usecase.yaml"),
+        "stage": d.stage(uc.stage),
+        "tier": d.tier(uc.risk_tier),
+        "business_unit": {"id": uc.business_unit, "name": d.units.get(uc.business_unit, uc.business_unit)},
+        "team": {"id": uc.team, "name": d.teams.get(uc.team, uc.team)},
+        "owners": owners,
+        "owner": d.person(pm[0]) if pm else None,
+        "tags": list(uc.tags),
+        "links": [{"title": lk.title, "url": lk.url} for lk in uc.links],
+        "third_party": uc.third_party,
+        "gaps": uc.definition_gaps(),
+        "okrs": [krs.get(k, {"id": k, "description": None, "objective": None, "objective_id": None,
+                             "quarter": None, "bucket": None}) for k in uc.okrs],
+    }
+    v["definition"] = _definition(uc)
+    v["need_for_ai"] = uc.need_for_ai.model_dump() if uc.need_for_ai else None
+    v["data"] = [{
+        "id": s.id, "path": s.path, "sha256": s.sha256, "description": s.description,
+        "owner": d.person(s.owner), "personal_data": s.personal_data,
+        "sensitive_attributes": list(s.sensitive_attributes), "origin": s.origin,
+        "columns": len(s.contract.columns) if s.contract else None,
+        "rows": ({"min": s.contract.rows.min, "max": s.contract.rows.max}
+                 if s.contract and s.contract.rows else None),
+    } for s in uc.data]
+    v["card"] = [{"field": name, "key": CARD_ALIASES[name], "title": CARD_TITLES.get(name, name),
+                  "text": getattr(uc.card, name)} for name in CARD_FIELDS]
+    v["card_text"] = {c["field"]: c["text"] for c in v["card"]}
+    v["card_missing"] = [c["key"] for c in v["card"] if not c["text"]]
+    v["maturity"] = _uc_maturity(repo, uc)
+    v["prioritisation"] = uc.prioritisation.model_dump(mode="json") if uc.prioritisation else None
+    bi = uc.business_impact
+    v["value_per_year"] = bi.value_per_year if bi else None
+    v["cost_per_year"] = bi.cost_per_year if bi else None
+    v["currency"] = bi.currency if bi else None
+    v["kpi"] = bi.kpi if bi else None
+
+    v["jobs"] = [_job_view(s) for s in jobs]
+    v["training"] = [t for s in jobs if s.runner in TRAINING_RUNNERS if (t := _training(s))]
+    v["evaluation"] = [e for s in jobs if s.runner == "evaluate" if (e := _evaluation(uc, s))]
+    v["fairness"] = [f for s in jobs if s.runner == "fairness" if (f := _fairness(s))]
+    v["drift"] = [x for s in jobs if s.runner == "drift" if (x := _drift(s))]
+    v["contracts"] = [c for s in jobs if s.runner == "data-contract" if (c := _contracts(s))]
+    v["decisions"] = [_decision_view(d, dec) for dec in decisions]
+    v["checks"] = _checks(repo, uc, v["fairness"], decisions)
+    v["gate"] = _gate_summary(uc, v["decisions"])
+    bundle = next((dec.evidence_hash for dec in decisions), None)
+    v["evidence_hash"] = bundle
+    v["approvals"] = _approvals(repo, d, uc, bundle, inputs.as_of)
+    v["waivers"] = _waivers(d, uc, decisions, inputs.as_of)
+    v["evidence_problems"] = _evidence_problems(v["jobs"])
+    prefix = f"evidence/records/{uc.id}/"
+    v["ledger_problems"] = [dict(p) for p in (inputs.ledger.problems if inputs.ledger else ())
+                            if str(p.get("file", "")).startswith(prefix)]
+    return v
+
+
+def _definition(uc: UseCase) -> dict[str, Any]:
+    task, ev, bi, co = uc.task, uc.evaluation, uc.business_impact, uc.consumption
+    return {
+        "task": task.model_dump(mode="json") if task else None,
+        "evaluation": ({**ev.model_dump(mode="json"), "primary_title": _title(ev.primary_metric),
+                        "secondary_titles": [_title(m) for m in ev.secondary_metrics]} if ev else None),
+        "business_impact": bi.model_dump(mode="json") if bi else None,
+        "consumption": co.model_dump(mode="json") if co else None,
+    }
+
+
+def _uc_maturity(repo: Any, uc: UseCase) -> list[dict[str, Any]] | None:
+    if uc.maturity is None:
+        return None
+    levels = uc.maturity.by_process()
+    processes = {p.id: p for p in repo.maturity.processes} if repo.maturity else {}
+    out = []
+    for pid in PROCESS_IDS:
+        level = levels.get(pid)
+        proc = processes.get(pid)
+        named = {lv.level: lv for lv in proc.levels} if proc else {}
+        top = max(named) if named else None
+        nxt = min((lv for lv in named if level is not None and lv > level), default=None)
+        out.append({"process": pid, "name": proc.name if proc else pid, "level": level,
+                    "level_name": named[level].name if level in named else None, "max_level": top,
+                    "next_level": nxt, "next_requires": named[nxt].requires if nxt is not None else None})
+    return out
+
+
+def _job_view(s: JobState) -> dict[str, Any]:
+    r = s.shown
+    out: dict[str, Any] = {
+        "job": s.job, "runner": s.runner, "freshness": s.freshness, "planned_id": s.planned_id,
+        "changed": list(s.changed), "record_sha256": s.record_sha256,
+        "id": r.id if r else None, "status": r.status if r else None, "reason": r.reason if r else None,
+    }
+    if r is not None:
+        out.update({
+            "started_at": r.started_at, "finished_at": r.finished_at, "duration_s": r.duration_s,
+            "inputs": {"spec_sha256": r.inputs.spec_sha256, "data": dict(sorted(r.inputs.data.items())),
+                       "upstream": dict(sorted(r.inputs.upstream.items())),
+                       "runner_version": r.inputs.runner_version,
+                       "packages": dict(sorted(r.inputs.packages.items())), "seed": r.inputs.seed},
+            "lineage": r.lineage.model_dump(),
+            "artifacts": [a.model_dump() for a in r.artifacts],
+        })
+    return out
+
+
+def _head(s: JobState) -> dict[str, Any]:
+    r = s.shown
+    return {"job": s.job, "runner": s.runner, "freshness": s.freshness, "id": r.id if r else None,
+            "status": r.status if r else None, "reason": r.reason if r else None,
+            "finished_at": r.finished_at if r else None}
+
+
+def _training(s: JobState) -> dict[str, Any] | None:
+    res = _parse(s.shown, TrainResult)
+    out = _head(s)
+    if res is None:
+        return out | {"result": None}
+    last = res.history[-1] if res.history else None
+    artifacts = {a.name: a.sha256 for a in (s.shown.artifacts if s.shown else [])}
+    return out | {"result": {
+        "estimator": res.estimator, "params": sorted(res.params.items()), "features": list(res.features),
+        "target": res.target, "n_train": res.n_train, "n_test": res.n_test, "n_validation": res.n_validation,
+        "labels": [str(x) for x in res.labels], "device": res.device, "epochs": len(res.history),
+        "last_epoch": sorted(last.items()) if last else None,
+        "model_sha256": artifacts.get(res.model_artifact), "model_artifact": res.model_artifact,
+    }}
+
+
+def _metric_rows(uc: UseCase, metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    ev = uc.evaluation
+    primary = ev.primary_metric if ev else None
+    order = ([primary] if primary else []) + (list(ev.secondary_metrics) if ev else [])
+    names = [m for m in order if m in metrics] + sorted(m for m in metrics if m not in order)
+    rows = []
+    for name in names:
+        e = _est(metrics[name])
+        is_primary = name == primary
+        threshold = ev.threshold if is_primary and ev else None
+        gib = _gib(name)
+        meets = None
+        if threshold is not None and e["value"] is not None:
+            meets = e["value"] >= threshold if gib else e["value"] <= threshold
+        rows.append({"name": name, "title": _title(name), "gib": gib, "primary": is_primary,
+                     "threshold": threshold, "meets": meets, **e})
+    return rows
+
+
+def _evaluation(uc: UseCase, s: JobState) -> dict[str, Any] | None:
+    res: EvaluateResult | None = _parse(s.shown, EvaluateResult)
+    out = _head(s)
+    if res is None:
+        return out | {"result": None}
+    ev = uc.evaluation
+    primary = ev.primary_metric if ev else None
+    shown = [m for m in ([primary] if primary else []) + (list(ev.secondary_metrics) if ev else [])]
+    slices = []
+    for col in sorted(res.slices):
+        values = res.slices[col]
+        cols = [m for m in shown if any(m in b.metrics for b in values.values())][:3]
+        if not cols:
+            cols = sorted({m for b in values.values() for m in b.metrics})[:3]
+        rows = [{"value": val, "n": block.n, "metrics": {m: _est(block.metrics.get(m)) for m in cols}}
+                for val, block in sorted(values.items())]
+        slices.append({"column": col, "metrics": [{"name": m, "title": _title(m), "gib": _gib(m)} for m in cols],
+                       "rows": rows})
+    return out | {"result": {
+        "task": res.task, "source": res.source, "n": res.n, "labels": [str(x) for x in res.labels],
+        "metrics": _metric_rows(uc, res.metrics), "slices": slices,
+        "confusion": res.confusion_matrix,
+        "champion": [{"name": k, "title": _title(k), **_est(v)} for k, v in sorted((res.champion or {}).items())],
+        "confidence": res.bootstrap.get("confidence"), "replicates": res.bootstrap.get("replicates"),
+        "primary": primary,
+    }}
+
+
+_GROUP_ORDER = ["selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "mae", "rmse"]
+
+
+def _fairness(s: JobState) -> dict[str, Any] | None:
+    res: FairnessResult | None = _parse(s.shown, FairnessResult)
+    out = _head(s)
+    if res is None:
+        return out | {"result": None}
+    blocks = []
+    for a in res.results:
+        names = sorted({m for g in a.groups for m in g.metrics},
+                       key=lambda m: (_GROUP_ORDER.index(m) if m in _GROUP_ORDER else 99, m))
+        groups = [{"label": g.label, "n": g.n, "small": g.small,
+                   "metrics": {m: _finite(g.metrics.get(m)) for m in names}} for g in a.groups]
+        blocks.append({
+            "attributes": list(a.attributes), "label": " × ".join(a.attributes),
+            "intersection": len(a.attributes) > 1,
+            "metrics": [{"name": m, "title": _title(m)} for m in names],
+            "groups": groups,
+            "small": [g for g in groups if g["small"]],
+            "disparities": [{"name": k, "title": _title(k), "gib": _gib(k), **_est(v)}
+                            for k, v in sorted(a.disparities.items())],
+        })
+    return out | {"result": {"task": res.task, "source": res.source, "min_group_size": res.min_group_size,
+                             "blocks": blocks, "confidence": res.bootstrap.get("confidence")}}
+
+
+def _drift(s: JobState) -> dict[str, Any] | None:
+    res: DriftResult | None = _parse(s.shown, DriftResult)
+    out = _head(s)
+    if res is None:
+        return out | {"result": None}
+    return out | {"result": {
+        "reference": res.reference, "current": res.current, "drift_share": res.drift_share, "drifted": res.drifted,
+        "thresholds": dict(sorted(res.thresholds.items())),
+        "schema_changes": {k: [str(x) for x in v] for k, v in sorted(res.schema_changes.items()) if v},
+        "features": [{"name": f.name, "kind": f.kind, "method": f.method, "statistic": _finite(f.statistic),
+                      "p_value": _finite(f.p_value), "psi": _finite(f.psi), "threshold": f.threshold,
+                      "drifted": f.drifted} for f in sorted(res.features, key=lambda f: (not f.drifted, f.name))],
+    }}
+
+
+def _contracts(s: JobState) -> dict[str, Any] | None:
+    res: DataContractResult | None = _parse(s.shown, DataContractResult)
+    out = _head(s)
+    if res is None:
+        return out | {"result": None}
+    return out | {"result": {"sources": [{
+        "data": src.data, "path": src.path, "sha256": src.sha256, "rows": src.rows, "passed": src.passed,
+        "failures": [{"column": f.column, "check": f.check, "failures": f.failures,
+                      "examples": [str(x) for x in f.examples[:3]]} for f in src.failures],
+    } for src in res.sources]}}
+
+
+def _decision_view(d: _Directory, dec: Any) -> dict[str, Any]:
+    reqs = []
+    for r in dec.requirements:
+        parts = []
+        for p in (r.details or {}).get("parts", []) if isinstance(r.details, dict) else []:
+            if isinstance(p, dict):
+                parts.append({"label": p.get("label"), "status": p.get("status"), "reason": p.get("reason"),
+                              "evidence": list(p.get("evidence") or [])})
+        reqs.append({"id": r.id, "kind": r.kind, "origin": r.origin, "status": r.status, "reason": r.reason,
+                     "description": r.description, "metric": r.metric, "candidate": r.candidate,
+                     "threshold": r.threshold, "comparator": r.comparator, "baseline": r.baseline,
+                     "evidence": list(r.evidence), "command": r.command, "waiver": r.waiver,
+                     "parts": parts if len(parts) > 1 else []})
+    counts = dec.counts
+    return {"stage": d.stage(dec.stage), "passed": dec.passed, "counts": counts, "evidence_hash": dec.evidence_hash,
+            "decided_on": dec.decided_on, "requirements": reqs, "notes": list(getattr(dec, "notes", ()) or ()),
+            "blocking": counts.get("fail", 0) + counts.get("error", 0)}
+
+
+def _gate_summary(uc: UseCase, decisions: list[dict[str, Any]]) -> dict[str, Any]:
+    current = next((x for x in decisions if x["stage"]["id"] == uc.stage), None)
+    nxt = next((x for x in decisions if x["stage"]["id"] != uc.stage), None)
+    if current is not None and not current["passed"]:
+        status, text = "fail", f"does not meet {current['stage']['name']}"
+    elif nxt is None:
+        status, text = "hold", "no further stage"
+    elif nxt["passed"]:
+        status, text = "pass", f"ready for {nxt['stage']['name']}"
+    else:
+        status, text = "blocked", f"{nxt['blocking']} blocking for {nxt['stage']['name']}"
+    return {"status": status, "text": text, "current": current, "next": nxt}
+
+
+def _checks(repo: Any, uc: UseCase, fairness: list[dict[str, Any]], decisions: list[Any]) -> list[dict[str, Any]]:
+    from ..resolve import effective_fairness_checks
+
+    checks = effective_fairness_checks(repo.policy, uc) if repo.policy else list(uc.fairness)
+    judged: dict[str, dict[str, Any]] = {}
+    for dec in decisions:
+        for r in dec.requirements:
+            if r.kind != "fairness":
+                continue
+            for p in (r.details or {}).get("parts", []):
+                if isinstance(p, dict) and p.get("label"):
+                    judged[p["label"]] = {"status": p.get("status"), "reason": p.get("reason"),
+                                          "stage": dec.stage}
+    own = {c.id for c in uc.fairness}
+    out = []
+    for c in checks:
+        value = None
+        for f in fairness:
+            res = f.get("result")
+            if not res:
+                continue
+            block = next((b for b in res["blocks"] if set(b["attributes"]) == set(c.sensitive_attributes)), None)
+            if block is not None:
+                value = next((x for x in block["disparities"] if x["name"] == c.metric), None)
+                break
+        v = value["value"] if value else None
+        out.append({"id": c.id, "attributes": list(c.sensitive_attributes), "metric": c.metric,
+                    "title": _title(c.metric), "min": c.min, "max": c.max, "use_interval": c.use_interval,
+                    "affected_groups": c.affected_groups, "rationale": c.rationale,
+                    "origin": "use case" if c.id in own else "policy default",
+                    "value": value, "within": _meets(v, c.min, c.max), "judged": judged.get(c.id)})
+    return out
+
+
+def _approvals(repo: Any, d: _Directory, uc: UseCase, bundle: str | None, as_of: str) -> list[dict[str, Any]]:
+    validity = repo.policy.approval_validity_days if repo.policy else 365
+    today = dt.date.fromisoformat(as_of) if as_of else None
+    out = []
+    for a in sorted(uc.approvals, key=lambda a: (a.date, a.stage, a.by)):
+        expiry = a.date + dt.timedelta(days=validity)
+        if a.expires is not None:
+            expiry = min(expiry, a.expires)
+        person = d.people.get(a.by)
+        if person is not None and a.role not in person.roles:
+            status = "role no longer held"
+        elif today is not None and expiry < today:
+            status = "expired"
+        elif today is not None and a.date > today:
+            status = "dated in the future"
+        elif bundle is not None and a.evidence != bundle:
+            status = "stale: signed other evidence"
+        else:
+            status = "valid"
+        out.append({"stage": d.stage(a.stage), "by": d.person(a.by), "role": a.role,
+                    "role_name": d.roles.get(a.role, a.role), "date": a.date.isoformat(),
+                    "expires": expiry.isoformat(), "evidence": a.evidence, "note": a.note, "status": status,
+                    "valid": status == "valid"})
+    return out
+
+
+def _waivers(d: _Directory, uc: UseCase, decisions: list[Any], as_of: str) -> list[dict[str, Any]]:
+    used = {(r.waiver or {}).get("requirement") for dec in decisions for r in dec.requirements if r.waiver}
+    today = dt.date.fromisoformat(as_of) if as_of else None
+    return [{"requirement": w.requirement, "stage": w.stage, "owner": d.person(w.owner), "reason": w.reason,
+             "ticket": w.ticket, "expires": w.expires.isoformat(),
+             "expired": today is not None and w.expires < today, "applied": w.requirement in used}
+            for w in sorted(uc.waivers, key=lambda w: (w.expires, w.requirement))]
+
+
+def _evidence_problems(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for j in jobs:
+        if j["freshness"] == "missing":
+            out.append({"job": j["job"], "kind": "missing", "text": "no evidence recorded yet"})
+        elif j["freshness"] == "stale":
+            what = ", ".join(j["changed"]) or "its inputs"
+            out.append({"job": j["job"], "kind": "stale",
+                        "text": f"latest record {(j['id'] or '')[:12]} ({(j.get('finished_at') or '')[:10]}) "
+                                f"predates a change of {what}"})
+        elif j["status"] == "error":
+            out.append({"job": j["job"], "kind": "error", "text": j["reason"] or "errored"})
+        elif j["status"] == "fail":
+            out.append({"job": j["job"], "kind": "fail", "text": j["reason"] or "failed"})
+    return out
+
+
+# --- portfolio --------------------------------------------------------------------------------
+
+
+def _prioritise(repo: Any, ucs: list[dict[str, Any]]) -> None:
+    """Value and feasibility scores (1–5 scales) from the spec's scores and the policy's weights.
+
+    * value score: the yearly value, log-scaled across the portfolio onto 1–5 (1 when
+      not stated); the business-value axis is its weighted mean with strategic alignment;
+    * feasibility axis: the weighted mean of data readiness, technical readiness and
+      (5 − risk), as the policy's weight documentation says;
+    * priority: the weighted mean of all five terms.
+    """
+    w = repo.policy.prioritisation if repo.policy else None
+    if w is None:
+        return
+    logs = [math.log10(1 + u["value_per_year"]) for u in ucs if u["value_per_year"]]
+    lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
+    for u in ucs:
+        p = u["prioritisation"]
+        if p is None:
+            u["scores"] = None
+            continue
+        v = u["value_per_year"]
+        if v:
+            value_score = 1 + 4 * ((math.log10(1 + v) - lo) / (hi - lo) if hi > lo else 1.0)
+        else:
+            value_score = 1.0
+        risk_term = 5 - p["risk"]
+        value_axis = _wmean([(w.value, value_score), (w.strategic_alignment, p["strategic_alignment"])])
+        feasibility = _wmean([(w.data_readiness, p["data_readiness"]), (w.technical_readiness, p["technical_readiness"]),
+                              (w.risk, risk_term)])
+        priority = _wmean([(w.value, value_score), (w.strategic_alignment, p["strategic_alignment"]),
+                           (w.data_readiness, p["data_readiness"]), (w.technical_readiness, p["technical_readiness"]),
+                           (w.risk, risk_term)])
+        u["scores"] = {"value_score": round(value_score, 3), "value": round(value_axis, 3),
+                       "feasibility": round(feasibility, 3), "priority": round(priority, 3)}
+
+
+def _wmean(pairs: list[tuple[float, float]]) -> float:
+    total = sum(w for w, _ in pairs)
+    return sum(w * x for w, x in pairs) / total if total else 0.0
+
+
+def _portfolio(repo: Any, d: _Directory, ucs: list[dict[str, Any]]) -> dict[str, Any]:
+    stages = [s.id for s in repo.policy.stages] if repo.policy else []
+    tiers = [t.id for t in repo.policy.risk_tiers] if repo.policy else []
+    matrix = Counter((u["stage"]["id"], u["tier"]["id"]) for u in ucs)
+    by_stage = Counter(u["stage"]["id"] for u in ucs)
+    by_tier = Counter(u["tier"]["id"] for u in ucs)
+    gate = Counter(u["gate"]["status"] for u in ucs)
+    ranked = sorted(ucs, key=lambda u: (-(u["scores"]["priority"] if u.get("scores") else -1), u["id"]))
+    value = sum(u["value_per_year"] or 0 for u in ucs if not d.stages.get(u["stage"]["id"], None)
+                or not d.stages[u["stage"]["id"]].terminal)
+    currencies = sorted({u["currency"] for u in ucs if u["currency"] and u["value_per_year"]})
+    cannibal = []
+    for u in ucs:
+        p = u["prioritisation"]
+        for other in (p or {}).get("cannibalises", []) or []:
+            if other in repo.usecases and (other, u["id"]) not in {(c[1], c[0]) for c in cannibal}:
+                cannibal.append((u["id"], other))
+    return {
+        "count": len(ucs),
+        "stage_rows": [{"stage": d.stage(s), "count": by_stage.get(s, 0),
+                        "tiers": [matrix.get((s, t), 0) for t in tiers]} for s in stages],
+        "tiers": [d.tier(t) | {"count": by_tier.get(t, 0)} for t in tiers],
+        "gate_counts": {k: gate.get(k, 0) for k in ("pass", "blocked", "fail", "hold")},
+        "ranked_ids": [u["id"] for u in ranked],
+        "unscored": sorted(u["id"] for u in ucs if not u.get("scores")),
+        "total_value": value,
+        "currency": currencies[0] if len(currencies) == 1 else None,
+        "cannibalisation": sorted(cannibal),
+        "page_size": PAGE_SIZE,
+        "pages": max(1, math.ceil(len(ucs) / PAGE_SIZE)),
+    }
+
+
+# --- maturity ------------------------------------------------------------------------------------
+
+
+def _maturity(repo: Any, d: _Directory, ucs: list[dict[str, Any]]) -> dict[str, Any]:
+    mm = repo.maturity
+    processes = [{"id": p.id, "name": p.name, "description": p.description,
+                  "levels": [{"level": lv.level, "name": lv.name, "requires": lv.requires}
+                             for lv in sorted(p.levels, key=lambda lv: lv.level)],
+                  "max": max(lv.level for lv in p.levels)} for p in (mm.processes if mm else [])]
+    terminal = {s.id for s in repo.policy.stages if s.terminal} if repo.policy else set()
+    active = [u for u in ucs if u["maturity"] is not None and u["stage"]["id"] not in terminal]
+    per_process = []
+    for p in processes:
+        levels = [next(m["level"] for m in u["maturity"] if m["process"] == p["id"]) for u in active]
+        levels = [lv for lv in levels if lv is not None]
+        dist = Counter(levels)
+        mean = statistics.fmean(levels) if levels else None
+        median = statistics.median_low(levels) if levels else None
+        nxt = next((lv for lv in p["levels"] if median is not None and lv["level"] > median), None)
+        per_process.append({"id": p["id"], "name": p["name"], "mean": mean, "median": median, "max": p["max"],
+                            "distribution": [dist.get(lv["level"], 0) for lv in p["levels"]],
+                            "counts": {lv["level"]: dist.get(lv["level"], 0) for lv in p["levels"]},
+                            "next": nxt})
+    all_levels = [m["level"] for u in active for m in u["maturity"] if m["level"] is not None]
+    average = statistics.fmean(all_levels) if all_levels else 0.0
+    prod_stage = stage_in_production(repo.policy) if repo.policy else None
+    in_prod = sum(1 for u in ucs if u["stage"]["id"] == prod_stage)
+    org_stages = []
+    reached = None
+    for s in (mm.organisation_stages if mm else []):
+        ok = in_prod >= s.min_production_use_cases and average >= s.min_average_maturity
+        org_stages.append({"id": s.id, "name": s.name, "ai_strategy": s.ai_strategy, "data_strategy": s.data_strategy,
+                           "learning_culture": s.learning_culture, "min_production": s.min_production_use_cases,
+                           "min_average": s.min_average_maturity, "met": ok})
+    # stages are ordered least to most mature; the organisation is at the last stage whose
+    # criteria it meets with every earlier stage met as well
+    for s in org_stages:
+        if not s["met"]:
+            break
+        reached = s
+    nxt = None
+    if org_stages:
+        idx = org_stages.index(reached) + 1 if reached else 0
+        if idx < len(org_stages):
+            target = org_stages[idx]
+            nxt = target | {"need_production": max(0, target["min_production"] - in_prod),
+                            "need_average": max(0.0, target["min_average"] - average)}
+    teams = sorted({u["team"]["id"] for u in active})
+    team_rows = []
+    for t in teams:
+        members = [u for u in active if u["team"]["id"] == t]
+        cells = []
+        for p in processes:
+            vals = [m["level"] for u in members for m in u["maturity"] if m["process"] == p["id"] and m["level"] is not None]
+            cells.append(statistics.fmean(vals) if vals else None)
+        team_rows.append({"team": d.teams.get(t, t), "count": len(members), "cells": cells})
+    return {
+        "processes": processes, "per_process": per_process, "average": average, "in_production": in_prod,
+        "production_stage": d.stage(prod_stage) if prod_stage else None,
+        "org_stages": org_stages, "reached": reached, "next": nxt, "assessed": len(active),
+        "unassessed": sorted(u["id"] for u in ucs if u["maturity"] is None),
+        "max_level": max((p["max"] for p in processes), default=0), "teams": team_rows,
+        "common_mistakes": list(mm.common_mistakes) if mm else [],
+    }
+
+
+# --- OKRs ----------------------------------------------------------------------------------------
+
+
+def kr_progress(baseline: float, target: float, current: float | None) -> float | None:
+    """(current − baseline) / (target − baseline), clipped to 0–1; None when undefined."""
+    if current is None or target == baseline:
+        return None
+    return min(1.0, max(0.0, (current - baseline) / (target - baseline)))
+
+
+def _measured(inputs: SiteInputs, m: Any) -> dict[str, Any] | None:
+    """The recorded value a key result points at: the use case's evaluation evidence."""
+    for s in inputs.jobs.get(m.use_case, []):
+        if s.runner != "evaluate":
+            continue
+        res: EvaluateResult | None = _parse(s.shown, EvaluateResult)
+        if res is None:
+            continue
+        metrics = res.metrics
+        if m.slice:
+            col, _, val = m.slice.partition("=")
+            block = res.slices.get(col.strip(), {}).get(val.strip())
+            metrics = block.metrics if block else {}
+        est = metrics.get(m.metric)
+        if est is None or est.value is None:
+            continue
+        return {"value": _finite(est.value), "low": _finite(est.low), "high": _finite(est.high),
+                "evidence": s.shown.id if s.shown else None, "fresh": s.freshness == "fresh",
+                "use_case": m.use_case, "job": s.job}
+    return None
+
+
+def _okrs(repo: Any, d: _Directory, ucs: list[dict[str, Any]], inputs: SiteInputs) -> dict[str, Any]:
+    contributors: dict[str, list[str]] = {}
+    for u in ucs:
+        for k in u["okrs"]:
+            contributors.setdefault(k["id"], []).append(u["id"])
+    objectives = []
+    for okr_set in repo.okrs:
+        for obj in okr_set.objectives:
+            krs = []
+            for kr in obj.key_results:
+                measured = _measured(inputs, kr.measured_by) if kr.measured_by else None
+                current = measured["value"] if measured else kr.current
+                progress = kr_progress(kr.baseline, kr.target, current)
+                grade = kr.grade if kr.grade is not None else progress
+                krs.append({"id": kr.id, "description": kr.description, "bucket": kr.bucket, "metric": kr.metric,
+                            "unit": kr.unit, "baseline": kr.baseline, "target": kr.target, "current": current,
+                            "measured": measured, "reported": kr.current if measured is None else None,
+                            "measured_by": kr.measured_by.model_dump(mode="json") if kr.measured_by else None,
+                            "progress": progress, "grade": grade, "graded_by_hand": kr.grade is not None,
+                            "use_cases": sorted(contributors.get(kr.id, []))})
+            grades = [k["grade"] for k in krs if k["grade"] is not None]
+            buckets = {k["bucket"] for k in krs}
+            objectives.append({
+                "id": obj.id, "title": obj.title, "quarter": obj.quarter, "owner": d.person(obj.owner),
+                "description": obj.description, "key_results": krs,
+                "grade": statistics.fmean(grades) if grades else None,
+                "has_ai_proxy": "ai-proxy" in buckets,
+                "has_product": bool(buckets & {"north-star", "product-health"}),
+            })
+    objectives.sort(key=lambda o: (o["quarter"], o["id"]))
+    quarters = sorted({o["quarter"] for o in objectives})
+    return {"objectives": objectives, "quarters": quarters, "healthy": 0.7}

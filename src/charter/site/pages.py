@@ -1,0 +1,243 @@
+"""Render the site's pages (Jinja2 → Markdown files) from the view-model context.
+
+Two Jinja environments share the templates in ``charter/templates/site``:
+
+* Markdown templates (``*.md.j2`` except the per-use-case pages): every
+  ``{{ value }}`` that is not already markup passes through :func:`safe.md`
+  (HTML and Markdown escaping), so forgetting a filter cannot open a hole;
+* per-use-case pages (``card.md.j2``, ``audit.md.j2``): Markdown files whose body
+  is one raw HTML block. Python-Markdown passes raw HTML blocks through
+  unchanged, so these only need HTML escaping (autoescape). Because their body
+  needs no Markdown processing, the MkDocs plugin can skip the Markdown parser
+  for them (``fast`` pages) — the reason 1,000 use cases build in seconds.
+
+Output is deterministic: no clock, sorted iteration, stable number formatting.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from ..metrics.catalog import MODEL_METRICS
+from . import charts
+from .fmt import count, interval, money, num, pct, seconds, short
+from .safe import html, html_finalize, link, md, md_finalize, prose
+
+STATUS_ICON = {"pass": "✔", "fail": "✖", "error": "⚠", "waived": "◐", "warn": "⚠", "blocked": "✖", "hold": "■",
+               "stage": "", "passed": "✔"}
+
+
+@dataclass
+class RenderedPage:
+    path: str
+    """Path inside the generated docs folder (POSIX)."""
+    text: str
+    fast: bool = False
+    """The body is one raw HTML block: the plugin may skip the Markdown parser."""
+    search: dict[str, str] | None = None
+    """For fast pages: the search index entry (title and text, HTML-escaped)."""
+
+
+@dataclass
+class RenderResult:
+    pages: list[RenderedPage] = field(default_factory=list)
+    files: dict[str, bytes] = field(default_factory=dict)
+    """Static files for the docs folder (stylesheet)."""
+
+
+def _slug(value: Any) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(value).lower()).strip("-") or "x"
+
+
+def _yaml_str(value: Any) -> Markup:
+    # A JSON string is a valid YAML double-quoted scalar.
+    return Markup(json.dumps(str(value), ensure_ascii=False))
+
+
+def _trusted(value: Any) -> Markup:
+    """Text from Charter's own code (field docstrings): Markdown allowed, one line, pipes escaped for tables."""
+    return Markup(" ".join(str(value).split()).replace("|", "\\|"))
+
+
+def _gib(metric: str) -> bool:
+    info = MODEL_METRICS.get(metric)
+    return True if info is None else info.greater_is_better
+
+
+def _unit_metric(name: str) -> bool:
+    info = MODEL_METRICS.get(name)
+    return info is not None and info.lower == 0 and info.upper == 1
+
+
+def metric_chart(r: dict[str, Any], uc: dict[str, Any]) -> Markup:
+    """Overall metrics bounded to [0, 1], with intervals and the primary threshold."""
+    rows = [m for m in r["metrics"] if _unit_metric(m["name"])]
+    if not rows:
+        return Markup("")
+    bars = [charts.Bar(m["title"], m["value"], m["low"], m["high"],
+                       "ch-bad" if m["meets"] is False else ("ch-primary" if m["primary"] else "")) for m in rows]
+    primary = next((m for m in rows if m["primary"]), None)
+    return Markup('<figure class="ch-fig">') + charts.interval_bars(
+        bars, label=f"Metrics of {uc['id']} with bootstrap intervals", domain=(0.0, 1.0),
+        threshold=primary["threshold"] if primary else None, threshold_label="threshold") + Markup("</figure>")
+
+
+def slice_chart(sl: dict[str, Any], uc: dict[str, Any]) -> Markup:
+    """The first (primary) metric across the values of one slice column."""
+    if not sl["metrics"] or len(sl["rows"]) < 2:
+        return Markup("")
+    m = sl["metrics"][0]
+    ev = uc["definition"]["evaluation"]
+    threshold = ev["threshold"] if ev and ev["primary_metric"] == m["name"] else None
+    bars = []
+    for row in sl["rows"]:
+        e = row["metrics"][m["name"]]
+        bad = threshold is not None and e["value"] is not None and (
+            e["value"] < threshold if m["gib"] else e["value"] > threshold)
+        bars.append(charts.Bar(str(row["value"]), e["value"], e["low"], e["high"], "ch-bad" if bad else ""))
+    domain = (0.0, 1.0) if _unit_metric(m["name"]) else None
+    return Markup('<figure class="ch-fig">') + charts.interval_bars(
+        bars, label=f"{m['title']} by {sl['column']}", domain=domain, threshold=threshold) + Markup("</figure>")
+
+
+def fairness_chart(block: dict[str, Any]) -> Markup:
+    metrics = block["metrics"][:3]
+    if not metrics or not block["groups"]:
+        return Markup("")
+    groups = [(g["label"], g["n"], g["small"]) for g in block["groups"]]
+    series = [(m["title"], [g["metrics"].get(m["name"]) for g in block["groups"]]) for m in metrics]
+    return Markup('<figure class="ch-fig">') + charts.group_bars(
+        groups, series, label=f"Group metrics by {block['label']}") + Markup("</figure>")
+
+
+def _globals() -> dict[str, Any]:
+    return {
+        "num": num, "count": count, "money": money, "pct": pct, "interval": interval, "short": short,
+        "seconds": seconds, "link": link, "prose": prose, "heat_step": charts.heat_step, "gib": _gib,
+        "STATUS_ICON": STATUS_ICON, "metric_chart": metric_chart, "slice_chart": slice_chart,
+        "fairness_chart": fairness_chart, "charts": charts,
+    }
+
+
+def _env(markdown: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("charter", "templates/site"),
+        autoescape=True,
+        finalize=md_finalize if markdown else html_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=StrictUndefined,
+    )
+    env.globals.update(_globals())
+    env.filters.update({"yaml": _yaml_str, "slug": _slug, "md": md, "html": html, "trusted": _trusted})
+    return env
+
+
+@lru_cache(maxsize=None)
+def markdown_env() -> Environment:
+    return _env(markdown=True)
+
+
+@lru_cache(maxsize=None)
+def html_env() -> Environment:
+    return _env(markdown=False)
+
+
+_BLANK_RE = re.compile(r"\n[ \t]*\n+")
+
+
+def _tidy(text: str) -> str:
+    """One raw HTML block: no blank lines (Markdown would end the block there), one trailing newline."""
+    head, sep, body = text.partition("---\n")
+    if head == "" and sep:  # front matter
+        fm, sep2, rest = body.partition("---\n")
+        return "---\n" + fm + sep2 + _BLANK_RE.sub("\n", rest).strip("\n") + "\n"
+    return _BLANK_RE.sub("\n", text).strip("\n") + "\n"
+
+
+def usecase_url(uc_id: str) -> str:
+    return f"usecases/{uc_id}/"
+
+
+def render_usecase(ctx: dict[str, Any], uc: dict[str, Any]) -> list[RenderedPage]:
+    env = html_env()
+    common = {"as_of": ctx["as_of"], "ledger": ctx["ledger"], "uc": uc}
+    card = env.get_template("card.md.j2").render(common, root="../../", audit_url="audit/")
+    audit = env.get_template("audit.md.j2").render(common, root="../../../", audit_url="")
+    facts = f"{uc['id']} · {uc['stage']['name']} · {uc['tier']['name']} · {uc['team']['name']}"
+    if uc["tags"]:
+        facts += " · " + ", ".join(uc["tags"])
+    text = f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"
+    return [
+        RenderedPage(f"usecases/{uc['id']}/index.md", _tidy(card), fast=True,
+                     search={"title": str(html(f"{uc['title']} — AI system card")), "text": text}),
+        RenderedPage(f"usecases/{uc['id']}/audit.md", _tidy(audit), fast=True,
+                     search={"title": str(html(f"{uc['title']} — audit report")),
+                             "text": f"<p>{html(uc['id'])} · gate decisions, approvals, waivers and evidence lineage</p>"}),
+    ]
+
+
+def _portfolio_pages(ctx: dict[str, Any]) -> list[RenderedPage]:
+    env = markdown_env()
+    ucs = {u["id"]: u for u in ctx["usecases"]}
+    pf = ctx["portfolio"]
+    size = pf["page_size"]
+    ranked = [ucs[i] for i in pf["ranked_ids"]]
+    points = [charts.Point(u["scores"]["feasibility"], u["scores"]["value"], f"{u['title']} ({u['id']})",
+                           href=usecase_url(u["id"]), cls=f"ch-stage-{_slug(u['stage']['id'])}", key=u["id"])
+              for u in ranked if u.get("scores")]
+    scatter = charts.scatter(points, label="Business value against feasibility", x_label="Feasibility (1–5)",
+                             y_label="Business value (1–5)",
+                             quadrants=("Strategic bets", "Quick wins", "Deprioritise", "Easy but small"))
+    pages = [RenderedPage("index.md", env.get_template("home.md.j2").render(
+        ctx, top=ranked[:size], scatter=scatter, more=len(ranked) > size))]
+    by_id = sorted(ctx["usecases"], key=lambda u: u["id"])
+    n_pages = pf["pages"]
+    for i in range(n_pages):
+        path = "usecases/index.md" if i == 0 else f"usecases/page-{i + 1}.md"
+        pages.append(RenderedPage(path, env.get_template("usecases.md.j2").render(
+            ctx, rows=by_id[i * size:(i + 1) * size], page=i + 1, n_pages=n_pages, first=i * size + 1)))
+    return pages
+
+
+def render_site(ctx: dict[str, Any]) -> RenderResult:
+    """Every page of the site, in a stable order."""
+    from .reference import reference_context
+
+    env = markdown_env()
+    out = RenderResult()
+    out.pages.extend(_portfolio_pages(ctx))
+    mat = ctx["maturity"]
+    mat_chart = charts.heatmap([t["team"] for t in mat["teams"]], [p["name"] for p in mat["processes"]],
+                               [t["cells"] for t in mat["teams"]], label="Average maturity level by team and process",
+                               max_value=mat["max_level"] or 1)
+    dist_chart = charts.heatmap([p["name"] for p in mat["per_process"]],
+                                [f"Level {lv}" for lv in range(mat["max_level"] + 1)],
+                                [_dist_row(p, mat["max_level"]) for p in mat["per_process"]],
+                                label="Use cases at each maturity level, per process",
+                                max_value=max([x for p in mat["per_process"] for x in p["distribution"]] or [1]),
+                                cell_w=56)
+    out.pages.append(RenderedPage("maturity.md", env.get_template("maturity.md.j2").render(
+        ctx, team_chart=mat_chart, dist_chart=dist_chart)))
+    out.pages.append(RenderedPage("okrs.md", env.get_template("okrs.md.j2").render(ctx)))
+    ref = reference_context()
+    out.pages.append(RenderedPage("reference/spec.md", env.get_template("spec.md.j2").render(ctx, ref=ref)))
+    out.pages.append(RenderedPage("reference/submit.md", env.get_template("submit.md.j2").render(ctx)))
+    for uc in ctx["usecases"]:
+        out.pages.extend(render_usecase(ctx, uc))
+    from importlib.resources import files
+
+    out.files["assets/charter/charter.css"] = files("charter").joinpath("templates/assets/charter.css").read_bytes()
+    return out
+
+
+def _dist_row(p: dict[str, Any], max_level: int) -> list[float | None]:
+    return [float(p["counts"][lv]) if lv in p["counts"] else None for lv in range(max_level + 1)]

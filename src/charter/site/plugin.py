@@ -1,0 +1,269 @@
+"""The MkDocs plugin Charter adds to every build: offline settings and the fast path.
+
+What it enforces (``on_config``):
+
+* offline: no Google fonts (``theme.font: false``), directory URLs (the raw HTML
+  of the generated pages links that way), Charter's stylesheet, and a navigation
+  that never lists the per-use-case pages (``not_in_nav``) — a navigation listing
+  every page on every page grows the site with the square of the portfolio.
+
+The fast path, for the per-use-case pages only (the system card and the audit
+report of each use case, 2 × N pages). Their Markdown is one raw HTML block,
+which Python-Markdown would pass through unchanged, and they are not in the
+navigation, so every one of them gets the same theme chrome (header, search,
+tabs, navigation, footer) up to its title and its content. The plugin therefore
+
+1. skips the Markdown parser for them (``on_page_markdown`` /
+   ``on_page_content``: the content *is* the HTML);
+2. renders the theme's ``main.html`` once per distinct chrome — keyed by URL
+   depth, table of contents and metadata — with markers in place of the title
+   and the content, and assembles each page from that shell (``on_post_page``),
+   instead of rendering Material's templates 2 × N times. A shell whose markers
+   do not all survive rendering, or that still contains anything of the page it
+   was made from, is not used: those pages are rendered normally;
+3. indexes a short entry per page for search (title, summary, key facts) rather
+   than the whole card, keeping ``search_index.json`` small.
+
+Plain ``mkdocs build`` of the generated folder gives the same pages, slower.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.pages import Page
+
+log = logging.getLogger("mkdocs.plugins.charter")
+
+FAST_TEMPLATE = "charter-fast.html"
+THEME_DIR = Path(__file__).resolve().parent.parent / "templates" / "theme"
+STYLESHEET = "assets/charter/charter.css"
+NOT_IN_NAV = ["/usecases/*/", "/usecases/page-*.md"]
+DEFAULT_NAV: list[Any] = [
+    {"Portfolio": ["index.md", {"All use cases": "usecases/index.md"}]},
+    {"Maturity": "maturity.md"},
+    {"OKRs": "okrs.md"},
+    {"Reference": [{"Spec reference": "reference/spec.md"}, {"Submit a use case": "reference/submit.md"}]},
+]
+
+_TITLE = "zzCHARTERxTITLEx7f3azz"
+_CONTENT = "zzCHARTERxCONTENTx7f3azz"
+_URL = "zzCHARTERxURLx7f3azz"
+_CORE = re.compile(r"zzCHARTERx[A-Z]+x7f3azz")
+
+
+@dataclass
+class FastPage:
+    body: str
+    """The page's HTML (the Markdown file's body, without front matter)."""
+    search: dict[str, str] | None = None
+
+
+@dataclass
+class _Shell:
+    parts: list[str] | None
+    """Alternating literal chunks and marker names; None = this chrome cannot be shared."""
+
+
+@dataclass
+class Stats:
+    fast_pages: int = 0
+    shells: int = 0
+    fallbacks: int = 0
+    search_entries: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
+    """Not registered by entry point: Charter adds an instance to the config it builds with."""
+
+    def __init__(self, fast: dict[str, FastPage] | None = None, extra_files: dict[str, bytes] | None = None,
+                 use_fast_path: bool = True) -> None:
+        super().__init__()
+        self.fast = fast or {}
+        self.extra_files = extra_files or {}
+        self.use_fast_path = use_fast_path
+        self.stats = Stats()
+        self._shells: dict[Any, _Shell] = {}
+        self._keys: dict[str, Any] = {}
+        self._contexts: dict[str, dict[str, Any]] = {}
+        self._env: Any = None
+
+    # --- configuration --------------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.stats = Stats()
+        self._shells.clear()
+        theme = config.theme
+        if theme.get("font") not in (False, None):
+            self.stats.notes.append("theme.font was set: web fonts load from Google; set to false to work offline")
+            theme["font"] = False
+        if str(THEME_DIR) not in theme.dirs:
+            # after a custom_dir, before the theme's own templates
+            index = 1 if theme.custom_dir else 0
+            theme.dirs.insert(index, str(THEME_DIR))
+        if not config.use_directory_urls:
+            self.stats.notes.append("use_directory_urls was false; Charter's pages link with directory URLs")
+            config.use_directory_urls = True
+        if STYLESHEET not in config.extra_css:
+            config.extra_css.append(STYLESHEET)
+        if config.nav is None:
+            config.nav = DEFAULT_NAV
+        if not config.not_in_nav:
+            from mkdocs.config.config_options import PathSpec
+
+            config.not_in_nav = PathSpec().run_validation("\n".join(NOT_IN_NAV))
+        return config
+
+    def on_env(self, env: Any, *, config: MkDocsConfig, files: Any) -> Any:
+        self._env = env
+        return env
+
+    # --- the fast path --------------------------------------------------------------
+
+    def _fast(self, page: Page) -> FastPage | None:
+        if not self.use_fast_path:
+            return None
+        return self.fast.get(page.file.src_uri)
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Any) -> str:
+        fp = self._fast(page)
+        if fp is None:
+            return markdown
+        page.meta["template"] = FAST_TEMPLATE
+        page.meta.setdefault("search", {})["exclude"] = True
+        return ""
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Any) -> str:
+        fp = self._fast(page)
+        if fp is None:
+            return html
+        self.stats.fast_pages += 1
+        return fp.body
+
+    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+        if self._fast(page) is None:
+            return context
+        page.edit_url = None  # generated: there is no source file to edit
+        key = self._key(page)
+        self._keys[page.file.src_uri] = key
+        if key not in self._shells:
+            self._shells[key] = self._make_shell(page, context)
+        if self._shells[key].parts is None:
+            self._contexts[page.file.src_uri] = context
+        return context
+
+    def _key(self, page: Page) -> Any:
+        def toc(items: Any) -> tuple[Any, ...]:
+            return tuple((t.title, t.id, t.level, toc(t.children)) for t in items)
+
+        meta = tuple(sorted((k, repr(v)) for k, v in page.meta.items() if k not in ("title", "template", "search")))
+        in_nav = page.parent is not None or page.previous_page is not None or page.next_page is not None
+        return (page.url.count("/"), toc(page.toc), meta, "<h1" in (page.content or ""), in_nav)
+
+    def _make_shell(self, page: Page, context: dict[str, Any]) -> _Shell:
+        if page.parent is not None or page.previous_page is not None or page.next_page is not None:
+            return _Shell(None)
+        saved = (page.content, page.meta.get("title"), page.canonical_url, page.abs_url)
+        has_h1 = "<h1" in (page.content or "")
+        content_marker = f"<h1>{_CONTENT}</h1>" if has_h1 else _CONTENT
+        try:
+            page.content = content_marker
+            page.meta["title"] = _TITLE
+            page.canonical_url = _URL if page.canonical_url else None
+            page.abs_url = _URL if page.abs_url else None
+            out = self._env.get_template("main.html").render(context)
+        finally:
+            page.content, title, page.canonical_url, page.abs_url = saved
+            page.meta["title"] = title
+        parts: list[str] = []
+        pattern = re.compile(f"({re.escape(content_marker)}|{_TITLE}|{_URL})")
+        for i, chunk in enumerate(pattern.split(out)):
+            if i % 2:
+                parts.append({content_marker: "C", _TITLE: "T", _URL: "U"}[chunk])
+            else:
+                parts.append(_compact(chunk))
+        literal = "".join(parts[0::2])
+        own = [s for s in (page.file.src_uri, page.url) if s and s.strip("/")]
+        if parts[1::2].count("C") != 1 or _CORE.search(literal) or any(s in literal for s in own):
+            self.stats.notes.append(f"the theme's page for {page.file.src_uri} cannot be shared; rendered per page")
+            return _Shell(None)
+        self.stats.shells += 1
+        return _Shell(parts)
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        if self._fast(page) is None:
+            return output
+        shell = self._shells.get(self._keys.get(page.file.src_uri))
+        if shell is None or shell.parts is None:
+            self.stats.fallbacks += 1
+            context = self._contexts.pop(page.file.src_uri)
+            return self._env.get_template("main.html").render(context)
+        title = _html.escape(str(page.meta.get("title") or page.title or ""), quote=True)
+        url = _html.escape(page.canonical_url or page.abs_url or "", quote=True)
+        fill = {"T": title, "C": output, "U": url}
+        return "".join(fill[p] if i % 2 else p for i, p in enumerate(shell.parts))
+
+    # --- search and exports ------------------------------------------------------
+
+    @event_priority(-100)  # after the search plugin has written its index
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        site = Path(config.site_dir)
+        index = site / "search" / "search_index.json"
+        if index.is_file() and self.use_fast_path:
+            data = json.loads(index.read_text(encoding="utf-8"))
+            docs = data.setdefault("docs", [])
+            for src in sorted(self.fast):
+                fp = self.fast[src]
+                if fp.search is None:
+                    continue
+                location = _location(src)
+                docs.append({"location": location, "title": fp.search["title"], "text": fp.search["text"]})
+                self.stats.search_entries += 1
+            index.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+        for rel, blob in sorted(self.extra_files.items()):
+            path = site / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(blob)
+
+
+def _location(src_uri: str) -> str:
+    """The directory URL of a docs page (``usecases/x/index.md`` → ``usecases/x/``)."""
+    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+_LEADING_WS = re.compile(r"\n[ \t]+")
+_BLANKS = re.compile(r"\n{2,}")
+
+
+def _compact(chunk: str) -> str:
+    """Drop the theme's indentation and blank lines (the chrome has no <pre>); whitespace stays whitespace."""
+    if "<pre" in chunk or "<textarea" in chunk:
+        return chunk
+    return _BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk))
+
+
+def read_body(path: Path) -> str:
+    """A generated page's body (its text after the front matter)."""
+    text = path.read_text(encoding="utf-8")
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end >= 0:
+            return text[end + 5:]
+    return text
+
+
+def docs_relative(path: Path, docs_dir: Path) -> str:
+    return Path(os.path.relpath(path, docs_dir)).as_posix()

@@ -1,0 +1,108 @@
+"""The spec reference, generated from the models' JSON Schemas (field docstrings).
+
+Walks ``model_json_schema(by_alias=True)`` of every document kind and lists each
+object type once: its keys, their types (linking to other types), whether they
+are required, defaults and constraints, and the description written beside the
+field in the source. The text comes from Charter's own code, not from a spec.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Any
+
+DOCUMENTS = ("UseCase", "Organisation", "MaturityModel", "OKRs", "Policy", "Allowlist")
+
+
+def _models() -> dict[str, Any]:
+    from ..spec.governance import GOVERNANCE_KINDS
+    from ..spec.usecase import UseCase
+
+    return {"UseCase": UseCase, **GOVERNANCE_KINDS}
+
+
+def anchor(name: str) -> str:
+    return "def-" + name.lower()
+
+
+def _ref_name(ref: str) -> str:
+    return ref.rsplit("/", 1)[-1]
+
+
+def type_text(s: dict[str, Any]) -> str:
+    """A compact Markdown type: `string`, list of [Link](#def-link), `a` | `b`..."""
+    if "$ref" in s:
+        name = _ref_name(s["$ref"])
+        return f"[{name}](#{anchor(name)})"
+    if "const" in s:
+        return f"`{json.dumps(s['const'])}`"
+    if "enum" in s:
+        return " | ".join(f"`{json.dumps(v)}`" for v in s["enum"])
+    for key in ("anyOf", "oneOf"):
+        if key in s:
+            alts = [a for a in s[key] if a.get("type") != "null"]
+            text = " or ".join(dict.fromkeys(type_text(a) for a in alts))
+            return text + (" or null" if len(alts) < len(s[key]) else "")
+    t = s.get("type")
+    if t == "array":
+        return "list of " + type_text(s.get("items", {}))
+    if t == "object":
+        if "patternProperties" in s:
+            inner = next(iter(s["patternProperties"].values()))
+            return "map of id → " + type_text(inner)
+        if isinstance(s.get("additionalProperties"), dict):
+            return "map of name → " + type_text(s["additionalProperties"])
+        return "mapping"
+    if t == "string" and s.get("format") == "date":
+        return "date (YYYY-MM-DD)"
+    if isinstance(t, str):
+        return f"`{t}`"
+    return "any"
+
+
+def _constraints(s: dict[str, Any]) -> list[str]:
+    out = []
+    for key, label in (("minimum", "≥"), ("exclusiveMinimum", ">"), ("maximum", "≤"), ("exclusiveMaximum", "<")):
+        if key in s:
+            out.append(f"{label} {s[key]}")
+    if "minItems" in s and s["minItems"] > 0:
+        out.append(f"at least {s['minItems']} item(s)")
+    if "minProperties" in s and s["minProperties"] > 0:
+        out.append(f"at least {s['minProperties']} entry")
+    if "pattern" in s:
+        out.append(f"pattern `{s['pattern']}`")
+    if "default" in s and s["default"] not in (None, [], {}):
+        out.append(f"default `{json.dumps(s['default'])}`")
+    for alt in s.get("anyOf", []):
+        if alt.get("type") != "null":
+            out.extend(c for c in _constraints(alt) if not c.startswith("default"))
+    return list(dict.fromkeys(out))
+
+
+def _object(name: str, s: dict[str, Any]) -> dict[str, Any]:
+    required = set(s.get("required", []))
+    fields = []
+    for key, prop in s.get("properties", {}).items():
+        fields.append({"key": key, "type": type_text(prop), "required": key in required,
+                       "description": " ".join((prop.get("description") or "").split()),
+                       "constraints": _constraints(prop)})
+    return {"name": name, "anchor": anchor(name), "description": " ".join((s.get("description") or "").split()),
+            "fields": fields, "enum": s.get("enum")}
+
+
+@lru_cache(maxsize=1)
+def reference_context() -> dict[str, Any]:
+    models = _models()
+    defs: dict[str, dict[str, Any]] = {}
+    documents = []
+    for kind in DOCUMENTS:
+        model = models[kind]
+        schema = model.model_json_schema(by_alias=True)
+        for name, d in schema.get("$defs", {}).items():
+            defs.setdefault(name, d)
+        doc = _object(kind, schema)
+        doc["title"] = model.__name__
+        documents.append(doc)
+    types = [_object(name, d) for name, d in sorted(defs.items()) if name not in DOCUMENTS]
+    return {"documents": documents, "types": types}
