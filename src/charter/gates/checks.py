@@ -303,6 +303,8 @@ def judge_fairness(ctx: Context, r: FairnessRequirement) -> Outcome:
     jobs = ctx.view.by_runner("fairness")
     if not jobs:
         return Outcome("error", "no fairness job is declared: add a job with `runner: fairness` so disparities are measured")
+    if not any(ev.usable for ev in jobs):  # one message per job, not one per check
+        return combine([_unusable(ev, f"job '{ev.job}'" if len(jobs) > 1 else "") for ev in jobs], what="fairness jobs")
     min_group = ctx.policy.fairness.min_group_size if ctx.policy is not None else 30
     parts: list[Part] = []
     for check in checks:

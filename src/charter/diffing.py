@@ -1,0 +1,882 @@
+"""`charter diff`: the governance change of a pull request, base ref versus working tree.
+
+The base side is read from git objects (``git ls-tree`` + ``git cat-file --batch``),
+never checked out, and parsed with the loader's own functions on in-memory bytes;
+so it works in a shallow CI clone as long as the base commit was fetched. Its
+evidence records (committed under ``evidence/records/``) form an in-memory store,
+which lets the same :func:`charter.gates.decide` judge the base and the head.
+
+What is compared, per use case: stage moves (promotion, demotion, skipped
+stages), risk tier, team and owners, the primary metric and its threshold, the
+use case's own gates and fairness checks (loosened / tightened, using the same
+rule as the validator), data sources (added, re-pinned, personal data, sensitive
+attributes), jobs, approvals, waivers, maturity claims and the system card; then
+the primary metric in the evidence (base → head) and the gate decision (base →
+head, per requirement). Governance files are compared too: stage and risk-tier
+requirements, fairness defaults, approval validity, who holds which role, the
+allowlist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .evidence.records import EvidenceRecord
+from .loading import yaml12
+from .loading.loader import GOVERNANCE_DIR, USECASE_FILE, USECASES_DIR, Repository, SpecFile
+from .loading.shape import ShapeContext, validate_shape
+from .resolve import greater_is_better, loosening, stage_index
+from .spec.governance import GOVERNANCE_KINDS
+from .spec.usecase import CARD_FIELDS, UseCase
+
+SCHEMA_VERSION = 1
+RECORDS_DIR = "evidence/records"
+GIT_TIMEOUT_S = 60
+
+
+class DiffError(Exception):
+    """The comparison cannot be made (not a git repository, unknown ref)."""
+
+
+# --- git ---------------------------------------------------------------------------------
+
+
+def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    try:
+        out = subprocess.run(["git", "-C", str(cwd), *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT_S,
+                             check=False)
+    except FileNotFoundError:
+        raise DiffError("git is not installed") from None
+    except subprocess.TimeoutExpired:
+        raise DiffError(f"git {args[0]} did not answer within {GIT_TIMEOUT_S} s") from None
+    if out.returncode != 0:
+        raise DiffError(out.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
+    return out.stdout
+
+
+def git_location(root: Path) -> tuple[Path, str]:
+    """(top level of the git repository, the governance root's path inside it: '' or 'sub/dir/')."""
+    try:
+        top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+    except DiffError:
+        raise DiffError(f"{root} is not inside a git repository") from None
+    rel = root.resolve().relative_to(top).as_posix()
+    return top, "" if rel == "." else rel + "/"
+
+
+def resolve_ref(root: Path, ref: str) -> str:
+    if ref.startswith("-"):
+        raise DiffError(f"'{ref}' is not a git ref")
+    try:
+        return _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
+    except DiffError:
+        raise DiffError(f"unknown git ref '{ref}': in a shallow clone, fetch it first "
+                        f"(for example `git fetch --depth=1 origin {ref}`)") from None
+
+
+def _ls_tree(root: Path, commit: str, paths: list[str]) -> dict[str, str]:
+    """path → blob id of the files under paths at commit."""
+    raw = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
+    out = {}
+    for entry in raw.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            out[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
+    return out
+
+
+def _cat_blobs(root: Path, blob_ids: list[str]) -> dict[str, bytes]:
+    if not blob_ids:
+        return {}
+    unique = list(dict.fromkeys(blob_ids))
+    raw = _git(root, "cat-file", "--batch", stdin=("\n".join(unique) + "\n").encode())
+    out: dict[str, bytes] = {}
+    pos = 0
+    for oid in unique:
+        end = raw.index(b"\n", pos)
+        header = raw[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        out[oid] = raw[pos:pos + size]
+        pos += size + 1
+    return out
+
+
+# --- specs from bytes --------------------------------------------------------------------
+
+
+def parse_spec(rel: str, raw: bytes, kinds: dict[str, type]) -> tuple[Any, SpecFile | None, str | None]:
+    """(model, spec file, problem) of one spec given as bytes, with the loader's own functions."""
+    import hashlib
+
+    try:
+        text = yaml12.decode(raw)
+        data = yaml12.to_python(yaml12.compose_nodes(text))
+    except yaml12.YamlProblem as p:
+        return None, None, f"{rel}:{p.line or ''}: {p.message}"
+    if not isinstance(data, dict):
+        return None, None, f"{rel}: not a mapping"
+    sf = SpecFile(rel, raw, text, data, hashlib.sha256(raw).hexdigest())
+    model_type = kinds.get(data.get("kind"))  # type: ignore[arg-type]
+    if model_type is None or data.get("apiVersion") != "charter/v1":
+        return None, sf, f"{rel}: not a charter/v1 {'/'.join(kinds)} document"
+    model, diags = validate_shape(model_type, ShapeContext(rel, text, data))
+    if model is None:
+        first = diags[0] if diags else None
+        return None, sf, f"{rel}: invalid ({first.path + ': ' if first and first.path else ''}{first.message if first else ''})"
+    return model, sf, None
+
+
+class MemoryStore:
+    """Evidence records held in memory (read from a git commit): the gate's store interface."""
+
+    def __init__(self, records: list[EvidenceRecord]) -> None:
+        self._by_job: dict[tuple[str, str], list[EvidenceRecord]] = {}
+        for r in records:
+            self._by_job.setdefault((r.use_case, r.job), []).append(r)
+        for recs in self._by_job.values():
+            recs.sort(key=lambda r: (r.finished_at, r.id), reverse=True)
+        self.warnings: list[str] = []
+
+    def get(self, use_case: str, job: str, evidence_id: str) -> EvidenceRecord | None:
+        return next((r for r in self._by_job.get((use_case, job), []) if r.id == evidence_id), None)
+
+    def latest(self, use_case: str, job: str) -> EvidenceRecord | None:
+        recs = self._by_job.get((use_case, job))
+        return recs[0] if recs else None
+
+    def has_any(self, use_case: str) -> bool:
+        return any(uc == use_case for uc, _ in self._by_job)
+
+
+@dataclass
+class Snapshot:
+    """The specs and evidence of one side of the comparison."""
+
+    repo: Repository
+    store: Any
+    spec_bytes: dict[str, bytes]
+    """Governance-root-relative path → bytes of every spec file."""
+    records: dict[str, set[str]]
+    """Use case id → the record files it has (records are immutable, so names say what changed)."""
+    problems: list[str] = field(default_factory=list)
+
+
+def base_snapshot(root: Path, commit: str, usecase_ids: set[str] | None = None) -> Snapshot:
+    """The governance repository at a commit, read from git objects only."""
+    _, prefix = git_location(root)
+    tree = _ls_tree(root, commit, [f"{prefix}{GOVERNANCE_DIR}", f"{prefix}{USECASES_DIR}", f"{prefix}{RECORDS_DIR}"])
+    specs: dict[str, str] = {}
+    records: dict[str, set[str]] = {}
+    record_blobs: dict[str, str] = {}
+    for path, oid in tree.items():
+        if not path.startswith(prefix):
+            continue
+        rel = path[len(prefix):]
+        parts = PurePosixPath(rel).parts
+        if parts[0] == GOVERNANCE_DIR and len(parts) == 2 and rel.endswith((".yaml", ".yml")):
+            specs[rel] = oid
+        elif parts[0] == USECASES_DIR and len(parts) == 3 and parts[2] == USECASE_FILE:
+            specs[rel] = oid
+        elif rel.startswith(RECORDS_DIR + "/") and len(parts) == 5 and rel.endswith(".json"):
+            records.setdefault(parts[2], set()).add("/".join(parts[3:]))
+            if usecase_ids is None or parts[2] in usecase_ids:
+                record_blobs[rel] = oid
+    blobs = _cat_blobs(root, list(specs.values()) + list(record_blobs.values()))
+    repo = Repository(root=root)
+    problems: list[str] = []
+    spec_bytes = {rel: blobs.get(oid, b"") for rel, oid in specs.items()}
+    for rel in sorted(spec_bytes):
+        if rel.startswith(GOVERNANCE_DIR + "/"):
+            model, sf, problem = parse_spec(rel, spec_bytes[rel], dict(GOVERNANCE_KINDS))
+            kind = sf.data.get("kind") if sf else None
+            if model is not None:
+                if kind == "OKRs":
+                    repo.okrs.append(model)
+                else:
+                    setattr(repo, {"Organisation": "organisation", "MaturityModel": "maturity", "Policy": "policy",
+                                   "Allowlist": "allowlist"}[kind], model)
+        else:
+            model, sf, problem = parse_spec(rel, spec_bytes[rel], {"UseCase": UseCase})
+            if model is not None:
+                repo.usecases[model.id] = model
+                repo.usecase_files[model.id] = rel
+        if sf is not None:
+            repo.files[rel] = sf
+        if problem:
+            problems.append(problem)
+    recs: list[EvidenceRecord] = []
+    for rel, oid in sorted(record_blobs.items()):
+        try:
+            recs.append(EvidenceRecord.model_validate_json(blobs.get(oid, b"")))
+        except ValueError:
+            problems.append(f"{rel}: not a readable evidence record")
+    return Snapshot(repo, MemoryStore(recs), spec_bytes, records, problems)
+
+
+def head_snapshot(repo: Repository, store: Any) -> Snapshot:
+    records: dict[str, set[str]] = {}
+    folder = repo.root / RECORDS_DIR
+    if folder.is_dir():
+        for p in folder.glob("*/*/*.json"):
+            records.setdefault(p.parent.parent.name, set()).add(f"{p.parent.name}/{p.name}")
+    return Snapshot(repo, store, {rel: sf.raw for rel, sf in repo.files.items()}, records)
+
+
+# --- the change model --------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    kind: str
+    """stage, risk-tier, team, owners, evaluation, gate, fairness-check, data, job, approval, waiver, maturity,
+    card, policy, risk-tier-policy, fairness-default, organisation, allowlist, spec."""
+    message: str
+    direction: str | None = None
+    """loosened, tightened, promotion, demotion, added, removed, changed."""
+    warn: bool = False
+    """Worth a reviewer's attention (loosening, new sensitive data, role grants, promotions…)."""
+    before: Any = None
+    after: Any = None
+
+
+@dataclass
+class UseCaseDiff:
+    id: str
+    status: str
+    """added, removed, changed (spec), evidence (only evidence records changed)."""
+    stage: dict[str, str | None]
+    risk_tier: dict[str, str | None]
+    changes: list[Change] = field(default_factory=list)
+    metric: dict[str, Any] | None = None
+    gate: dict[str, Any] | None = None
+    rerun: list[str] = field(default_factory=list)
+    """Jobs whose evidence id differs from the base's (their inputs changed) and that have no fresh evidence yet."""
+
+
+@dataclass
+class GovernanceDiff:
+    base: str
+    base_commit: str
+    decided_on: str
+    usecases: list[UseCaseDiff]
+    governance: list[Change]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        changes = [c for u in self.usecases for c in u.changes] + self.governance
+        gates = [u.gate for u in self.usecases if u.gate]
+        return {
+            "added": sum(u.status == "added" for u in self.usecases),
+            "removed": sum(u.status == "removed" for u in self.usecases),
+            "changed": sum(u.status in ("changed", "evidence") for u in self.usecases),
+            "loosened": sum(c.direction == "loosened" for c in changes),
+            "tightened": sum(c.direction == "tightened" for c in changes),
+            "promotions": sum(c.kind == "stage" and c.direction == "promotion" for c in changes),
+            "newlyFailing": sum(g.get("transition") == "newly failing" for g in gates),
+            "newlyPassing": sum(g.get("transition") == "newly passing" for g in gates),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schemaVersion": SCHEMA_VERSION, "base": self.base, "baseCommit": self.base_commit, "head": "working tree",
+                "decidedOn": self.decided_on, "summary": self.summary,
+                "governance": [asdict(c) for c in self.governance],
+                "useCases": [asdict(u) for u in self.usecases], "problems": self.problems}
+
+
+# --- comparing specs ---------------------------------------------------------------------
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return "none" if v is None else str(v)
+
+
+def describe_requirement(r: Any) -> str:
+    k = r.kind
+    if k == "metric":
+        bounds = [f"≥ {_fmt(r.min)}" if r.min is not None else "", f"≤ {_fmt(r.max)}" if r.max is not None else ""]
+        rel = []
+        if r.min_absolute_change is not None:
+            rel.append(f"+{_fmt(r.min_absolute_change)} over the champion")
+        if r.min_relative_change is not None:
+            rel.append(f"+{_fmt(r.min_relative_change * 100)} % over the champion")
+        text = f"{r.metric} " + " ".join(b for b in bounds if b) + (" " if rel and any(bounds) else "") + ", ".join(rel)
+        return text + (f" on {r.slice}" if r.slice else "") + (" (interval bound)" if r.use_interval else "")
+    if k == "approval":
+        return f"approval by {r.role}" + (f" ×{r.count}" if r.count != 1 else "")
+    if k == "drift":
+        return f"drift share ≤ {_fmt(r.max_drift_share)}"
+    if k == "maturity":
+        return f"{r.process} ≥ level {r.min_level}"
+    if k == "documentation":
+        return f"card {', '.join(r.fields) if r.fields else 'complete'} (≥ {r.min_words} words)"
+    if k == "fairness":
+        return f"fairness {r.check or 'all checks'}" + (" (interval bound)" if r.use_interval else "")
+    if k == "evidence":
+        return f"fresh passing {r.runner} evidence"
+    if k == "data-contract":
+        return f"data contracts {', '.join(r.data) if r.data else 'of every source'}"
+    return k
+
+
+def compare_requirements(before: list[Any], after: list[Any], where: str, kind: str = "gate") -> list[Change]:
+    out = []
+    b = {r.id: r for r in before}
+    a = {r.id: r for r in after}
+    for rid in a.keys() - b.keys():
+        out.append(Change(kind, f"{where}: new requirement `{rid}` ({describe_requirement(a[rid])})", "tightened",
+                          False, None, rid))
+    for rid in b.keys() - a.keys():
+        out.append(Change(kind, f"{where}: requirement `{rid}` removed ({describe_requirement(b[rid])})", "loosened",
+                          True, rid, None))
+    for rid in sorted(a.keys() & b.keys()):
+        old, new = b[rid], a[rid]
+        if old == new:
+            continue
+        why = loosening(old, new)
+        if why:  # the validator's wording compares with the policy; here the comparison is with the base
+            why = why.replace("the policy's", "the base's").replace("the policy", "the base")
+        if why:
+            out.append(Change(kind, f"{where}: `{rid}` loosened: {why} ({describe_requirement(old)} → "
+                              f"{describe_requirement(new)})", "loosened", True, describe_requirement(old),
+                              describe_requirement(new)))
+        elif loosening(new, old):
+            out.append(Change(kind, f"{where}: `{rid}` tightened ({describe_requirement(old)} → {describe_requirement(new)})",
+                              "tightened", False, describe_requirement(old), describe_requirement(new)))
+        else:
+            out.append(Change(kind, f"{where}: `{rid}` changed ({describe_requirement(old)} → {describe_requirement(new)})",
+                              "changed", False, describe_requirement(old), describe_requirement(new)))
+    out.sort(key=lambda c: c.message)
+    return out
+
+
+def _bound_direction(metric: str, key: str, old: float | None, new: float | None) -> str | None:
+    """loosened/tightened for a min or max bound of a metric."""
+    if old == new:
+        return None
+    if new is None:
+        return "loosened"
+    if old is None:
+        return "tightened"
+    lower_is_looser = key == "min"
+    return ("loosened" if new < old else "tightened") if lower_is_looser else ("loosened" if new > old else "tightened")
+
+
+def compare_fairness_checks(before: list[Any], after: list[Any]) -> list[Change]:
+    out = []
+    b = {c.id: c for c in before}
+    a = {c.id: c for c in after}
+    for cid in sorted(a.keys() - b.keys()):
+        c = a[cid]
+        out.append(Change("fairness-check", f"new fairness check `{cid}`: {c.metric} on {' × '.join(c.sensitive_attributes)}",
+                          "tightened", False, None, cid))
+    for cid in sorted(b.keys() - a.keys()):
+        out.append(Change("fairness-check", f"fairness check `{cid}` removed (the policy defaults apply instead, if any)",
+                          "loosened", True, cid, None))
+    for cid in sorted(a.keys() & b.keys()):
+        old, new = b[cid], a[cid]
+        if old == new:
+            continue
+        if old.metric != new.metric or old.sensitive_attributes != new.sensitive_attributes:
+            out.append(Change("fairness-check", f"fairness check `{cid}` now measures {new.metric} on "
+                              f"{' × '.join(new.sensitive_attributes)} (was {old.metric} on "
+                              f"{' × '.join(old.sensitive_attributes)})", "changed", True))
+            continue
+        for key in ("min", "max"):
+            direction = _bound_direction(new.metric, key, getattr(old, key), getattr(new, key))
+            if direction:
+                out.append(Change("fairness-check", f"fairness check `{cid}` {key} {_fmt(getattr(old, key))} → "
+                                  f"{_fmt(getattr(new, key))} ({direction})", direction, direction == "loosened",
+                                  getattr(old, key), getattr(new, key)))
+        if old.use_interval != new.use_interval:
+            direction = "tightened" if new.use_interval else "loosened"
+            out.append(Change("fairness-check", f"fairness check `{cid}` judges the "
+                              f"{'interval bound' if new.use_interval else 'point estimate'} now ({direction})",
+                              direction, direction == "loosened"))
+        if (old.affected_groups, old.rationale) != (new.affected_groups, new.rationale) and \
+                (old.min, old.max, old.use_interval) == (new.min, new.max, new.use_interval):
+            out.append(Change("fairness-check", f"fairness check `{cid}`: affected groups or rationale reworded", "changed"))
+    return out
+
+
+def compare_usecase(before: UseCase, after: UseCase, policy: Any) -> list[Change]:
+    out: list[Change] = []
+    if before.stage != after.stage:
+        bi = stage_index(policy, before.stage) if policy else -1
+        ai = stage_index(policy, after.stage) if policy else -1
+        direction = "promotion" if ai > bi else "demotion"
+        msg = f"stage {before.stage} → {after.stage} ({direction})"
+        if policy is not None and ai - bi > 1 and bi >= 0:
+            skipped = [s.id for s in policy.stages[bi + 1:ai] if not s.terminal]
+            if skipped:
+                msg += f"; skips {', '.join(skipped)}"
+        out.append(Change("stage", msg, direction, True, before.stage, after.stage))
+    if before.risk_tier != after.risk_tier:
+        out.append(Change("risk-tier", f"risk tier {before.risk_tier} → {after.risk_tier}", "changed", True,
+                          before.risk_tier, after.risk_tier))
+    if before.team != after.team:
+        out.append(Change("team", f"team {before.team} → {after.team}", "changed", True, before.team, after.team))
+    bo, ao = before.owner_ids(), after.owner_ids()
+    for role in sorted(set(bo) | set(ao)):
+        if bo.get(role) != ao.get(role):
+            out.append(Change("owners", f"owner {role}: {', '.join(bo.get(role, [])) or 'none'} → "
+                              f"{', '.join(ao.get(role, [])) or 'none'}", "changed", True, bo.get(role), ao.get(role)))
+    be, ae = before.evaluation, after.evaluation
+    if be is not None and ae is not None:
+        if be.primary_metric != ae.primary_metric:
+            out.append(Change("evaluation", f"primary metric {be.primary_metric} → {ae.primary_metric}", "changed", True,
+                              be.primary_metric, ae.primary_metric))
+        elif be.threshold != ae.threshold:
+            gib = greater_is_better(ae.primary_metric)
+            looser = ae.threshold < be.threshold if gib else ae.threshold > be.threshold
+            direction = "loosened" if looser else "tightened"
+            out.append(Change("evaluation", f"evaluation threshold of {ae.primary_metric} {_fmt(be.threshold)} → "
+                              f"{_fmt(ae.threshold)} ({direction})", direction, looser, be.threshold, ae.threshold))
+    elif (be is None) != (ae is None):
+        out.append(Change("evaluation", "evaluation " + ("added" if ae else "removed"), "changed", ae is None))
+    for stage in sorted(set(before.gates) | set(after.gates)):
+        out += compare_requirements(before.gates.get(stage, []), after.gates.get(stage, []), f"gates.{stage}")
+    out += compare_fairness_checks(list(before.fairness), list(after.fairness))
+    out += _compare_data(before, after)
+    out += _compare_jobs(before, after)
+    out += _compare_signoffs(before, after)
+    bm = before.maturity.by_process() if before.maturity else {}
+    am = after.maturity.by_process() if after.maturity else {}
+    for process in sorted(set(bm) | set(am)):
+        if bm.get(process) != am.get(process):
+            raised = (am.get(process) or 0) > (bm.get(process) or 0)
+            out.append(Change("maturity", f"maturity {process} {bm.get(process)} → {am.get(process)}",
+                              "raised" if raised else "lowered", raised, bm.get(process), am.get(process)))
+    card = [f for f in CARD_FIELDS if getattr(before.card, f) != getattr(after.card, f)]
+    if card:
+        from .spec.usecase import Card
+
+        names = [Card.model_fields[f].alias or f for f in card]
+        out.append(Change("card", f"system card edited: {', '.join(names)}", "changed"))
+    return out
+
+
+def _compare_data(before: UseCase, after: UseCase) -> list[Change]:
+    out = []
+    b = {d.id: d for d in before.data}
+    a = {d.id: d for d in after.data}
+    for did in sorted(a.keys() - b.keys()):
+        d = a[did]
+        extra = []
+        if d.personal_data:
+            extra.append("personal data")
+        if d.sensitive_attributes:
+            extra.append(f"sensitive attributes {', '.join(d.sensitive_attributes)}")
+        out.append(Change("data", f"new data source `{did}` ({d.path})" + (f": {'; '.join(extra)}" if extra else ""),
+                          "added", bool(extra), None, did))
+    for did in sorted(b.keys() - a.keys()):
+        out.append(Change("data", f"data source `{did}` removed", "removed", False, did, None))
+    for did in sorted(a.keys() & b.keys()):
+        old, new = b[did], a[did]
+        if old.sha256 != new.sha256 or old.path != new.path:
+            out.append(Change("data", f"data source `{did}` re-pinned ({old.sha256[:12]} → {new.sha256[:12]})"
+                              + (f", path {old.path} → {new.path}" if old.path != new.path else ""),
+                              "changed", False, old.sha256, new.sha256))
+        if old.personal_data != new.personal_data:
+            out.append(Change("data", f"data source `{did}` " + ("now holds personal data" if new.personal_data
+                                                                 else "no longer declares personal data"),
+                              "changed", True, old.personal_data, new.personal_data))
+        added = [x for x in new.sensitive_attributes if x not in old.sensitive_attributes]
+        removed = [x for x in old.sensitive_attributes if x not in new.sensitive_attributes]
+        if added:
+            out.append(Change("data", f"data source `{did}`: new sensitive attribute{'s' * (len(added) > 1)} "
+                              f"{', '.join(added)}", "added", True, None, added))
+        if removed:
+            out.append(Change("data", f"data source `{did}`: sensitive attribute{'s' * (len(removed) > 1)} "
+                              f"{', '.join(removed)} no longer declared (fairness checks on them stop)", "removed", True,
+                              removed, None))
+        if old.contract != new.contract:
+            out.append(Change("data", f"data source `{did}`: contract changed", "changed", False))
+        if old.owner != new.owner:
+            out.append(Change("data", f"data source `{did}`: owner {old.owner} → {new.owner}", "changed", False))
+    return out
+
+
+def _compare_jobs(before: UseCase, after: UseCase) -> list[Change]:
+    out = []
+    b = {j.id: j for j in before.jobs}
+    a = {j.id: j for j in after.jobs}
+    for jid in sorted(a.keys() - b.keys()):
+        out.append(Change("job", f"new job `{jid}` ({a[jid].runner})", "added"))
+    for jid in sorted(b.keys() - a.keys()):
+        out.append(Change("job", f"job `{jid}` ({b[jid].runner}) removed", "removed", True))
+    for jid in sorted(a.keys() & b.keys()):
+        if a[jid] != b[jid]:
+            out.append(Change("job", f"job `{jid}` ({a[jid].runner}) changed", "changed"))
+    return out
+
+
+def _compare_signoffs(before: UseCase, after: UseCase) -> list[Change]:
+    out = []
+
+    def akey(a: Any) -> tuple:
+        return (a.stage, a.by, a.role, a.date, a.evidence)
+
+    b = {akey(a): a for a in before.approvals}
+    for key, a in {akey(a): a for a in after.approvals}.items():
+        if key not in b:
+            out.append(Change("approval", f"approval by {a.by} ({a.role}) for {a.stage} on evidence {a.evidence[:12]}",
+                              "added", False, None, {"by": a.by, "role": a.role, "stage": a.stage}))
+    after_keys = {akey(a) for a in after.approvals}
+    for key, a in b.items():
+        if key not in after_keys:
+            out.append(Change("approval", f"approval by {a.by} ({a.role}) for {a.stage} removed", "removed", False))
+
+    def wkey(w: Any) -> tuple:
+        return (w.requirement, w.stage)
+
+    bw = {wkey(w): w for w in before.waivers}
+    aw = {wkey(w): w for w in after.waivers}
+    for key in sorted(aw.keys() - bw.keys(), key=str):
+        w = aw[key]
+        out.append(Change("waiver", f"new waiver of `{w.requirement}`" + (f" for {w.stage}" if w.stage else "") +
+                          f" by {w.owner} until {w.expires} ({w.ticket})", "loosened", True, None,
+                          {"requirement": w.requirement, "expires": w.expires.isoformat(), "ticket": w.ticket}))
+    for key in sorted(bw.keys() - aw.keys(), key=str):
+        out.append(Change("waiver", f"waiver of `{bw[key].requirement}` removed", "tightened", False))
+    for key in sorted(aw.keys() & bw.keys(), key=str):
+        old, new = bw[key], aw[key]
+        if old.expires != new.expires:
+            longer = new.expires > old.expires
+            out.append(Change("waiver", f"waiver of `{new.requirement}` {'extended' if longer else 'shortened'} "
+                              f"{old.expires} → {new.expires}", "loosened" if longer else "tightened", longer,
+                              old.expires.isoformat(), new.expires.isoformat()))
+    return out
+
+
+def compare_governance(before: Repository, after: Repository) -> list[Change]:
+    out: list[Change] = []
+    bp, ap = before.policy, after.policy
+    if bp is not None and ap is not None:
+        bs = {s.id: s for s in bp.stages}
+        as_ = {s.id: s for s in ap.stages}
+        for sid in [s.id for s in ap.stages if s.id not in bs]:
+            out.append(Change("policy", f"new stage `{sid}`", "added", True))
+        for sid in [s.id for s in bp.stages if s.id not in as_]:
+            out.append(Change("policy", f"stage `{sid}` removed", "removed", True))
+        if [s for s in bp.stages if s.id in as_] and [s.id for s in bp.stages if s.id in as_] != \
+                [s.id for s in ap.stages if s.id in bs]:
+            out.append(Change("policy", "stages reordered", "changed", True))
+        for sid in [s.id for s in ap.stages if s.id in bs]:
+            out += compare_requirements(bs[sid].requires, as_[sid].requires, f"policy stage {sid}", "policy")
+        bt = {t.id: t for t in bp.risk_tiers}
+        at = {t.id: t for t in ap.risk_tiers}
+        for tid in sorted(at.keys() - bt.keys()):
+            out.append(Change("risk-tier-policy", f"new risk tier `{tid}`", "added", True))
+        for tid in sorted(bt.keys() - at.keys()):
+            out.append(Change("risk-tier-policy", f"risk tier `{tid}` removed", "removed", True))
+        for tid in sorted(at.keys() & bt.keys()):
+            old, new = bt[tid], at[tid]
+            if old.max_stage != new.max_stage:
+                oi = stage_index(ap, old.max_stage) if old.max_stage else len(ap.stages)
+                ni = stage_index(ap, new.max_stage) if new.max_stage else len(ap.stages)
+                direction = "loosened" if ni > oi else "tightened"
+                out.append(Change("risk-tier-policy", f"risk tier `{tid}` max stage {old.max_stage or 'none'} → "
+                                  f"{new.max_stage or 'none'} ({direction})", direction, direction == "loosened"))
+            for sid in sorted(set(old.requires) | set(new.requires)):
+                out += compare_requirements(old.requires.get(sid, []), new.requires.get(sid, []),
+                                            f"risk tier {tid}, stage {sid}", "risk-tier-policy")
+        bd = {d.metric: d for d in bp.fairness.defaults}
+        ad = {d.metric: d for d in ap.fairness.defaults}
+        for m in sorted(ad.keys() - bd.keys()):
+            out.append(Change("fairness-default", f"new fairness default {m}", "tightened"))
+        for m in sorted(bd.keys() - ad.keys()):
+            out.append(Change("fairness-default", f"fairness default {m} removed", "loosened", True))
+        for m in sorted(ad.keys() & bd.keys()):
+            for key in ("min", "max"):
+                direction = _bound_direction(m, key, getattr(bd[m], key), getattr(ad[m], key))
+                if direction:
+                    out.append(Change("fairness-default", f"fairness default {m} {key} {_fmt(getattr(bd[m], key))} → "
+                                      f"{_fmt(getattr(ad[m], key))} ({direction})", direction, direction == "loosened"))
+        if bp.fairness.min_group_size != ap.fairness.min_group_size:
+            direction = "loosened" if ap.fairness.min_group_size < bp.fairness.min_group_size else "tightened"
+            out.append(Change("fairness-default", f"minimum group size {bp.fairness.min_group_size} → "
+                              f"{ap.fairness.min_group_size}", direction, direction == "loosened"))
+        if bp.approval_validity_days != ap.approval_validity_days:
+            longer = ap.approval_validity_days > bp.approval_validity_days
+            out.append(Change("policy", f"approvals stay valid {bp.approval_validity_days} → "
+                              f"{ap.approval_validity_days} days", "loosened" if longer else "tightened", longer))
+    bo, ao = before.organisation, after.organisation
+    if bo is not None and ao is not None:
+        bpp = {p.id: p for p in bo.people}
+        app = {p.id: p for p in ao.people}
+        for pid in sorted(app.keys() - bpp.keys()):
+            out.append(Change("organisation", f"new person `{pid}` with role{'s' * (len(app[pid].roles) > 1)} "
+                              f"{', '.join(app[pid].roles)}", "added", True))
+        for pid in sorted(bpp.keys() - app.keys()):
+            out.append(Change("organisation", f"person `{pid}` removed (their approvals stop counting)", "removed", True))
+        for pid in sorted(app.keys() & bpp.keys()):
+            granted = [r for r in app[pid].roles if r not in bpp[pid].roles]
+            revoked = [r for r in bpp[pid].roles if r not in app[pid].roles]
+            if granted:
+                out.append(Change("organisation", f"`{pid}` now holds {', '.join(granted)}", "added", True))
+            if revoked:
+                out.append(Change("organisation", f"`{pid}` no longer holds {', '.join(revoked)}", "removed", True))
+            if bpp[pid].github != app[pid].github:
+                out.append(Change("organisation", f"`{pid}` GitHub handle changed (CODEOWNERS)", "changed", True))
+    ba, aa = before.allowlist, after.allowlist
+    if ba is not None and aa is not None:
+        for r in sorted(set(aa.runners) - set(ba.runners)):
+            out.append(Change("allowlist", f"runner `{r}` allowed", "added", True))
+        for r in sorted(set(ba.runners) - set(aa.runners)):
+            out.append(Change("allowlist", f"runner `{r}` no longer allowed", "removed"))
+        be = {e.name: e for e in ba.estimators}
+        ae = {e.name: e for e in aa.estimators}
+        for name in sorted(ae.keys() - be.keys()):
+            out.append(Change("allowlist", f"estimator `{name}` allowed", "added", True))
+        for name in sorted(be.keys() - ae.keys()):
+            out.append(Change("allowlist", f"estimator `{name}` no longer allowed", "removed"))
+        for name in sorted(ae.keys() & be.keys()):
+            if ae[name] != be[name]:
+                out.append(Change("allowlist", f"estimator `{name}`: allowed parameters changed", "changed", True))
+    return out
+
+
+# --- evidence and gates ------------------------------------------------------------------
+
+
+def _primary(snapshot: Snapshot, uc: UseCase, planned: list[Any]) -> dict[str, Any] | None:
+    """The primary metric of the first evaluate job: fresh record if any, else the latest one."""
+    if uc.evaluation is None:
+        return None
+    job = next((p for p in planned if p.runner == "evaluate"), None)
+    if job is None:
+        return None
+    record = snapshot.store.get(uc.id, job.job_id, job.evidence_id)
+    fresh = record is not None
+    if record is None:
+        record = snapshot.store.latest(uc.id, job.job_id)
+    if record is None or record.status == "error":
+        return None
+    est = (record.results.get("metrics") or {}).get(uc.evaluation.primary_metric) or {}
+    value = est.get("value") if isinstance(est, dict) else None
+    return {"value": value, "low": est.get("low"), "high": est.get("high"), "evidence": record.id, "fresh": fresh}
+
+
+def _gate_summary(d: Any) -> dict[str, Any]:
+    return {"stage": d.stage, "passed": d.passed, "counts": d.counts,
+            "statuses": {r.id: r.status for r in d.requirements}}
+
+
+def compare_gates(base: Snapshot, head: Snapshot, b: UseCase | None, a: UseCase, today: dt.date,
+                  head_plan: list[Any]) -> dict[str, Any] | None:
+    from .gates import decide
+
+    after = decide(head.repo, head.store, a, None, today, planned=head_plan)
+    out: dict[str, Any] = {"after": _gate_summary(after), "before": None, "transition": None, "requirements": []}
+    if b is None or base.repo.policy is None or stage_index(base.repo.policy, a.stage) < 0:
+        return out
+    if not (isinstance(base.store, MemoryStore) and base.store.has_any(b.id)):
+        out["note"] = "no evidence at the base"
+    from .engine.plan import plan_usecase
+
+    try:
+        before = decide(base.repo, base.store, b, a.stage, today, planned=plan_usecase(base.repo, b))
+    except Exception as exc:  # a base that cannot be planned or judged is reported, not fatal
+        out["note"] = f"the base cannot be judged: {exc}"
+        return out
+    out["before"] = _gate_summary(before)
+    if before.passed != after.passed:
+        out["transition"] = "newly passing" if after.passed else "newly failing"
+    reasons = {r.id: r.reason for r in after.requirements}
+    for rid, status in out["after"]["statuses"].items():
+        old = out["before"]["statuses"].get(rid)
+        if old != status:
+            out["requirements"].append({"requirement": rid, "before": old, "after": status, "reason": reasons[rid]})
+    return out
+
+
+def diff(root: Path, ref: str, head_repo: Repository, head_store: Any, *, today: dt.date | None = None) -> GovernanceDiff:
+    """The governance change between ``ref`` and the working tree (``head_repo`` is the loaded working tree)."""
+    from .engine.plan import plan_usecase
+
+    today = today or dt.date.today()
+    commit = resolve_ref(root, ref)
+    base = base_snapshot(root, commit)
+    head = head_snapshot(head_repo, head_store)
+    governance = compare_governance(base.repo, head.repo)
+    gov_changed = any(base.spec_bytes.get(rel) != head.spec_bytes.get(rel)
+                      for rel in set(base.spec_bytes) | set(head.spec_bytes) if rel.startswith(GOVERNANCE_DIR + "/"))
+    policy = head.repo.policy
+    out: list[UseCaseDiff] = []
+    for uc_id in sorted(set(base.repo.usecases) | set(head.repo.usecases)):
+        b, a = base.repo.usecases.get(uc_id), head.repo.usecases.get(uc_id)
+        if a is None:
+            assert b is not None
+            out.append(UseCaseDiff(uc_id, "removed", {"before": b.stage, "after": None},
+                                   {"before": b.risk_tier, "after": None},
+                                   [Change("usecase", f"use case removed (was at {b.stage})", "removed", True)]))
+            continue
+        head_plan = plan_usecase(head.repo, a)
+        if b is None:
+            u = UseCaseDiff(uc_id, "added", {"before": None, "after": a.stage}, {"before": None, "after": a.risk_tier},
+                            [Change("usecase", f"new use case at stage {a.stage}, risk tier {a.risk_tier}", "added",
+                                    stage_index(policy, a.stage) > 1 if policy else False)])
+            after = _primary(head, a, head_plan)
+            u.metric = {"metric": a.evaluation.primary_metric, "before": None, "after": after} if after and a.evaluation else None
+            u.gate = compare_gates(base, head, None, a, today, head_plan)
+            u.rerun = [p.job_id for p in head_plan if head.store.get(uc_id, p.job_id, p.evidence_id) is None]
+            out.append(u)
+            continue
+        spec_changed = base.spec_bytes.get(base.repo.usecase_files[uc_id]) != head.spec_bytes.get(head.repo.usecase_files[uc_id])
+        evidence_changed = base.records.get(uc_id, set()) != head.records.get(uc_id, set())
+        if not (spec_changed or evidence_changed or gov_changed):
+            continue
+        changes = compare_usecase(b, a, policy) if spec_changed else []
+        if spec_changed and not changes:
+            changes = [Change("spec", "wording only (descriptions, links, tags, meta)", "changed")]
+        status = "changed" if spec_changed else ("evidence" if evidence_changed else "governance")
+        u = UseCaseDiff(uc_id, status, {"before": b.stage, "after": a.stage},
+                        {"before": b.risk_tier, "after": a.risk_tier}, changes)
+        try:
+            base_plan = plan_usecase(base.repo, b)
+        except Exception:  # noqa: BLE001 - an unplannable base is only a missing comparison
+            base_plan = []
+        base_ids = {p.job_id: p.evidence_id for p in base_plan}
+        u.rerun = [p.job_id for p in head_plan if base_ids.get(p.job_id) != p.evidence_id
+                   and head.store.get(uc_id, p.job_id, p.evidence_id) is None]
+        before_m, after_m = _primary(base, b, base_plan), _primary(head, a, head_plan)
+        if (before_m or after_m) and a.evaluation is not None:
+            delta = None
+            if before_m and after_m and before_m["value"] is not None and after_m["value"] is not None:
+                delta = after_m["value"] - before_m["value"]
+            u.metric = {"metric": a.evaluation.primary_metric, "before": before_m, "after": after_m, "delta": delta,
+                        "greaterIsBetter": greater_is_better(a.evaluation.primary_metric)}
+        u.gate = compare_gates(base, head, b, a, today, head_plan)
+        if status == "governance" and not (u.gate and (u.gate.get("transition") or u.gate.get("requirements"))):
+            continue  # the governance change does not change this use case's gate
+        out.append(u)
+    return GovernanceDiff(ref, commit, today.isoformat(), out, governance, base.problems)
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def format_json(d: GovernanceDiff) -> str:
+    return json.dumps(d.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+
+def _metric_cell(m: dict[str, Any] | None) -> str:
+    from .report.gates import md_text
+
+    if not m:
+        return ""
+    before = m.get("before") or {}
+    after = m.get("after") or {}
+    b, a = before.get("value"), after.get("value")
+    text = f"{m['metric']} {_fmt(b) if b is not None else '—'} → {_fmt(a) if a is not None else '—'}"
+    if m.get("delta") is not None:
+        good = (m["delta"] >= 0) == m.get("greaterIsBetter", True)
+        text += f" ({m['delta']:+.3g}{'' if m['delta'] == 0 else ' ▲' if good else ' ▼'})"
+    if after and not after.get("fresh", True):
+        text += " (stale)"
+    return md_text(text)
+
+
+def _gate_cell(g: dict[str, Any] | None) -> str:
+    if not g:
+        return ""
+
+    def icon(s: dict[str, Any] | None) -> str:
+        return "—" if s is None else ("✅" if s["passed"] else "❌")
+
+    return f"{icon(g.get('before'))} → {icon(g.get('after'))}"
+
+
+def format_markdown(d: GovernanceDiff) -> str:
+    from .report.gates import md_code, md_text
+
+    s = d.summary
+    out = [f"## Governance change since {md_code(d.base)} ({md_code(d.base_commit[:12])})", ""]
+    facts = [f"{len(d.usecases)} use case{'s' * (len(d.usecases) != 1)} affected"]
+    if s["added"] or s["removed"]:
+        facts.append(f"{s['added']} added, {s['removed']} removed")
+    if s["promotions"]:
+        facts.append(f"{s['promotions']} promotion{'s' * (s['promotions'] != 1)}")
+    if s["loosened"]:
+        facts.append(f"⚠️ {s['loosened']} loosened")
+    if s["tightened"]:
+        facts.append(f"{s['tightened']} tightened")
+    if s["newlyFailing"]:
+        facts.append(f"❌ {s['newlyFailing']} gate{'s' * (s['newlyFailing'] != 1)} newly failing")
+    if s["newlyPassing"]:
+        facts.append(f"✅ {s['newlyPassing']} newly passing")
+    out += [" · ".join(facts), ""]
+    if not d.usecases and not d.governance:
+        out += ["No governance change.", ""]
+        return "\n".join(out)
+    if d.usecases:
+        out += ["| Use case | Change | Stage | Risk tier | Primary metric | Gate |", "|---|---|---|---|---|---|"]
+        for u in d.usecases:
+            stage = md_text(u.stage["after"] or u.stage["before"] or "")
+            if u.stage["before"] and u.stage["after"] and u.stage["before"] != u.stage["after"]:
+                stage = f"{md_text(u.stage['before'])} → **{md_text(u.stage['after'])}**"
+            tier = md_text(u.risk_tier["after"] or u.risk_tier["before"] or "")
+            if u.risk_tier["before"] and u.risk_tier["after"] and u.risk_tier["before"] != u.risk_tier["after"]:
+                tier = f"{md_text(u.risk_tier['before'])} → **{md_text(u.risk_tier['after'])}**"
+            flag = " ⚠️" if any(c.warn for c in u.changes) else ""
+            out.append(f"| **{md_text(u.id)}** | {md_text(u.status)}{flag} | {stage} | {tier} | {_metric_cell(u.metric)} "
+                       f"| {_gate_cell(u.gate)} |")
+        out.append("")
+    for u in d.usecases:
+        out += [f"### {md_text(u.id)}", ""]
+        for c in u.changes:
+            out.append(f"- {'⚠️ ' if c.warn else ''}{_change_text(c)}")
+        g = u.gate or {}
+        if g.get("after"):
+            head = f"**Gate** ({md_text(g['after']['stage'])}): {_gate_cell(g)}"
+            if g.get("transition"):
+                head += f" — {md_text(g['transition'])}"
+            if g.get("note"):
+                head += f" ({md_text(g['note'])})"
+            out.append(f"- {head}")
+            for r in g.get("requirements", []):
+                icon = "✅" if r["after"] == "pass" else "⚠️" if r["after"] == "waived" else "❌"
+                out.append(f"  - {icon} {md_code(r['requirement'])}: {md_text(r['before'] or 'new')} → "
+                           f"{md_text(r['after'])}: {md_text(r['reason'])}")
+        if u.rerun:
+            out.append(f"- **Re-run**: {md_code(f'charter run {u.id}')} (no fresh evidence for "
+                       f"{', '.join(md_code(j) for j in u.rerun)})")
+        out.append("")
+    if d.governance:
+        out += ["### Governance", ""]
+        out += [f"- {'⚠️ ' if c.warn else ''}{_change_text(c)}" for c in d.governance]
+        out.append("")
+    if d.problems:
+        out += ["<details><summary>Base files that could not be read</summary>", ""]
+        out += [f"- {md_text(p)}" for p in d.problems]
+        out += ["", "</details>", ""]
+    return "\n".join(out)
+
+
+def _change_text(c: Change) -> str:
+    """A change message: ids between backticks stay code, everything else is escaped text."""
+    from .report.gates import md_code, md_text
+
+    def text(piece: str) -> str:
+        lead = " " if piece[:1].isspace() else ""
+        trail = " " if piece[-1:].isspace() and piece.strip() else ""
+        return lead + md_text(piece) + trail
+
+    parts = c.message.split("`")
+    if len(parts) % 2 == 0:  # unbalanced: escape everything
+        return md_text(c.message)
+    return "".join(md_code(p) if i % 2 else text(p) for i, p in enumerate(parts))
