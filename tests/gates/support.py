@@ -246,6 +246,19 @@ class GovRepo:
         self._plans: dict[tuple[bytes, str], list[Any]] = {}
         self.write_usecase(usecase if usecase is not None else copy.deepcopy(USECASE))
 
+    @classmethod
+    def copy_of(cls, other: "GovRepo", root: Path) -> "GovRepo":
+        """A copy of another repository's files (specs and evidence) at root."""
+        import shutil
+
+        shutil.copytree(other.root, root)
+        g = cls.__new__(cls)
+        g.root = root
+        g.usecases = copy.deepcopy(other.usecases)
+        g._loaded = {}
+        g._plans = dict(other._plans)
+        return g
+
     def write_governance(self, policy: dict[str, Any], organisation: dict[str, Any]) -> None:
         for name, doc in (("organisation", organisation), ("policy", policy), ("maturity", MATURITY),
                           ("allowlist", ALLOWLIST)):

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from support import (
+    ORGANISATION,
     POLICY,
     TODAY,
     GovRepo,
@@ -398,23 +399,17 @@ def test_approval_expired_by_the_policy_validity(gov: GovRepo) -> None:
 
 
 def test_approval_by_someone_who_no_longer_holds_the_role(ready: GovRepo) -> None:
-    org = copy.deepcopy(ready_org())
+    org = copy.deepcopy(ORGANISATION)
     org["people"][3]["roles"] = ["data-scientist"]  # cleo moved on
     ready.write_governance(POLICY, org)
     r = req(gate(ready, valid=False), "production-sign-off")
     assert r.status == "fail" and "'cleo' no longer holds the role 'product-manager'" in r.reason
 
 
-def ready_org() -> dict:
-    from support import ORGANISATION
-
-    return ORGANISATION
-
-
 def test_approvals_count_distinct_people(ready: GovRepo) -> None:
     policy = copy.deepcopy(POLICY)
     policy["riskTiers"][1]["requires"]["production"][0]["count"] = 2
-    ready.write_governance(policy, ready_org())
+    ready.write_governance(policy, ORGANISATION)
     uc = ready.usecases["churn"]
     ready.approve(uc, by="ben", role="ml-auditor")  # ben twice still counts once
     r = req(gate(ready), "auditor-sign-off")

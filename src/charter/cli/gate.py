@@ -108,7 +108,7 @@ def write_output(path: str, text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..engine.store import EvidenceStore
-    from ..gates import decide
+    from ..gates import GateError, decide
     from ..report import gates as report
 
     today = parse_date(args.on, "--on")
@@ -127,7 +127,10 @@ def run(args: argparse.Namespace) -> int:
                 raise UsageError(f"'{uc_id}' is at '{uc.stage}': there is no stage to promote it to")
             print(f"charter gate: skipped '{uc_id}': at '{uc.stage}', there is no next stage", file=sys.stderr)
             continue
-        decisions.append(decide(repo, store, uc, stage, today))
+        try:
+            decisions.append(decide(repo, store, uc, stage, today))
+        except GateError as exc:
+            raise UsageError(str(exc)) from None
 
     if args.format == "text":
         color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ

@@ -90,9 +90,12 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
     if stage_index(policy, stage) < 0:
         raise GateError(f"unknown stage '{stage}' (stages: {', '.join(s.id for s in policy.stages)})")
     if planned is None:
-        from ..engine.plan import plan_usecase
+        from ..engine.plan import PlanError, plan_usecase
 
-        planned = plan_usecase(repo, uc)
+        try:
+            planned = plan_usecase(repo, uc)
+        except PlanError as exc:
+            raise GateError(f"the jobs of '{uc.id}' cannot be planned: {exc}") from None
     from ..engine.store import evidence_bundle_hash
 
     view = EvidenceView(store, planned)
@@ -152,7 +155,7 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
             baseline=outcome.baseline, evidence=outcome.evidence, command=outcome.command, waiver=waiver_info,
             details=details, file=where.file, line=line))
 
-    notes = list(getattr(store, "warnings", []) or [])
+    notes = [w for w in getattr(store, "warnings", []) or [] if f"records/{uc.id}/" in w]
     for w in uc.waivers:
         if w.expires < today:
             notes.append(f"waiver of '{w.requirement}' ({w.ticket}) expired on {w.expires}")
