@@ -110,3 +110,15 @@ def test_the_console_script_runs_without_traceback(ready: GovRepo) -> None:
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1, out.stderr
     assert out.stdout.startswith("## ❌ Charter gate") and "Traceback" not in out.stderr
+
+
+def test_github_paths_are_relative_to_the_git_checkout(gov: GovRepo, tmp_path: Path, capsys) -> None:
+    import shutil
+
+    top = tmp_path / "mono"
+    shutil.copytree(gov.root, top / "gov")
+    subprocess.run(["git", "init", "-q"], cwd=top, check=True)
+    code = main(["gate", "--repo", str(top / "gov"), *ON, "--format", "github"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert out.startswith("::error file=gov/usecases/churn/usecase.yaml,line=")

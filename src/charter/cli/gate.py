@@ -97,6 +97,16 @@ def stage_for(repo: Any, uc: Any, asked: str | None) -> str | None:
     return asked
 
 
+def git_prefix(root: Path) -> str:
+    """The repository root's folder inside its git checkout ('' at the top or outside git)."""
+    from .codeowners import git_toplevel
+
+    top = git_toplevel(root)
+    if top is None or top == root.resolve() or top not in root.resolve().parents:
+        return ""
+    return root.resolve().relative_to(top).as_posix() + "/"
+
+
 def write_output(path: str, text: str) -> None:
     from ..validation import atomic_write_text
 
@@ -135,6 +145,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "text":
         color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
         text = report.format_text(decisions, color=color, verbose=args.verbose)
+    elif args.format == "github":
+        text = report.format_github(decisions, path_prefix=git_prefix(root))
     else:
         text = report.FORMATTERS[args.format](decisions)
     if args.output:

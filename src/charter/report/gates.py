@@ -176,7 +176,12 @@ def gh_prop(value: str) -> str:
     return gh_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
-def format_github(decisions: Sequence[GateDecision]) -> str:
+def format_github(decisions: Sequence[GateDecision], *, path_prefix: str = "") -> str:
+    """``::error file=…,line=…,title=…::message`` per failing, errored or waived requirement.
+
+    ``path_prefix`` is the governance repository's folder inside the git repository
+    (GitHub resolves annotation paths from the top of the checkout).
+    """
     out = []
     level = {"fail": "error", "error": "error", "waived": "notice"}
     for d in decisions:
@@ -185,14 +190,14 @@ def format_github(decisions: Sequence[GateDecision]) -> str:
                 continue
             props = []
             if r.file:
-                props.append(f"file={gh_prop(r.file)}")
+                props.append(f"file={gh_prop(path_prefix + r.file)}")
                 if r.line:
                     props.append(f"line={r.line}")
             props.append(f"title={gh_prop(f'gate {d.use_case} → {d.stage}: {r.id} ({r.status})')}")
             message = r.reason + (f"\nfix: {r.command}" if r.command and r.status != "waived" else "")
             out.append(f"::{level[r.status]} {','.join(props)}::{gh_data(message)}")
             for w in r.details.get("expiredWaivers", []) if isinstance(r.details, dict) else []:
-                wprops = [f"file={gh_prop(r.file)}"] if r.file else []
+                wprops = [f"file={gh_prop(path_prefix + r.file)}"] if r.file else []
                 ticket = w.get("ticket", "")
                 wprops.append(f"title={gh_prop(f'expired waiver {ticket}')}")
                 out.append(f"::warning {','.join(wprops)}::"
