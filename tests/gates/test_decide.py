@@ -516,3 +516,12 @@ def test_use_case_gate_line_points_at_its_entry(ready: GovRepo) -> None:
     assert "recall-by-region" in text[r.line - 1]
     policy_req = req(d, "production-quality")
     assert text[policy_req.line - 1].startswith("stage:")
+
+
+def test_expired_waiver_of_a_fairness_check_is_reported(ready: GovRepo) -> None:
+    ready.record("fairness", results=fairness_results(ratio=(0.7, 0.6, 0.8)))
+    set_uc(ready, waivers=[{"requirement": "sex-parity", "owner": "cleo", "reason": "Re-weighting in progress.",
+                            "ticket": "RISK-7", "expires": "2026-01-31"}])
+    r = req(gate(ready), "production-fairness")
+    assert r.status == "fail"
+    assert "the waiver RISK-7 expired on 2026-01-31 and no longer applies" in r.reason

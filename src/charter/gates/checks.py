@@ -351,10 +351,14 @@ def judge_fairness(ctx: Context, r: FairnessRequirement) -> Outcome:
             parts.extend(problems)
     waived_parts = []
     for p in parts:
-        waiver, _expired = ctx.waiver_for(p.label)
+        waiver, expired = ctx.waiver_for(p.label)
         if waiver is not None:
             p = replace(p, status="waived", reason=f"{p.reason} — waived by {waiver.owner} until {waiver.expires} "
                         f"({waiver.ticket})", extra={**p.extra, "waiver": waiver_dict(waiver)})
+        elif expired:
+            last = max(expired, key=lambda w: w.expires)
+            p = replace(p, reason=f"{p.reason} (the waiver {last.ticket} expired on {last.expires} and no longer "
+                        "applies)", extra={**p.extra, "expiredWaivers": [waiver_dict(w) for w in expired]})
         waived_parts.append(p)
     out = combine(waived_parts, what="fairness checks")
     if len(waived_parts) == 1:
