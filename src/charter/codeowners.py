@@ -116,7 +116,8 @@ def generate(repo: Any, *, prefix: str = "", target: str = ".github/CODEOWNERS")
     governance = list(dict.fromkeys(auditors + product))
     lines.append("# Governance: ML auditors and product managers")
     lines.append(f"{base}governance/ {' '.join(governance)}" if governance else
-                 f"# {base}governance/ has no owner: nobody holding '{AUDITOR_ROLE}' or '{PRODUCT_ROLE}' has a GitHub handle")
+                 f"# {base}governance/ has no owner: nobody holding '{AUDITOR_ROLE}' or '{PRODUCT_ROLE}' "
+                 "has a GitHub handle")
     lines.append("")
     if not auditors and any(uc.risk_tier in high for uc in repo.usecases.values()):
         notes.append(f"nobody holding '{AUDITOR_ROLE}' has a GitHub handle: high-risk specs fall back to their team")

@@ -133,7 +133,8 @@ def parse_spec(rel: str, raw: bytes, kinds: dict[str, type]) -> tuple[Any, SpecF
     model, diags = validate_shape(model_type, ShapeContext(rel, text, data))
     if model is None:
         first = diags[0] if diags else None
-        return None, sf, f"{rel}: invalid ({first.path + ': ' if first and first.path else ''}{first.message if first else ''})"
+        where = f"{first.path}: " if first and first.path else ""
+        return None, sf, f"{rel}: invalid ({where}{first.message if first else ''})"
     return model, sf, None
 
 
@@ -289,8 +290,8 @@ class GovernanceDiff:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schemaVersion": SCHEMA_VERSION, "base": self.base, "baseCommit": self.base_commit, "head": "working tree",
-                "decidedOn": self.decided_on, "summary": self.summary,
+        return {"schemaVersion": SCHEMA_VERSION, "base": self.base, "baseCommit": self.base_commit,
+                "head": "working tree", "decidedOn": self.decided_on, "summary": self.summary,
                 "governance": [asdict(c) for c in self.governance],
                 "useCases": [asdict(u) for u in self.usecases], "problems": self.problems}
 
@@ -354,11 +355,12 @@ def compare_requirements(before: list[Any], after: list[Any], where: str, kind: 
                               f"{describe_requirement(new)})", "loosened", True, describe_requirement(old),
                               describe_requirement(new)))
         elif loosening(new, old):
-            out.append(Change(kind, f"{where}: `{rid}` tightened ({describe_requirement(old)} → {describe_requirement(new)})",
-                              "tightened", False, describe_requirement(old), describe_requirement(new)))
+            before, after = describe_requirement(old), describe_requirement(new)
+            out.append(Change(kind, f"{where}: `{rid}` tightened ({before} → {after})", "tightened", False, before,
+                              after))
         else:
-            out.append(Change(kind, f"{where}: `{rid}` changed ({describe_requirement(old)} → {describe_requirement(new)})",
-                              "changed", False, describe_requirement(old), describe_requirement(new)))
+            before, after = describe_requirement(old), describe_requirement(new)
+            out.append(Change(kind, f"{where}: `{rid}` changed ({before} → {after})", "changed", False, before, after))
     out.sort(key=lambda c: c.message)
     return out
 
@@ -381,11 +383,12 @@ def compare_fairness_checks(before: list[Any], after: list[Any]) -> list[Change]
     a = {c.id: c for c in after}
     for cid in sorted(a.keys() - b.keys()):
         c = a[cid]
-        out.append(Change("fairness-check", f"new fairness check `{cid}`: {c.metric} on {' × '.join(c.sensitive_attributes)}",
-                          "tightened", False, None, cid))
+        on = " × ".join(c.sensitive_attributes)
+        out.append(Change("fairness-check", f"new fairness check `{cid}`: {c.metric} on {on}", "tightened", False, None,
+                          cid))
     for cid in sorted(b.keys() - a.keys()):
-        out.append(Change("fairness-check", f"fairness check `{cid}` removed (the policy defaults apply instead, if any)",
-                          "loosened", True, cid, None))
+        out.append(Change("fairness-check", f"fairness check `{cid}` removed (the policy defaults apply instead, "
+                          "if any)", "loosened", True, cid, None))
     for cid in sorted(a.keys() & b.keys()):
         old, new = b[cid], a[cid]
         if old == new:
@@ -408,7 +411,8 @@ def compare_fairness_checks(before: list[Any], after: list[Any]) -> list[Change]
                               direction, direction == "loosened"))
         if (old.affected_groups, old.rationale) != (new.affected_groups, new.rationale) and \
                 (old.min, old.max, old.use_interval) == (new.min, new.max, new.use_interval):
-            out.append(Change("fairness-check", f"fairness check `{cid}`: affected groups or rationale reworded", "changed"))
+            out.append(Change("fairness-check", f"fairness check `{cid}`: affected groups or rationale reworded",
+                              "changed"))
     return out
 
 
@@ -437,8 +441,8 @@ def compare_usecase(before: UseCase, after: UseCase, policy: Any) -> list[Change
     be, ae = before.evaluation, after.evaluation
     if be is not None and ae is not None:
         if be.primary_metric != ae.primary_metric:
-            out.append(Change("evaluation", f"primary metric {be.primary_metric} → {ae.primary_metric}", "changed", True,
-                              be.primary_metric, ae.primary_metric))
+            out.append(Change("evaluation", f"primary metric {be.primary_metric} → {ae.primary_metric}", "changed",
+                              True, be.primary_metric, ae.primary_metric))
         elif be.threshold != ae.threshold:
             gib = greater_is_better(ae.primary_metric)
             looser = ae.threshold < be.threshold if gib else ae.threshold > be.threshold
@@ -501,8 +505,8 @@ def _compare_data(before: UseCase, after: UseCase) -> list[Change]:
                               f"{', '.join(added)}", "added", True, None, added))
         if removed:
             out.append(Change("data", f"data source `{did}`: sensitive attribute{'s' * (len(removed) > 1)} "
-                              f"{', '.join(removed)} no longer declared (fairness checks on them stop)", "removed", True,
-                              removed, None))
+                              f"{', '.join(removed)} no longer declared (fairness checks on them stop)", "removed",
+                              True, removed, None))
         if old.contract != new.contract:
             out.append(Change("data", f"data source `{did}`: contract changed", "changed", False))
         if old.owner != new.owner:
@@ -622,7 +626,8 @@ def compare_governance(before: Repository, after: Repository) -> list[Change]:
             out.append(Change("organisation", f"new person `{pid}` with role{'s' * (len(app[pid].roles) > 1)} "
                               f"{', '.join(app[pid].roles)}", "added", True))
         for pid in sorted(bpp.keys() - app.keys()):
-            out.append(Change("organisation", f"person `{pid}` removed (their approvals stop counting)", "removed", True))
+            out.append(Change("organisation", f"person `{pid}` removed (their approvals stop counting)", "removed",
+                              True))
         for pid in sorted(app.keys() & bpp.keys()):
             granted = [r for r in app[pid].roles if r not in bpp[pid].roles]
             revoked = [r for r in bpp[pid].roles if r not in app[pid].roles]
@@ -704,7 +709,8 @@ def compare_gates(base: Snapshot, head: Snapshot, b: UseCase | None, a: UseCase,
     return out
 
 
-def diff(root: Path, ref: str, head_repo: Repository, head_store: Any, *, today: dt.date | None = None) -> GovernanceDiff:
+def diff(root: Path, ref: str, head_repo: Repository, head_store: Any, *,
+         today: dt.date | None = None) -> GovernanceDiff:
     """The governance change between ``ref`` and the working tree (``head_repo`` is the loaded working tree)."""
     from .engine.plan import plan_usecase
 
@@ -731,12 +737,14 @@ def diff(root: Path, ref: str, head_repo: Repository, head_store: Any, *, today:
                             [Change("usecase", f"new use case at stage {a.stage}, risk tier {a.risk_tier}", "added",
                                     stage_index(policy, a.stage) > 1 if policy else False)])
             after = _primary(head, a, head_plan)
-            u.metric = {"metric": a.evaluation.primary_metric, "before": None, "after": after} if after and a.evaluation else None
+            if after and a.evaluation:
+                u.metric = {"metric": a.evaluation.primary_metric, "before": None, "after": after}
             u.gate = compare_gates(base, head, None, a, today, head_plan)
             u.rerun = [p.job_id for p in head_plan if head.store.get(uc_id, p.job_id, p.evidence_id) is None]
             out.append(u)
             continue
-        spec_changed = base.spec_bytes.get(base.repo.usecase_files[uc_id]) != head.spec_bytes.get(head.repo.usecase_files[uc_id])
+        old_bytes = base.spec_bytes.get(base.repo.usecase_files[uc_id])
+        spec_changed = old_bytes != head.spec_bytes.get(head.repo.usecase_files[uc_id])
         evidence_changed = base.records.get(uc_id, set()) != head.records.get(uc_id, set())
         if not (spec_changed or evidence_changed or gov_changed):
             continue
@@ -833,8 +841,8 @@ def format_markdown(d: GovernanceDiff) -> str:
             if u.risk_tier["before"] and u.risk_tier["after"] and u.risk_tier["before"] != u.risk_tier["after"]:
                 tier = f"{md_text(u.risk_tier['before'])} → **{md_text(u.risk_tier['after'])}**"
             flag = " ⚠️" if any(c.warn for c in u.changes) else ""
-            out.append(f"| **{md_text(u.id)}** | {md_text(u.status)}{flag} | {stage} | {tier} | {_metric_cell(u.metric)} "
-                       f"| {_gate_cell(u.gate)} |")
+            out.append(f"| **{md_text(u.id)}** | {md_text(u.status)}{flag} | {stage} | {tier} "
+                       f"| {_metric_cell(u.metric)} | {_gate_cell(u.gate)} |")
         out.append("")
     for u in d.usecases:
         out += [f"### {md_text(u.id)}", ""]

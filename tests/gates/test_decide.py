@@ -13,8 +13,8 @@ from support import (
     GovRepo,
     contract_results,
     drift_results,
-    evaluate_results,
     est,
+    evaluate_results,
     fairness_results,
 )
 

@@ -46,7 +46,8 @@ def _check_person(repo: Any, person_id: str, role: str) -> None:
         raise UsageError(f"unknown role '{role}' ({did_you_mean(role, roles) or 'roles: ' + known_list(roles)})")
     person = people.get(person_id)
     if person is None:
-        raise UsageError(f"unknown person '{person_id}' ({did_you_mean(person_id, people) or 'people: ' + known_list(people)})")
+        hint = did_you_mean(person_id, people) or "people: " + known_list(people)
+        raise UsageError(f"unknown person '{person_id}' ({hint})")
     if role not in person.roles:
         holders = sorted(p.id for p in people.values() if role in p.roles)
         raise UsageError(f"'{person_id}' does not hold the role '{role}' (holds: {', '.join(person.roles)}); "
@@ -57,7 +58,7 @@ def guess_indent(text: str) -> tuple[int, int]:
     """(mapping indent, sequence dash offset) as the file writes them (defaults: 2, 0)."""
     mapping = offset = None
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    for line, nxt in zip(lines, lines[1:]):
+    for line, nxt in zip(lines, lines[1:], strict=False):
         stripped = line.rstrip()
         if not stripped.endswith(":") or stripped.lstrip().startswith("- "):
             continue
@@ -177,7 +178,8 @@ def run(args: argparse.Namespace) -> int:
                          (f" ({hint})" if (hint := did_you_mean(args.usecase, repo.usecases)) else ""))
     if stage_index(repo.policy, args.stage) < 0:
         ids = [s.id for s in repo.policy.stages]
-        raise UsageError(f"unknown stage '{args.stage}' ({did_you_mean(args.stage, ids) or 'stages: ' + ', '.join(ids)})")
+        hint = did_you_mean(args.stage, ids) or "stages: " + ", ".join(ids)
+        raise UsageError(f"unknown stage '{args.stage}' ({hint})")
     _check_person(repo, args.by, args.role)
 
     planned = plan_usecase(repo, uc)
@@ -194,7 +196,8 @@ def run(args: argparse.Namespace) -> int:
     for a in uc.approvals:
         if (a.stage, a.by, a.role, a.evidence) == (args.stage, args.by, args.role, bundle) and \
                 (a.expires is None or a.expires >= today):
-            print(f"'{args.by}' already approved this evidence ({bundle[:12]}) for '{args.stage}' on {a.date}; nothing to do")
+            print(f"'{args.by}' already approved this evidence ({bundle[:12]}) for '{args.stage}' on {a.date}; "
+                  "nothing to do")
             return EXIT_OK
     wanted = [r.requirement for r in effective_requirements(repo.policy, uc, args.stage)
               if r.requirement.kind == "approval" and r.requirement.role == args.role]

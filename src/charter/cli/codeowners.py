@@ -22,7 +22,8 @@ DEFAULT_TARGET = ".github/CODEOWNERS"
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output", "-o", metavar="FILE", help="write the file here (relative paths: to the current folder)")
     p.add_argument("--check", action="store_true",
-                   help=f"exit 1 when the committed file (--output, default {DEFAULT_TARGET} at the git top level) differs")
+                   help=f"exit 1 when the committed file (--output, default {DEFAULT_TARGET} at the git top level) "
+                        "differs")
     add_repo_arg(p)
 
 
@@ -55,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             current = target.read_text(encoding="utf-8")
         except FileNotFoundError:
-            print(f"charter codeowners: {shown} does not exist; run `charter codeowners --output {shown}`", file=sys.stderr)
+            print(f"charter codeowners: {shown} does not exist; run `charter codeowners --output {shown}`",
+                  file=sys.stderr)
             return EXIT_FAIL
         except OSError as exc:
             raise UsageError(f"cannot read {shown}: {exc.strerror or exc}") from None

@@ -59,7 +59,8 @@ def load_valid(root: Path, verb: str, fmt: str = "text") -> Any:
         diags = [d for d in result.diagnostics if d.severity == "error"]
     if fmt == "github":
         print(format_github(diags))
-    print(f"charter {verb}: the specs are invalid ({summary_line(diags, result.files)}); nothing was judged", file=sys.stderr)
+    print(f"charter {verb}: the specs are invalid ({summary_line(diags, result.files)}); nothing was judged",
+          file=sys.stderr)
     for d in diags[:10]:
         loc = d.file + (f":{d.line}" if d.line else "") + (f":{d.column}" if d.line and d.column else "")
         print(f"  {loc}: {d.severity}[{d.code}] " + (f"{d.path}: " if d.path else "") + d.message, file=sys.stderr)

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..evidence.records import DataContractResult, DriftResult, EvaluateResult, Estimate, FairnessResult
+from ..evidence.records import DataContractResult, DriftResult, Estimate, EvaluateResult, FairnessResult
 from ..resolve import effective_fairness_checks, greater_is_better, primary_metric_name
 from ..spec.requirements import (
     ApprovalRequirement,
@@ -176,7 +176,8 @@ def _judge_value(label: str, name: str, est: Estimate | None, constraints: list[
                  use_interval: bool, gib: bool, evidence: tuple[str, ...], available: list[str],
                  baseline: float | None = None) -> Part:
     if est is None:
-        return Part(label, "error", f"{name} is not in the evidence (recorded: {', '.join(sorted(available)) or 'none'})",
+        recorded = ", ".join(sorted(available)) or "none"
+        return Part(label, "error", f"{name} is not in the evidence (recorded: {recorded})",
                     evidence=evidence)
     value, bound_name = _judged(est, use_interval, gib)
     if est.value is None:
@@ -223,12 +224,14 @@ def _slice_targets(res: EvaluateResult, spec: str | None) -> list[tuple[str, dic
     col, _, val = spec.partition("=")
     col, val = col.strip(), val.strip()
     if col not in res.slices:
-        return [(spec, None, f"the evaluation has no slices by '{col}' (sliced by: {', '.join(sorted(res.slices)) or 'nothing'}); "
+        by = ", ".join(sorted(res.slices)) or "nothing"
+        return [(spec, None, f"the evaluation has no slices by '{col}' (sliced by: {by}); "
                  "list it under the evaluate job's `slices`")]
     if val == "*":
         return [(f"{col}={v}", block.metrics, None) for v, block in sorted(res.slices[col].items())]
     if val not in res.slices[col]:
-        return [(spec, None, f"no slice '{spec}' in the evaluation (values of '{col}': {', '.join(sorted(res.slices[col]))})")]
+        values = ", ".join(sorted(res.slices[col]))
+        return [(spec, None, f"no slice '{spec}' in the evaluation (values of '{col}': {values})")]
     return [(spec, res.slices[col][val].metrics, None)]
 
 
@@ -237,8 +240,8 @@ def judge_metric(ctx: Context, r: MetricRequirement) -> Outcome:
     gib = greater_is_better(name)
     jobs = ctx.view.by_runner("evaluate")
     if not jobs:
-        return Outcome("error", "no evaluate job is declared: add a job with `runner: evaluate` so the metric is measured",
-                       metric=name)
+        return Outcome("error", "no evaluate job is declared: add a job with `runner: evaluate` so the metric is "
+                       "measured", metric=name)
     relative = r.min_absolute_change is not None or r.min_relative_change is not None
     parts: list[Part] = []
     for ev in jobs:
@@ -275,10 +278,12 @@ def judge_metric(ctx: Context, r: MetricRequirement) -> Outcome:
             sign = 1 if gib else -1
             if r.min_absolute_change is not None:
                 constraints.append((op, baseline + sign * r.min_absolute_change,
-                                    f"champion {fmt(baseline)} {'+' if gib else '−'} minAbsoluteChange {fmt(r.min_absolute_change)}"))
+                                    f"champion {fmt(baseline)} {'+' if gib else '−'} "
+                                    f"minAbsoluteChange {fmt(r.min_absolute_change)}"))
             if r.min_relative_change is not None:
                 constraints.append((op, baseline + sign * r.min_relative_change * abs(baseline),
-                                    f"champion {fmt(baseline)} {'+' if gib else '−'} minRelativeChange {fmt(r.min_relative_change * 100)} %"))
+                                    f"champion {fmt(baseline)} {'+' if gib else '−'} "
+                                    f"minRelativeChange {fmt(r.min_relative_change * 100)} %"))
         for label, metrics, problem in _slice_targets(res, r.slice):
             full = (prefix + ("" if label == "overall" else label)).strip()
             if problem is not None:
@@ -302,7 +307,8 @@ def judge_fairness(ctx: Context, r: FairnessRequirement) -> Outcome:
         return Outcome("pass", "no fairness check applies: the use case declares no sensitive attributes")
     jobs = ctx.view.by_runner("fairness")
     if not jobs:
-        return Outcome("error", "no fairness job is declared: add a job with `runner: fairness` so disparities are measured")
+        return Outcome("error", "no fairness job is declared: add a job with `runner: fairness` so disparities are "
+                       "measured")
     if not any(ev.usable for ev in jobs):  # one message per job, not one per check
         return combine([_unusable(ev, f"job '{ev.job}'" if len(jobs) > 1 else "") for ev in jobs], what="fairness jobs")
     min_group = ctx.policy.fairness.min_group_size if ctx.policy is not None else 30
@@ -371,7 +377,8 @@ def judge_data_contract(ctx: Context, r: DataContractRequirement) -> Outcome:
     uc = ctx.uc
     sources = list(r.data) if r.data else [d.id for d in uc.data if d.contract is not None]
     if not sources:
-        return Outcome("fail", "no data source declares a contract: add `contract:` (columns, types, ranges) to the data sources")
+        return Outcome("fail", "no data source declares a contract: add `contract:` (columns, types, ranges) to the "
+                       "data sources")
     jobs = ctx.view.by_runner("data-contract")
     parts: list[Part] = []
     for source in sources:
@@ -397,16 +404,19 @@ def judge_data_contract(ctx: Context, r: DataContractRequirement) -> Outcome:
                 continue
             entry = next((s for s in res.sources if s.data == source), None)
             if entry is None:
-                parts.append(Part(source, "error", f"job '{ev.job}' recorded no result for '{source}'", evidence=evidence))
+                parts.append(Part(source, "error", f"job '{ev.job}' recorded no result for '{source}'",
+                                  evidence=evidence))
             elif entry.passed:
                 rows = f"{entry.rows:,} rows" if entry.rows is not None else "the file"
                 parts.append(Part(source, "pass", f"{rows} passed the contract", evidence=evidence,
                                   extra={"rows": entry.rows}))
             else:
-                failures = [f"{f.column + ': ' if f.column else ''}{f.check} ({f.failures:,} rows)" for f in entry.failures]
+                failures = [f"{f.column + ': ' if f.column else ''}{f.check} ({f.failures:,} rows)"
+                            for f in entry.failures]
                 shown = "; ".join(failures[:5]) + (f"; and {len(failures) - 5} more" if len(failures) > 5 else "")
                 parts.append(Part(source, "fail", f"the contract failed: {shown or 'no detail recorded'}",
-                                  evidence=evidence, extra={"failures": [f.model_dump(mode='json') for f in entry.failures]}))
+                                  evidence=evidence,
+                                  extra={"failures": [f.model_dump(mode="json") for f in entry.failures]}))
     return combine(parts, what="data sources")
 
 
@@ -528,8 +538,8 @@ def judge_approval(ctx: Context, r: ApprovalRequirement) -> Outcome:
         elif a.date > ctx.today:
             rejected.append({**info, "problem": f"approval by '{a.by}' is dated in the future ({a.date})"})
         elif approval_expiry(a, validity) < ctx.today:
-            why = (f"its expiry {a.expires}" if a.expires is not None and a.expires <= a.date + dt.timedelta(days=validity)
-                   else f"the policy's {validity}-day validity")
+            own = a.expires is not None and a.expires <= a.date + dt.timedelta(days=validity)
+            why = f"its expiry {a.expires}" if own else f"the policy's {validity}-day validity"
             rejected.append({**info, "problem": f"approval by '{a.by}' of {a.date} expired on "
                              f"{approval_expiry(a, validity)} ({why})"})
         elif a.evidence != ctx.bundle_hash:

@@ -108,7 +108,8 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
     used_waivers: set[str] = set()
 
     tier = get_tier(policy, uc.risk_tier)
-    if tier is not None and tier.max_stage is not None and stage_index(policy, stage) > stage_index(policy, tier.max_stage):
+    max_stage = tier.max_stage if tier is not None else None
+    if tier is not None and max_stage is not None and stage_index(policy, stage) > stage_index(policy, max_stage):
         results.append(RequirementResult(
             id=MAX_STAGE_ID, kind="max-stage", origin=f"risk-tier:{tier.id}", status="fail",
             reason=f"risk tier '{tier.id}' ({tier.name}) allows at most stage '{tier.max_stage}'; "
@@ -122,7 +123,8 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
         notes: dict[str, Any] = {}
         if eff.replaced is not None and (why := loosening(eff.replaced, req)) and waiver is None:
             # The validator rejects this (CH032); judge the stricter requirement anyway.
-            notes["loosenedOverride"] = f"the use case's override loosens the requirement ({why}); judged against the stricter one"
+            notes["loosenedOverride"] = (f"the use case's override loosens the requirement ({why}); "
+                                         "judged against the stricter one")
             req = eff.replaced
         try:
             outcome: Outcome = JUDGES[req.kind](ctx, req)
@@ -136,7 +138,8 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
             used_waivers.add(req.id)
             waiver_info = waiver_dict(waiver)
             details["underlyingStatus"] = outcome.status
-            underlying = "it would pass without it" if outcome.status == "pass" else f"{outcome.status}: {outcome.reason}"
+            underlying = ("it would pass without it" if outcome.status == "pass"
+                          else f"{outcome.status}: {outcome.reason}")
             status = "waived"
             reason = (f"waived by {waiver.owner} until {waiver.expires} ({waiver.ticket}: {waiver.reason.strip()}); "
                       f"{underlying}")

@@ -96,7 +96,8 @@ def changed_inputs(planned_inputs: Any, recorded: Any) -> tuple[str, ...]:
         if new_up.get(job) != old_up.get(job):
             out.append(f"upstream job '{job}'")
     if _get(planned_inputs, "runner_version") != _get(recorded, "runner_version"):
-        out.append(f"Charter's runner code ({_get(recorded, 'runner_version')} → {_get(planned_inputs, 'runner_version')})")
+        old, new = _get(recorded, "runner_version"), _get(planned_inputs, "runner_version")
+        out.append(f"Charter's runner code ({old} → {new})")
     new_pk, old_pk = _get(planned_inputs, "packages") or {}, _get(recorded, "packages") or {}
     for dist in sorted(set(new_pk) | set(old_pk)):
         if new_pk.get(dist) != old_pk.get(dist):

@@ -134,7 +134,8 @@ def format_junit(decisions: Sequence[GateDecision]) -> str:
         c = d.counts
         suite = ET.SubElement(suites, "testsuite", {
             "name": _x(f"{d.use_case} → {d.stage}"), "tests": str(len(d.requirements)), "failures": str(c["fail"]),
-            "errors": str(c["error"]), "skipped": str(c["waived"]), "time": "0", "timestamp": f"{d.decided_on}T00:00:00"})
+            "errors": str(c["error"]), "skipped": str(c["waived"]), "time": "0",
+            "timestamp": f"{d.decided_on}T00:00:00"})
         props = ET.SubElement(suite, "properties")
         for name, value in (("use-case", d.use_case), ("stage", d.stage), ("declared-stage", d.declared_stage),
                             ("risk-tier", d.risk_tier), ("evidence-hash", d.evidence_hash),
@@ -250,8 +251,11 @@ def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter 
             "|---|---|---|---|---:|---:|---:|---:|"]
     for d in decisions:
         c = d.counts
-        stage = md_text(d.stage) + ("" if d.declared_stage in (None, d.stage) else f" (declared {md_text(d.declared_stage)})")
-        out.append(f"| {'✅' if d.passed else '❌'} | **{md_text(d.use_case)}** | {stage} | {md_text(d.risk_tier or '')} "
+        stage = md_text(d.stage)
+        if d.declared_stage not in (None, d.stage):
+            stage += f" (declared {md_text(d.declared_stage)})"
+        out.append(f"| {'✅' if d.passed else '❌'} | **{md_text(d.use_case)}** | {stage} "
+                   f"| {md_text(d.risk_tier or '')} "
                    f"| {c['pass']} | {c['waived']} | {c['fail']} | {c['error']} |")
     out.append("")
     for d in decisions:
