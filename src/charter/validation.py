@@ -61,7 +61,7 @@ def _stat_sig(path: str) -> list[int] | None:
         st = os.stat(path)
     except OSError:
         return None
-    return [st.st_size, st.st_mtime_ns]
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -85,7 +85,7 @@ def validate(root: Path, *, use_cache: bool = True, today: date | None = None) -
     if use_cache and cache_file.is_file():
         try:
             cached = json.loads(cache_file.read_text())
-            if cached.get("key") == key and all(_stat_sig(p) == sig for p, sig in cached["data"].items()):
+            if cached.get("key") == key and all(_stat_sig(str(root / p)) == sig for p, sig in cached["data"].items()):
                 diags = [Diagnostic(**{k: v for k, v in d.items() if k != "title"}) for d in cached["diagnostics"]]
                 return ValidationResult(root, diags, len(paths), True, _sources(raw, diags))
         except (ValueError, KeyError, TypeError, OSError):
@@ -96,7 +96,13 @@ def validate(root: Path, *, use_cache: bool = True, today: date | None = None) -
     hash_cache_file = root / CACHE_DIR / "sha256.json"
     repo = load_repository_with_hashes(root, hash_cache_file, load_repository)
     diags = repo.diagnostics
-    data_stats = {p: _stat_sig(p) for p in repo.hashes.entries}
+    # Relative paths: a copied repository must not match the original's file stats.
+    data_stats = {}
+    for p in repo.hashes.entries:
+        try:
+            data_stats[Path(p).relative_to(root).as_posix()] = _stat_sig(p)
+        except ValueError:
+            continue
     if use_cache:
         try:
             atomic_write_text(cache_file, json.dumps({
