@@ -305,3 +305,32 @@ def test_changed_since(repo_root, capsys):
     rec = json.loads(max(records, key=lambda p: p.stat().st_mtime).read_text())
     assert rec["lineage"]["git_commit"] and rec["lineage"]["git_dirty"] is True
     assert main(["run", "--repo", str(repo_root), "--changed-since", "no-such-ref"]) == 2
+
+
+def test_a_worker_that_dies_is_an_error_and_the_pool_is_replaced(tmp_path, monkeypatch):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import charter.engine.executor as ex
+    import charter.jobs.drift as drift
+
+    root = rb.light_repo(tmp_path / "light")
+    pools = []
+
+    def fork_pool(n):  # fork: the monkeypatched runner below reaches the workers
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("fork"))
+        pools.append(pool)
+        return pool
+
+    monkeypatch.setattr(ex, "_default_executor", fork_pool)
+    monkeypatch.setattr(drift, "run", lambda ctx: os._exit(9))
+    report = run(rb.load(root), jobs=2)
+    st = {(r.use_case, r.job): r for r in report.runs}
+    for uc in ("light-a", "light-b"):
+        assert st[(uc, "drift")].status == "error"
+        assert "worker running the job died" in st[(uc, "drift")].reason
+        # a job sharing the pool with the crash is retried once; it may be hit again by the retried crash
+        c = st[(uc, "contract")]
+        assert c.status == "pass" or "worker running the job died" in c.reason
+    assert len(pools) >= 2
+    assert Ledger(root).verify(store=EvidenceStore(root)).ok

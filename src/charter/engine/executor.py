@@ -217,6 +217,12 @@ def _default_executor(n: int) -> Any:
     return ProcessPoolExecutor(max_workers=n, mp_context=ctx)
 
 
+def _is_broken_pool(exc: BaseException) -> bool:
+    from concurrent.futures.process import BrokenProcessPool
+
+    return isinstance(exc, BrokenProcessPool)
+
+
 def _artifacts_present(store: EvidenceStore, record: EvidenceRecord) -> bool:
     for art in record.artifacts:
         try:
@@ -296,6 +302,18 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
     inflight: dict[tuple[str, str], Any] = {}
     done = 0
 
+    retried: set[tuple[str, str]] = set()
+    pool_generation = 0
+
+    def submit(key: tuple[str, str], task: JobTask, started: str) -> None:
+        try:
+            fut = executor.submit(execute_task, task)
+        except Exception as exc:  # noqa: BLE001 - e.g. a broken pool
+            fut = Future()
+            fut.set_exception(exc)
+        inflight[key] = (fut, task, started, pool_generation)
+        fut.add_done_callback(lambda f, key=key: done_q.put(key))
+
     def finish(p: PlannedJob, jr: JobRun) -> None:
         nonlocal done
         runs[p.key] = jr
@@ -327,14 +345,7 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
                 )
                 if progress:
                     progress(ProgressEvent("started", total, done, p))
-                started = _now()
-                try:
-                    fut = executor.submit(execute_task, task)
-                except Exception as exc:  # noqa: BLE001 - e.g. a broken pool
-                    fut = Future()
-                    fut.set_exception(exc)
-                inflight[p.key] = (fut, task, started)
-                fut.add_done_callback(lambda f, key=p.key: done_q.put(key))
+                submit(p.key, task, _now())
             if not inflight:
                 if not progressed and pending:  # cannot happen with a valid plan; avoid spinning
                     for p in pending:
@@ -348,13 +359,23 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
                     key = done_q.get(timeout=0.2)
                 except queue.Empty:
                     continue
-            fut, task, started = inflight.pop(key)
+            fut, task, started, generation = inflight.pop(key)
             p = by_key[key]
             try:
                 record = fut.result()
             except BaseException as exc:  # noqa: BLE001 - worker died or the executor failed
                 if isinstance(exc, KeyboardInterrupt):
                     raise
+                if owned is not None and _is_broken_pool(exc) and key not in retried:
+                    # a worker died (killed, out of memory, a native crash) and took the pool with it:
+                    # every job in flight fails alike, so each gets one more try in a fresh pool
+                    retried.add(key)
+                    if generation == pool_generation:
+                        owned.shutdown(wait=False, cancel_futures=True)
+                        owned = executor = _default_executor(n_workers)
+                        pool_generation += 1
+                    submit(key, task, started)
+                    continue
                 record = _record(task, "error", f"the worker running the job died: {_reason(exc)}", {}, [],
                                  started, 0.0)
             finish(p, _store_record(store, ledger, p, record))
