@@ -265,3 +265,49 @@ def test_regression_training_and_evaluation(tmp_path):
     x = preds["region"] == "x"
     gx = next(g for g in groups if g["label"] == "x")
     assert gx["metrics"]["mae"] == pytest.approx(skm.mean_absolute_error(y[x], p[x]), abs=TOL)
+
+
+def test_multiclass_fairness_is_accuracy_by_group(tmp_path):
+    from fairlearn.metrics import MetricFrame
+    from sklearn.metrics import accuracy_score
+
+    root = rb.build_repo(tmp_path / "r")
+    rng = np.random.default_rng(1)
+    n = 300
+    frame = pd.DataFrame({"x1": rng.normal(size=n).round(4), "x2": rng.normal(size=n).round(4),
+                          "lang": rng.choice(["en", "de", "fr"], n, p=[0.6, 0.3, 0.1])})
+    frame["topic"] = np.where(frame["x1"] > 0.3, "billing", np.where(frame["x2"] > 0, "fraud", "other"))
+    rb.write_frame(root, "route", "data/t.csv", frame)
+    spec = {
+        "apiVersion": "charter/v1", "kind": "UseCase", "id": "route", "title": "Route", "summary": "Route.",
+        "businessUnit": "retail", "team": "analytics", "stage": "experimentation", "riskTier": "minimal",
+        "owners": {"data-scientist": "ana"},
+        "task": {"type": "multiclass-classification", "target": "topic", "description": "Topic."},
+        "data": [{"id": "t", "path": "data/t.csv", "sha256": "auto", "description": "T.", "owner": "ana",
+                  "personalData": False, "sensitiveAttributes": ["lang"]}],
+        "jobs": [
+            {"id": "train", "runner": "sklearn-train", "data": "t", "features": {"numeric": ["x1", "x2"]},
+             "estimator": {"name": "DecisionTreeClassifier", "params": {"max_depth": 2}}},
+            {"id": "evaluate", "runner": "evaluate", "predictions": {"job": "train"}, "bootstrap": {"replicates": 30}},
+            {"id": "fairness", "runner": "fairness", "predictions": {"job": "train"}, "bootstrap": {"replicates": 30}},
+        ],
+    }
+    rb.write_usecase(root, spec)
+    report = run(rb.load(root), jobs=1)
+    assert report.ok, [(r.job, r.reason) for r in report.runs]
+    rec = {r.job: r.record for r in report.runs}
+    art = next(a for a in rec["train"].artifacts if a.name == "predictions")
+    preds = pd.read_csv(EvidenceStore(root).artifact_path(art.path))
+    res = rec["fairness"].results
+    block = res["results"][0]
+    mf = MetricFrame(metrics=accuracy_score, y_true=preds[Y_TRUE], y_pred=preds[Y_PRED],
+                     sensitive_features=preds["lang"])
+    for g in block["groups"]:
+        assert set(g["metrics"]) == {"accuracy"}
+        assert g["metrics"]["accuracy"] == pytest.approx(mf.by_group.loc[g["label"]], abs=TOL)
+    assert set(block["disparities"]) == {"accuracy_difference", "accuracy_ratio"}
+    assert block["disparities"]["accuracy_ratio"]["value"] == pytest.approx(mf.ratio(), abs=TOL)
+    assert block["disparities"]["accuracy_difference"]["value"] == pytest.approx(mf.difference(), abs=TOL)
+    ev = rec["evaluate"].results
+    assert ev["task"] == "multiclass-classification" and len(ev["confusion_matrix"]) == 3
+    assert ev["metrics"]["accuracy"]["value"] == pytest.approx(accuracy_score(preds[Y_TRUE], preds[Y_PRED]), abs=TOL)

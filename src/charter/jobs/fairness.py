@@ -4,7 +4,8 @@ Values come from :func:`charter.metrics.fairness_report` (equal to fairlearn's
 MetricFrame and fairlearn.metrics; see that module for the conventions), with
 bootstrap intervals on every disparity. Groups smaller than the policy's
 ``fairness.minGroupSize`` are flagged. Binary classification uses selection
-rate, TPR, FPR, FNR, precision and accuracy; regression MAE and RMSE. The job
+rate, TPR, FPR, FNR, precision and accuracy; regression MAE and RMSE; more
+than two classes (multiclass and text routing) accuracy only. The job
 passes when everything was computed; fairness checks are judged by gates.
 """
 
@@ -18,6 +19,10 @@ from .evaluate import estimate
 from .predictions import load_predictions, positive_label
 
 DEFAULT_MIN_GROUP_SIZE = 30
+MULTICLASS_METRICS = ("accuracy",)
+MULTICLASS_DISPARITIES = ("accuracy_difference", "accuracy_ratio")
+MULTICLASS_NOTE = ("more than two classes: groups are compared on accuracy (share of correct predictions) only; "
+                   "rates such as selection rate or TPR are defined for one positive class")
 
 
 def run(ctx: JobContext) -> JobOutput:
@@ -46,8 +51,7 @@ def run(ctx: JobContext) -> JobOutput:
         kind = "binary"
         labels = preds.labels or sorted({v for v in preds.y_true.tolist()}, key=str)
         if len(labels) > 2:
-            raise JobError(f"group fairness metrics need binary classification or regression; "
-                           f"{preds.source} has {len(labels)} classes")
+            return _multiclass(ctx, preds, sensitive, min_size)
         y_true = preds.y_true
         y_pred = preds.y_pred
         pos = positive_label(list(labels), uc.task.positive_label)
@@ -69,6 +73,44 @@ def run(ctx: JobContext) -> JobOutput:
         )
     except ValueError as exc:
         raise JobError(f"cannot compute fairness metrics for {preds.source}: {exc}") from None
+    return JobOutput("pass", None, _result(task, preds.source, min_size, report).model_dump(mode="json"))
+
+
+def _multiclass(ctx: JobContext, preds: Any, sensitive: dict[str, Any], min_size: int) -> JobOutput:
+    """Per-group accuracy for more than two classes.
+
+    Correctness is a binary outcome: with ``y_true`` = 1 and ``y_pred`` = 1 when
+    the prediction is right, the engine's per-group *accuracy* is each group's
+    share of correct predictions – what fairlearn's ``MetricFrame(accuracy_score)``
+    gives on the original labels – and its accuracy disparities get their
+    bootstrap intervals the same way.
+    """
+    import numpy as np
+
+    from ..metrics import fairness_report
+
+    job = ctx.job
+    if preds.y_pred is None:
+        raise JobError(f"{preds.source} gives no predicted labels")
+    correct = (np.asarray(preds.y_pred).astype(str) == np.asarray(preds.y_true).astype(str)).astype(np.int64)
+    try:
+        report = fairness_report(
+            np.ones(len(correct), dtype=np.int64), correct, sensitive, task="binary", pos_label=1,
+            disparities=list(MULTICLASS_DISPARITIES), intersections=job.intersections, min_group_size=min_size,
+            n_boot=job.bootstrap.replicates, confidence=job.bootstrap.confidence, seed=job.bootstrap.seed,
+        )
+    except ValueError as exc:
+        raise JobError(f"cannot compute fairness metrics for {preds.source}: {exc}") from None
+    for attr in report["attributes"].values():
+        for g in attr["groups"]:
+            g["metrics"] = {m: g["metrics"][m] for m in MULTICLASS_METRICS}
+            g["undefined"] = {}
+    report["warnings"] = [MULTICLASS_NOTE, *report.get("warnings", [])]
+    result = _result(ctx.use_case.task.type.value, preds.source, min_size, report)
+    return JobOutput("pass", None, result.model_dump(mode="json"))
+
+
+def _result(task: str, source: str, min_size: int, report: dict[str, Any]) -> FairnessResult:
     results = []
     for _name, attr in report["attributes"].items():
         groups = [GroupRow(group=g["values"], label=str(g["label"]), n=g["count"], small=g["small"],
@@ -80,6 +122,5 @@ def run(ctx: JobContext) -> JobOutput:
             extremes[dname] = {k: d.get(k) for k in ("metric", "min_group", "max_group")}
         results.append(AttributeFairness(attributes=list(attr["columns"]), groups=groups, disparities=disparities,
                                          extremes=extremes))
-    result = FairnessResult(task=task, source=preds.source, min_group_size=min_size, results=results,
-                            bootstrap=report.get("bootstrap", {}), warnings=list(report.get("warnings", [])))
-    return JobOutput("pass", None, result.model_dump(mode="json"))
+    return FairnessResult(task=task, source=source, min_group_size=min_size, results=results,
+                          bootstrap=report.get("bootstrap", {}), warnings=list(report.get("warnings", [])))
