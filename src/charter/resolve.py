@@ -129,7 +129,9 @@ def effective_fairness_checks(policy: Policy, uc: UseCase) -> list[FairnessCheck
         if info is None or uc.task.type not in info.tasks:
             continue
         for attr in attrs:
-            if any(c.metric == default.metric and attr in c.sensitive_attributes for c in uc.fairness):
+            # only a check on this attribute alone replaces the default: an intersection
+            # check must not switch off the single-attribute check it contains
+            if any(c.metric == default.metric and c.sensitive_attributes == [attr] for c in uc.fairness):
                 continue
             checks.append(FairnessCheck(
                 id=f"policy-{default.metric.replace('_', '-')}-{attr.replace('_', '-')}".lower()[:63],

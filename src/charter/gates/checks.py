@@ -260,6 +260,9 @@ def judge_metric(ctx: Context, r: MetricRequirement) -> Outcome:
             constraints.append((">=", r.min, "min"))
         if r.max is not None:
             constraints.append(("<=", r.max, "max"))
+        if not constraints and not relative and r.metric == "primary" and ctx.uc.evaluation is not None:
+            # `metric: primary` with no bound: the use case's own declared threshold
+            constraints.append((">=" if gib else "<=", ctx.uc.evaluation.threshold, "evaluation.threshold"))
         baseline = None
         if relative:
             if r.slice is not None:

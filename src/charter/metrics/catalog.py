@@ -86,33 +86,35 @@ MODEL_METRICS: dict[str, MetricInfo] = {
 GROUP_METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in [
-        _M("selection_rate", "Selection rate", CLASSIFICATION, 0, 1, True),
-        _M("tpr", "True positive rate", CLASSIFICATION, 0, 1, True),
-        _M("fpr", "False positive rate", CLASSIFICATION, 0, 1, False),
-        _M("fnr", "False negative rate", CLASSIFICATION, 0, 1, False),
-        _M("precision", "Precision", CLASSIFICATION, 0, 1, True),
+        _M("selection_rate", "Selection rate", BINARY_ONLY, 0, 1, True),
+        _M("tpr", "True positive rate", BINARY_ONLY, 0, 1, True),
+        _M("fpr", "False positive rate", BINARY_ONLY, 0, 1, False),
+        _M("fnr", "False negative rate", BINARY_ONLY, 0, 1, False),
+        _M("precision", "Precision", BINARY_ONLY, 0, 1, True),
         _M("accuracy", "Accuracy", CLASSIFICATION, 0, 1, True),
         _M("mae", "Mean absolute error", REGRESSION, 0, None, False),
         _M("rmse", "Root mean squared error", REGRESSION, 0, None, False),
     ]
 }
 
+# Rates tied to a positive class apply to binary tasks only; with several classes
+# (text routing, say) per-group accuracy is what fairness checks compare.
 # Disparity metrics: a difference is max-min over groups (lower is better);
 # a ratio is min/max over groups (higher is better).
 FAIRNESS_METRICS: dict[str, MetricInfo] = {
     m.name: m
     for m in [
-        _M("demographic_parity_difference", "Demographic parity difference", CLASSIFICATION, 0, 1, False,
+        _M("demographic_parity_difference", "Demographic parity difference", BINARY_ONLY, 0, 1, False,
            description="Largest gap in selection rate between groups."),
-        _M("demographic_parity_ratio", "Demographic parity ratio", CLASSIFICATION, 0, 1, True,
+        _M("demographic_parity_ratio", "Demographic parity ratio", BINARY_ONLY, 0, 1, True,
            description="Smallest selection rate divided by the largest (the 'four-fifths rule' uses 0.8)."),
-        _M("equalized_odds_difference", "Equalized odds difference", CLASSIFICATION, 0, 1, False,
+        _M("equalized_odds_difference", "Equalized odds difference", BINARY_ONLY, 0, 1, False,
            description="The larger of the between-group gaps in TPR and in FPR."),
-        _M("equalized_odds_ratio", "Equalized odds ratio", CLASSIFICATION, 0, 1, True,
+        _M("equalized_odds_ratio", "Equalized odds ratio", BINARY_ONLY, 0, 1, True,
            description="The smaller of the between-group ratios of TPR and of FPR."),
-        _M("equal_opportunity_difference", "Equal opportunity difference", CLASSIFICATION, 0, 1, False,
+        _M("equal_opportunity_difference", "Equal opportunity difference", BINARY_ONLY, 0, 1, False,
            description="Largest gap in true positive rate between groups."),
-        _M("equal_opportunity_ratio", "Equal opportunity ratio", CLASSIFICATION, 0, 1, True,
+        _M("equal_opportunity_ratio", "Equal opportunity ratio", BINARY_ONLY, 0, 1, True,
            description="Smallest true positive rate divided by the largest."),
     ]
 }

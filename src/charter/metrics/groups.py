@@ -59,6 +59,9 @@ DEFAULT_MIN_GROUP_SIZE = 30
 
 CLASSIFICATION_GROUP_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy")
 REGRESSION_GROUP_METRICS = ("mae", "rmse")
+# With more than two classes there is no "positive" class: per-group accuracy is
+# the rate that stays well defined (and comparable across groups).
+MULTICLASS_GROUP_METRICS = ("accuracy",)
 
 ERR_MISSING = (
     "sensitive feature {name!r} has {count} missing value(s); "
@@ -73,7 +76,7 @@ ERR_EMPTY = "no rows to evaluate"
 ERR_UNKNOWN_DISPARITY = "unknown disparity metric {name!r} for task {task!r}{hint}"
 ERR_UNKNOWN_COLUMN = "intersection refers to unknown sensitive feature {name!r}{hint}"
 ERR_TASK = "task must be one of {choices}, got {task!r}"
-ERR_FAIRNESS_TASK = "fairness metrics support binary classification and regression, got task {task!r}"
+ERR_FAIRNESS_TASK = "fairness metrics support classification and regression, got task {task!r}"
 ERR_NAN_TARGET = "{what} contains missing values"
 ERR_NO_FEATURES = "no sensitive features given"
 
@@ -396,6 +399,12 @@ def regression_rates(sums: np.ndarray) -> dict[str, np.ndarray]:
     return {"count": count, "mae": mae, "rmse": rmse}
 
 
+def multiclass_rates(cells: np.ndarray) -> dict[str, np.ndarray]:
+    """Rates from (..., 2) cells of (wrong, right) counts."""
+    count = cells[..., 0] + cells[..., 1]
+    return {"count": count, "accuracy": _safe_div(cells[..., 1], count)}
+
+
 def _difference_ratio(values: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """max - min and min / max over the last axis, over present groups only."""
     v = np.where(present, values, np.nan)
@@ -409,7 +418,8 @@ def _difference_ratio(values: np.ndarray, present: np.ndarray) -> tuple[np.ndarr
 
 def _disparity_table(task: str) -> dict[str, tuple[str, ...]]:
     """Disparity name -> (kind, group metric(s))."""
-    metrics = CLASSIFICATION_GROUP_METRICS if task == "binary" else REGRESSION_GROUP_METRICS
+    metrics = {"binary": CLASSIFICATION_GROUP_METRICS, "multiclass": MULTICLASS_GROUP_METRICS}.get(
+        task, REGRESSION_GROUP_METRICS)
     table: dict[str, tuple[str, ...]] = {}
     if task == "binary":
         table.update(
@@ -434,11 +444,11 @@ def available_disparities(task: str | TaskType) -> list[str]:
     return list(_disparity_table(_fairness_task(task)))
 
 
-def _fairness_task(task: str | TaskType | None) -> str:
+def _fairness_task(task: str | TaskType | None, n_labels: int | None = None) -> str:
     kind = normalize_task(task) or "binary"
-    if kind == "classification":
-        kind = "binary"
-    if kind not in ("binary", "regression"):
+    if kind == "classification":  # text classification: binary or multiclass by its labels
+        kind = "multiclass" if n_labels is not None and n_labels > 2 else "binary"
+    if kind not in ("binary", "multiclass", "regression"):
         raise ValueError(ERR_FAIRNESS_TASK.format(task=task))
     return kind
 
@@ -540,13 +550,16 @@ def fairness_report(
                                                                "metric", "min_group", "max_group"}}}},
          "warnings": [...], "bootstrap": {...}}
     """
-    kind = _fairness_task(task)
     check_bootstrap_args(n_boot, confidence)
     yt = as_1d(y_true, "y_true")
     n = len(yt)
     if n == 0:
         raise ValueError(ERR_EMPTY)
     yp = as_1d(y_pred, "y_pred", n)
+    kind = _fairness_task(task)
+    if kind != "regression":
+        n_labels = len(np.unique(np.concatenate([distinct(yt), distinct(yp)]).astype(str)))
+        kind = _fairness_task(task, n_labels)
     table = _disparity_table(kind)
     wanted = list(table) if disparities is None else list(disparities)
     for name in wanted:
@@ -572,6 +585,17 @@ def fairness_report(
         boot_fine = multinomial_cells(fine_stats, n_boot, rng) if n_boot else None
         method = "multinomial over (group, label, prediction) cells (exact row resampling)"
         rates_of = confusion_rates
+    elif kind == "multiclass":
+        for what, arr in (("y_true", yt), ("y_pred", yp)):
+            if _has_missing(arr):
+                raise ValueError(ERR_NAN_TARGET.format(what=what))
+        pos = None
+        right = (yt.astype(str) == yp.astype(str)) if yt.dtype != yp.dtype else (yt == yp)
+        fine_stats = np.bincount(fine * 2 + right, minlength=n_fine * 2).reshape(n_fine, 2)
+        group_metrics = MULTICLASS_GROUP_METRICS
+        boot_fine = multinomial_cells(fine_stats, n_boot, rng) if n_boot else None
+        method = "multinomial over (group, correct) cells (exact row resampling)"
+        rates_of = multiclass_rates
     else:
         yt_f = np.asarray(yt, dtype=np.float64)
         yp_f = np.asarray(yp, dtype=np.float64)
@@ -643,7 +667,7 @@ def fairness_report(
         }
 
     return {
-        "task": "binary-classification" if kind == "binary" else "regression",
+        "task": {"binary": "binary-classification", "multiclass": "multiclass-classification"}.get(kind, "regression"),
         "n": int(n),
         "pos_label": jsonable(pos),
         "min_group_size": int(min_group_size),

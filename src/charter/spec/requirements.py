@@ -32,7 +32,8 @@ class MetricRequirement(_Requirement):
 
     kind: Literal["metric"]
     metric: NonEmpty
-    """Metric name (see the metric catalogue) or `primary` for the use case's primary metric."""
+    """Metric name (see the metric catalogue) or `primary` for the use case's primary metric.
+    `primary` without a bound means: meets the use case's own `evaluation.threshold`."""
     min: Number | None = None
     """Lowest acceptable value (inclusive)."""
     max: Number | None = None
@@ -48,8 +49,11 @@ class MetricRequirement(_Requirement):
 
     @model_validator(mode="after")
     def _bound_given(self) -> "MetricRequirement":
-        if self.min is None and self.max is None and self.min_absolute_change is None and self.min_relative_change is None:
-            raise ValueError("a metric requirement needs min, max, minAbsoluteChange or minRelativeChange")
+        unbounded = (self.min is None and self.max is None and self.min_absolute_change is None
+                     and self.min_relative_change is None)
+        if unbounded and self.metric != "primary":
+            raise ValueError("a metric requirement needs min, max, minAbsoluteChange or minRelativeChange "
+                             "(only `metric: primary` may omit them, meaning the use case's own threshold)")
         return self
 
 
