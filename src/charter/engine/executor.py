@@ -208,13 +208,28 @@ def _record(task: JobTask, status: str, reason: str | None, results: dict[str, A
 # --------------------------------------------------------------------------- parent side
 
 
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def _init_worker(threads: int) -> None:
+    """Share the CPUs between workers: n workers × all cores each would oversubscribe them.
+
+    Runs before the worker imports numpy, scikit-learn or torch, whose thread
+    pools read these variables when they start. Values set by the user win.
+    """
+    for var in THREAD_VARIABLES:
+        os.environ.setdefault(var, str(threads))
+
+
 def _default_executor(n: int) -> Any:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     methods = multiprocessing.get_all_start_methods()
+    # forkserver/spawn, never fork: the calling process may run threads (progress display, the pool's own)
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+    threads = max(1, (os.cpu_count() or 1) // n)
+    return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(threads,))
 
 
 def _is_broken_pool(exc: BaseException) -> bool:

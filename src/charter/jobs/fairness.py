@@ -19,10 +19,6 @@ from .evaluate import estimate
 from .predictions import load_predictions, positive_label
 
 DEFAULT_MIN_GROUP_SIZE = 30
-MULTICLASS_METRICS = ("accuracy",)
-MULTICLASS_DISPARITIES = ("accuracy_difference", "accuracy_ratio")
-MULTICLASS_NOTE = ("more than two classes: groups are compared on accuracy (share of correct predictions) only; "
-                   "rates such as selection rate or TPR are defined for one positive class")
 
 
 def run(ctx: JobContext) -> JobOutput:
@@ -50,20 +46,23 @@ def run(ctx: JobContext) -> JobOutput:
     else:
         kind = "binary"
         labels = preds.labels or sorted({v for v in preds.y_true.tolist()}, key=str)
-        if len(labels) > 2:
-            return _multiclass(ctx, preds, sensitive, min_size)
         y_true = preds.y_true
         y_pred = preds.y_pred
-        pos = positive_label(list(labels), uc.task.positive_label)
+        if len(labels) > 2:
+            kind = "multiclass"  # per-group accuracy: the rate defined without a positive class
+            if y_pred is None:
+                raise JobError(f"{preds.source} gives no predicted labels")
+        else:
+            pos = positive_label(list(labels), uc.task.positive_label)
         explicit = "threshold" in job.predictions.model_fields_set
-        if preds.scores is not None and (y_pred is None or explicit):
+        if kind == "binary" and preds.scores is not None and (y_pred is None or explicit):
             scores = preds.scores
             if scores.ndim == 2:
                 scores = scores[:, list(labels).index(pos)]
             others = [lab for lab in labels if lab != pos]
             neg = others[0] if others else (0 if pos == 1 else None)
             y_pred = np.where(scores >= job.predictions.threshold, pos, neg)
-        elif y_pred is None:
+        elif kind == "binary" and y_pred is None:
             raise JobError(f"{preds.source} gives neither predicted labels nor scores")
     try:
         report = fairness_report(
@@ -74,40 +73,6 @@ def run(ctx: JobContext) -> JobOutput:
     except ValueError as exc:
         raise JobError(f"cannot compute fairness metrics for {preds.source}: {exc}") from None
     return JobOutput("pass", None, _result(task, preds.source, min_size, report).model_dump(mode="json"))
-
-
-def _multiclass(ctx: JobContext, preds: Any, sensitive: dict[str, Any], min_size: int) -> JobOutput:
-    """Per-group accuracy for more than two classes.
-
-    Correctness is a binary outcome: with ``y_true`` = 1 and ``y_pred`` = 1 when
-    the prediction is right, the engine's per-group *accuracy* is each group's
-    share of correct predictions – what fairlearn's ``MetricFrame(accuracy_score)``
-    gives on the original labels – and its accuracy disparities get their
-    bootstrap intervals the same way.
-    """
-    import numpy as np
-
-    from ..metrics import fairness_report
-
-    job = ctx.job
-    if preds.y_pred is None:
-        raise JobError(f"{preds.source} gives no predicted labels")
-    correct = (np.asarray(preds.y_pred).astype(str) == np.asarray(preds.y_true).astype(str)).astype(np.int64)
-    try:
-        report = fairness_report(
-            np.ones(len(correct), dtype=np.int64), correct, sensitive, task="binary", pos_label=1,
-            disparities=list(MULTICLASS_DISPARITIES), intersections=job.intersections, min_group_size=min_size,
-            n_boot=job.bootstrap.replicates, confidence=job.bootstrap.confidence, seed=job.bootstrap.seed,
-        )
-    except ValueError as exc:
-        raise JobError(f"cannot compute fairness metrics for {preds.source}: {exc}") from None
-    for attr in report["attributes"].values():
-        for g in attr["groups"]:
-            g["metrics"] = {m: g["metrics"][m] for m in MULTICLASS_METRICS}
-            g["undefined"] = {}
-    report["warnings"] = [MULTICLASS_NOTE, *report.get("warnings", [])]
-    result = _result(ctx.use_case.task.type.value, preds.source, min_size, report)
-    return JobOutput("pass", None, result.model_dump(mode="json"))
 
 
 def _result(task: str, source: str, min_size: int, report: dict[str, Any]) -> FairnessResult:
