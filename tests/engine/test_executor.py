@@ -14,7 +14,7 @@ import pytest
 import repo_builder as rb
 
 from charter.cli.main import main
-from charter.engine.executor import InlineExecutor, run
+from charter.engine.executor import run
 from charter.engine.ledger import Ledger
 from charter.engine.store import EvidenceStore, StoreError
 
@@ -139,7 +139,7 @@ def test_corrupt_data_file_is_an_error_with_reason(repo_root):
 
 
 def test_a_job_that_raises_becomes_an_error_record(repo_root, monkeypatch):
-    import charter.jobs.drift as drift
+    from charter.jobs import drift
 
     def boom(ctx):
         raise RuntimeError("boom")
@@ -158,7 +158,7 @@ def test_a_job_that_raises_becomes_an_error_record(repo_root, monkeypatch):
 
 
 def test_error_records_are_retried(repo_root, monkeypatch):
-    import charter.jobs.drift as drift
+    from charter.jobs import drift
 
     spec = rb.credit_usecase(bootstrap=50)
     spec["jobs"][4]["thresholds"] = {"psi": 0.2}
@@ -312,7 +312,7 @@ def test_a_worker_that_dies_is_an_error_and_the_pool_is_replaced(tmp_path, monke
     from concurrent.futures import ProcessPoolExecutor
 
     import charter.engine.executor as ex
-    import charter.jobs.drift as drift
+    from charter.jobs import drift
 
     root = rb.light_repo(tmp_path / "light")
     pools = []

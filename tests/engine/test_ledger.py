@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 
@@ -31,7 +32,7 @@ def test_chain_is_valid(tmp_path):
     assert res.ok and res.entries == 5
     entries = led.entries()
     assert entries[0]["prev"] == GENESIS and entries[0]["seq"] == 1
-    assert all(b["prev"] == a["hash"] for a, b in zip(entries, entries[1:]))
+    assert all(b["prev"] == a["hash"] for a, b in itertools.pairwise(entries))
     assert res.head == entries[-1]["hash"]
 
 

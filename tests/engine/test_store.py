@@ -4,10 +4,10 @@ import errno
 import os
 
 import pytest
-
 from repo_builder import make_record
 
 from charter.engine.store import EvidenceStore, StoreError, record_bytes
+
 
 def _files(root):
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())

@@ -58,7 +58,7 @@ class InlineExecutor:
         fut: Future = Future()
         try:
             fut.set_result(fn(*args))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+        except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 raise
             fut.set_exception(exc)
@@ -141,7 +141,7 @@ class RunReport:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _reason(exc: BaseException) -> str:
@@ -378,7 +378,7 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
             p = by_key[key]
             try:
                 record = fut.result()
-            except BaseException as exc:  # noqa: BLE001 - worker died or the executor failed
+            except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 if owned is not None and _is_broken_pool(exc) and key not in retried:

@@ -11,7 +11,7 @@ import enum
 import hashlib
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -69,7 +69,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def source_hash(relpath: str) -> str:
     """sha256 of a file or folder (all .py files, sorted) under the charter package."""
     path = PACKAGE_ROOT / relpath
@@ -93,7 +93,7 @@ def code_version(sources: tuple[str, ...]) -> str:
     return f"{__version__}+{h.hexdigest()[:12]}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def package_version(dist: str) -> str:
     """``major.minor`` of an installed distribution, or ``absent``."""
     try:

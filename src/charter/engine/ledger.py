@@ -94,7 +94,7 @@ class Ledger:
         if type_ not in ENTRY_TYPES:
             raise ValueError(f"ledger entry type must be one of {ENTRY_TYPES}, got {type_!r}")
         payload = json.loads(canonical_json(payload))  # JSON-only values, as they will be read back
-        at = at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+        at = at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
@@ -184,7 +184,7 @@ class Ledger:
                     raise ValueError("missing keys")
                 seq, prev, h = entry["seq"], entry["prev"], entry["hash"]
                 if not isinstance(seq, int) or not isinstance(prev, str) or not isinstance(h, str):
-                    raise ValueError("bad field types")
+                    raise ValueError("bad field types")  # noqa: TRY004 - caught below as "not an entry"
             except (ValueError, UnicodeDecodeError):
                 if is_last and trailing_partial:
                     problems.append(LedgerProblem("truncated", f"line {i} is an incomplete entry: the ledger was cut "

@@ -157,7 +157,7 @@ def validate_source(ctx: JobContext, data_id: str) -> ContractSource:
     except pa_errors.SchemaError as exc:  # non-lazy path (should not happen), keep it readable
         failures = [ContractFailure(column=None, check="schema", failures=1, examples=[str(exc)[:200]])]
     del path
-    return ContractSource(data=data_id, path=src.path, sha256=src.sha256, rows=int(len(df)),
+    return ContractSource(data=data_id, path=src.path, sha256=src.sha256, rows=len(df),
                           passed=not failures, failures=failures)
 
 

@@ -48,8 +48,8 @@ def compute(uc: Any, preds: Predictions, ref: Any, slices: dict[str, Any], boots
     from ..metrics import evaluate_classification, evaluate_regression
 
     kind = _kind(uc, preds)
-    common = dict(slices=slices or None, n_boot=bootstrap.replicates, confidence=bootstrap.confidence,
-                  seed=bootstrap.seed)
+    common = {"slices": slices or None, "n_boot": bootstrap.replicates, "confidence": bootstrap.confidence,
+              "seed": bootstrap.seed}
     if kind == "regression":
         y_pred = preds.y_pred if preds.y_pred is not None else preds.scores
         if y_pred is None:

@@ -77,7 +77,7 @@ def run(ctx: JobContext) -> JobOutput:
 
 def _result(task: str, source: str, min_size: int, report: dict[str, Any]) -> FairnessResult:
     results = []
-    for _name, attr in report["attributes"].items():
+    for attr in report["attributes"].values():
         groups = [GroupRow(group=g["values"], label=str(g["label"]), n=g["count"], small=g["small"],
                            metrics=g["metrics"], undefined=g.get("undefined", {})) for g in attr["groups"]]
         disparities: dict[str, Estimate] = {}

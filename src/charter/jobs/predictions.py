@@ -69,7 +69,7 @@ class Predictions:
             raise JobError(f"column '{name}' is not available with the predictions of {self.source} (columns: {shown})")
         return self.frame[name]
 
-    def subset(self, mask: Any) -> "Predictions":
+    def subset(self, mask: Any) -> Predictions:
         import numpy as np
 
         mask = np.asarray(mask)

