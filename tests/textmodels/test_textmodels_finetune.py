@@ -317,3 +317,22 @@ def test_a_best_last_epoch_keeps_the_live_weights() -> None:
 
     assert stopper.best_epoch == 3
     assert torch.all(model.weight == 3)  # not epoch 2's snapshot
+
+
+def test_torch_global_settings_are_restored(tiny_bert: Path, train_split: Split, val_split: Split) -> None:
+    threads = torch.get_num_threads()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    fill = torch.utils.deterministic.fill_uninitialized_memory
+
+    fine_tune(
+        train_split.texts[:16],
+        train_split.labels[:16],
+        val_split.texts,
+        val_split.labels,
+        tiny_bert,
+        config=replace(CONFIG, epochs=1, num_threads=1 if threads > 1 else 2),
+    )
+
+    assert torch.get_num_threads() == threads
+    assert torch.are_deterministic_algorithms_enabled() == deterministic
+    assert torch.utils.deterministic.fill_uninitialized_memory == fill

@@ -46,6 +46,7 @@ def reproducible_runtime(*, seed: int, num_threads: int | None, device: str) -> 
     previous_deterministic = torch.are_deterministic_algorithms_enabled()
     previous_warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     previous_fill = torch.utils.deterministic.fill_uninitialized_memory
+    previous_cudnn_benchmark = torch.backends.cudnn.benchmark
     if device.startswith("cuda"):
         # cuBLAS is only deterministic with a fixed workspace; must be set before its first use.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
@@ -63,18 +64,7 @@ def reproducible_runtime(*, seed: int, num_threads: int | None, device: str) -> 
         torch.set_num_threads(previous_threads)
         torch.use_deterministic_algorithms(previous_deterministic, warn_only=previous_warn_only)
         torch.utils.deterministic.fill_uninitialized_memory = previous_fill
-
-
-@contextmanager
-def thread_limit(num_threads: int | None) -> Iterator[None]:
-    torch, _ = require_text_extras()
-    previous = torch.get_num_threads()
-    if num_threads is not None:
-        torch.set_num_threads(num_threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+        torch.backends.cudnn.benchmark = previous_cudnn_benchmark
 
 
 def to_tensors(batch: dict[str, np.ndarray], device: str) -> dict[str, torch.Tensor]:
