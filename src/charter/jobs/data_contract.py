@@ -50,7 +50,7 @@ def build_schema(contract: Any):  # type: ignore[no-untyped-def]
         if col.allowed is not None:
             checks.append(pa.Check.isin(list(col.allowed)))
         if col.pattern is not None:
-            checks.append(pa.Check.str_matches(f"(?:{col.pattern})\\Z"))
+            checks.append(_pattern_check(pa, col.pattern))
         columns[name] = pa.Column(
             _DTYPES[col.type],
             checks=checks,
@@ -184,3 +184,22 @@ def run(ctx: JobContext) -> JobOutput:
         if len(reason) > 500:
             reason = reason[:497] + "..."
     return JobOutput("fail" if failed else "pass", reason, result.model_dump(mode="json"))
+
+
+PATTERN_TIMEOUT_S = 0.05  # per value; a pattern from a pull request must not hang the job
+
+
+def _pattern_check(pa: Any, pattern: str) -> Any:
+    """Full-match check with a time limit per value (a spec could hold a
+    catastrophically backtracking pattern); a timeout counts as a failure."""
+    import regex
+
+    compiled = regex.compile(pattern)
+
+    def matches(value: Any) -> bool:
+        try:
+            return compiled.fullmatch(str(value), timeout=PATTERN_TIMEOUT_S) is not None
+        except TimeoutError:
+            return False
+
+    return pa.Check(matches, element_wise=True, name=f"str_matches({pattern})", error=f"str_matches({pattern})")

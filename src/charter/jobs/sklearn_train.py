@@ -10,8 +10,8 @@
   classification (``split.stratify``). Estimators with a ``random_state`` get the
   seed unless the spec sets one.
 * Sensitive attributes are refused as features unless ``useSensitiveAttributes``.
-* Artifacts: ``model`` (the fitted pipeline, written with skops – a format that
-  does not execute code on load – or joblib when skops is not installed) and
+* Artifacts: ``model`` (the fitted pipeline, joblib; loaded only after its sha256
+  matches the evidence) and
   ``predictions`` (see :mod:`.predictions`). :func:`load_model` loads a model only
   when its sha256 matches the evidence record that produced it.
 """
@@ -28,7 +28,6 @@ from .base import JobContext, JobError, JobOutput, file_sha256
 from .predictions import PREDICTIONS_ARTIFACT, PREDICTIONS_FILE, write_predictions
 
 MODEL_ARTIFACT = "model"
-TRUSTED_MODULE_PREFIXES = ("sklearn.", "numpy", "scipy.", "builtins.", "collections.")
 
 
 def check_estimator(allowlist: Any, name: str, params: dict[str, Any], task_type: Any) -> tuple[str, str]:
@@ -75,24 +74,20 @@ def build_pipeline(estimator: Any, numeric: list[str], categorical: list[str]): 
 
 
 def _save_model(model: Any, folder: Path) -> str:
-    try:
-        import skops.io as sio
-    except ImportError:
-        import joblib
+    # joblib (a pickle) is safe here only because load_model refuses any file whose
+    # sha256 is not the one this repository's own run recorded in its evidence.
+    import joblib
 
-        name = "model.joblib"
-        joblib.dump(model, folder / name)
-        return name
-    name = "model.skops"
-    sio.dump(model, folder / name)
+    name = "model.joblib"
+    joblib.dump(model, folder / name)
     return name
 
 
 def load_model(record: EvidenceRecord, artifact_root: Path) -> Any:
     """Load the fitted model of a training record, only if its bytes match the evidence.
 
-    skops files are loaded trusting only scikit-learn, numpy and scipy types;
-    joblib files (a pickle) are loaded only after the sha256 check.
+    The file is a pickle: it is opened only after its sha256 matches the record,
+    which this repository's own run wrote, so a file swapped in is never executed.
     """
     art = next((a for a in record.artifacts if a.name == MODEL_ARTIFACT), None)
     if art is None:
@@ -102,14 +97,6 @@ def load_model(record: EvidenceRecord, artifact_root: Path) -> Any:
         raise JobError(f"model artifact {art.path} is missing")
     if file_sha256(path) != art.sha256:
         raise JobError(f"model artifact {art.path} does not match the sha256 in its evidence; refusing to load it")
-    if path.suffix == ".skops":
-        import skops.io as sio
-
-        untrusted = sio.get_untrusted_types(file=path)
-        bad = [t for t in untrusted if not t.startswith(TRUSTED_MODULE_PREFIXES)]
-        if bad:
-            raise JobError(f"model artifact {art.path} contains types outside scikit-learn/numpy/scipy: {bad[:3]}")
-        return sio.load(path, trusted=untrusted)
     import joblib
 
     return joblib.load(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -353,6 +354,12 @@ class _Checker:
                         self.err("CH033", loc + ["sensitiveAttributes", k], f"'{a}' is not a column of the contract",
                                  did_you_mean(a, columns))
                 for name, col in columns.items():
+                    if col.pattern is not None:
+                        try:
+                            re.compile(col.pattern)
+                        except re.error as exc:
+                            self.err("CH013", loc + ["contract", "columns", name, "pattern"],
+                                     f"invalid regular expression: {exc}")
                     if col.min is not None and col.max is not None and col.min > col.max:
                         self.err("CH013", loc + ["contract", "columns", name], f"min {col.min:g} is greater than max {col.max:g}")
                 rows = d.contract.rows
