@@ -13,13 +13,13 @@ anything else raised is reported as ``<ExceptionType>: <message>``.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ..evidence.records import EvidenceRecord, Inputs
 from ..loading.files import PathEscape, resolve_inside
+from ..loading.files import sha256_file as file_sha256  # noqa: F401  (re-exported for runners)
 from ..spec.governance import Allowlist, Policy
 from ..spec.usecase import DataSource, UseCase
 
@@ -112,9 +112,3 @@ class JobOutput:
     """Artifact name → file name inside ``ctx.artifact_dir``."""
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()

@@ -63,10 +63,9 @@ def format_json(diags: Sequence[Diagnostic], files: int) -> str:
 
 
 def _gh_escape(value: str, prop: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        value = value.replace(":", "%3A").replace(",", "%2C")
-    return value
+    from .gates import gh_data, gh_prop
+
+    return gh_prop(value) if prop else gh_data(value)
 
 
 def format_github(diags: Sequence[Diagnostic]) -> str:

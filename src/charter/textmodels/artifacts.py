@@ -31,7 +31,6 @@ METADATA_FILE = "charter_text_model.json"
 HEAD_FILE = "head.npz"
 FORMAT_NAME = "charter-text-model"
 FORMAT_VERSION = 1
-_CHUNK = 1 << 20
 # Fixed zip timestamp (the earliest zip can store) so that the same head gives the same bytes.
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -49,11 +48,9 @@ def artifact_sha256(out_dir: str | os.PathLike[str]) -> str:
 
 
 def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+    from ..loading.files import sha256_file
+
+    return sha256_file(path)
 
 
 @contextmanager
