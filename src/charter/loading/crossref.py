@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Diagnostic, did_you_mean, known_list
+from ..diagnostics import did_you_mean, known_list
 from ..metrics.catalog import FAIRNESS_METRICS, MODEL_METRICS, TaskType, metrics_for_task
 from ..resolve import fairness_check_loosening, get_stage, get_tier, loosening, stage_index
 from ..spec import known
@@ -152,8 +152,6 @@ class _Checker:
                         if self.ref(loc + ["measuredBy", "useCase"], mb.use_case, self.repo.usecases, "use case"):
                             self.metric_name(loc + ["measuredBy", "metric"], mb.metric,
                                              self.repo.usecases[mb.use_case])
-            buckets = {kr.bucket for o in model.objectives for kr in o.key_results}
-            _ = buckets
 
     def policy(self) -> None:
         pol = self.repo.policy
