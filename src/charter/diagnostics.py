@@ -44,6 +44,7 @@ CODES: dict[str, str] = {
     "CH033": "column not in the data contract",
     "CH034": "job dependency problem",
     "CH035": "id does not match its directory",
+    "CH036": "AI objective lacks an AI-proxy or a product key result",
     "CH040": "approval or waiver problem",
     "CH041": "expired approval or waiver",
 }

@@ -140,8 +140,17 @@ class _Checker:
                 continue
             self.use(rel)
             self.unique(model.objectives, ["objectives"], "objective")
+            linked = {kr for uc in self.repo.usecases.values() for kr in uc.okrs}
             for i, o in enumerate(model.objectives):
                 self.person(["objectives", i, "owner"], o.owner)
+                buckets = {kr.bucket for kr in o.key_results}
+                is_ai = any(kr.measured_by is not None or kr.id in linked for kr in o.key_results)
+                if is_ai and ("ai-proxy" not in buckets or not buckets & {"north-star", "product-health"}):
+                    missing = "an ai-proxy" if "ai-proxy" not in buckets else "a north-star or product-health"
+                    self.err("CH036", ["objectives", i], f"objective '{o.id}' is served by AI use cases but has no "
+                             f"{missing} key result",
+                             "a good AI OKR measures the model (ai-proxy) and the product it serves",
+                             severity="warning")
                 for j, kr in enumerate(o.key_results):
                     loc: Loc = ["objectives", i, "keyResults", j]
                     if kr.id in seen:
