@@ -23,8 +23,9 @@ IMG = '<img src=x onerror="window.__pwned=1">'
 JS_LINK = "[click me](javascript:window.__pwned=1)"
 SVG_LABEL = "<svg onload=window.__pwned=1>"
 
-CSV = "customer_id,tenure,sex,age_band,churned\n" + "".join(
-    f"c{i},{i % 40},{'female' if i % 2 else 'male'},{'young' if i % 3 else 'old'},{i % 2}\n" for i in range(40))
+CSV = "customer_id,tenure,sex,age_band,region,churned\n" + "".join(
+    f"c{i},{i % 40},{'female' if i % 2 else 'male'},{'young' if i % 3 else 'old'},{('north', 'south', 'east', 'west')[i % 4]},"
+    f"{i % 2}\n" for i in range(40))
 CSV_SHA = hashlib.sha256(CSV.encode()).hexdigest()
 WORDS = "Written for the fixture with enough words to pass documentation requirements of the policy."
 
@@ -101,6 +102,7 @@ SOURCE = {"id": "customers", "path": "data/customers.csv", "sha256": CSV_SHA, "d
           "contract": {"columns": {"customer_id": {"type": "string", "unique": True},
                                    "tenure": {"type": "integer", "min": 0},
                                    "sex": {"type": "string"}, "age_band": {"type": "string"},
+                                   "region": {"type": "string"},
                                    "churned": {"type": "integer", "allowed": [0, 1]}}}}
 
 CHURN = _doc(
@@ -339,7 +341,7 @@ def decisions() -> dict[str, list[GateDecision]]:
 
 
 def site_inputs(repo: Any, *, as_of: Any = None) -> SiteInputs:
-    """Drop-in for charter.site.context.gather with the hand-made evidence above."""
+    """An evidence source with the hand-made evidence above (drop-in for the engine)."""
     return SiteInputs(
         repo=repo, jobs=jobs(), decisions=decisions(),
         ledger=LedgerStatus(ok=False, entries=12, head=_id("head"), records_checked=7, problems=(

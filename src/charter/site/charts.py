@@ -74,79 +74,72 @@ def interval_bars(bars: Sequence[Bar], *, label: str, domain: tuple[float, float
     def x(v: float) -> float:
         return plot_x + (min(max(v, lo), hi) - lo) / (hi - lo) * plot_w
 
-    body: list[str] = []
     zero = x(0.0 if lo <= 0 <= hi else lo)
+    labels, values, whiskers = [], [], []
+    shapes: dict[str, list[str]] = {}
     for i, b in enumerate(bars):
         y = top + i * row
-        name = _clip_label(b.label, 24)
-        body.append(f'<text class="ch-lbl" x="{_f(label_width)}" y="{_f(y + row * 0.65)}" text-anchor="end">'
-                    f"{html(name)}</text>")
+        ty = _f(y + row * 0.65)
+        labels.append(f'<text x="{label_width}" y="{ty}">{html(_clip_label(b.label, 24))}</text>')
         if b.value is None or not math.isfinite(b.value):
-            body.append(f'<text class="ch-na" x="{_f(plot_x + 4)}" y="{_f(y + row * 0.65)}">undefined</text>')
+            values.append(f'<text x="{_f(plot_x + 4)}" y="{ty}">undefined</text>')
             continue
         x0, x1 = sorted((zero, x(b.value)))
-        cls = f"ch-bar {b.cls}".strip()
-        body.append(f'<rect class="{cls}" x="{_f(x0)}" y="{_f(y + 3)}" width="{_f(max(x1 - x0, 1))}" '
-                    f'height="{_f(row - 6)}"/>')
+        shapes.setdefault(f"ch-bar {b.cls}".strip(), []).append(
+            f"M{_f(x0)} {_f(y + 3)}h{_f(max(x1 - x0, 1))}v{row - 6}h{_f(-max(x1 - x0, 1))}z")
         if b.low is not None and b.high is not None:
             a, c, m = x(b.low), x(b.high), y + row / 2
-            body.append(f'<path class="ch-whisker" d="M{_f(a)} {_f(m)}H{_f(c)}M{_f(a)} {_f(m - 4)}V{_f(m + 4)}'
-                        f'M{_f(c)} {_f(m - 4)}V{_f(m + 4)}"/>')
-        body.append(f'<text class="ch-val" x="{_f(plot_x + plot_w + 4)}" y="{_f(y + row * 0.65)}">'
-                    f"{html(num(b.value))}{html(b.note)}</text>")
+            whiskers.append(f"M{_f(a)} {_f(m)}H{_f(c)}M{_f(a)} {_f(m - 4)}v8M{_f(c)} {_f(m - 4)}v8")
+        values.append(f'<text x="{_f(plot_x + plot_w + 4)}" y="{ty}">{html(num(b.value))}{html(b.note)}</text>')
+    body = [f'<g class="ch-lbl" text-anchor="end">{"".join(labels)}</g>']
+    body += [f'<path class="{cls}" d="{"".join(d)}"/>' for cls, d in shapes.items()]
+    if whiskers:
+        body.append(f'<path class="ch-whisker" d="{"".join(whiskers)}"/>')
+    body.append(f'<g class="ch-val">{"".join(values)}</g>')
     axis_y = top + row * len(bars) + 2
-    body.append(f'<path class="ch-axis" d="M{_f(plot_x)} {_f(axis_y)}H{_f(plot_x + plot_w)}"/>')
-    for v in (lo, (lo + hi) / 2, hi):
-        body.append(f'<text class="ch-tick" x="{_f(x(v))}" y="{_f(axis_y + 12)}" text-anchor="middle">'
-                    f"{html(num(v, 2))}</text>")
+    ticks = "".join(f'<text x="{_f(x(v))}" y="{axis_y + 12}">{html(num(v, 2))}</text>' for v in (lo, (lo + hi) / 2, hi))
+    body.append(f'<path class="ch-axis" d="M{_f(plot_x)} {axis_y}H{_f(plot_x + plot_w)}"/>'
+                f'<g class="ch-tick" text-anchor="middle">{ticks}')
     if threshold is not None:
         tx = x(threshold)
-        body.append(f'<path class="ch-threshold" d="M{_f(tx)} {_f(top - 4)}V{_f(axis_y)}"/>')
-        body.append(f'<text class="ch-tick" x="{_f(tx)}" y="{_f(top - 5)}" text-anchor="middle">'
-                    f"{html(threshold_label)} {html(num(threshold))}</text>")
+        body.append(f'<text x="{_f(tx)}" y="{top - 5}">{html(threshold_label)} {html(num(threshold))}</text></g>'
+                    f'<path class="ch-threshold" d="M{_f(tx)} {top - 4}V{axis_y}"/>')
+    else:
+        body.append("</g>")
     return _svg(width, height, label, body)
 
 
-def group_bars(groups: Sequence[tuple[str, int, bool]], metrics: Sequence[tuple[str, Sequence[float | None]]], *,
-               label: str, width: int = 560, label_width: int = 150) -> Markup:
-    """Per-group metric bars (one colour per metric); small groups drawn hatched and marked.
+def group_bars(groups: Sequence[tuple[str, int, bool]], values: Sequence[float | None], *, label: str,
+               metric: str, width: int = 560, label_width: int = 170, row: int = 18) -> Markup:
+    """One metric per group (n in the label); groups too small to judge drawn faded and marked ⚠.
 
-    groups: (label, n, small); metrics: (metric title, value per group).
+    groups: (label, n, small) in display order; values: the metric per group.
     """
-    if not groups or not metrics:
+    if not groups:
         return Markup("")
-    k = len(metrics)
-    bar_h = 7
-    row = k * bar_h + 8
-    top = 6
-    legend_h = 16
+    top = 4
     plot_x, plot_w = label_width + 6, width - label_width - 6 - 44
-    height = top + row * len(groups) + legend_h + 6
-    vals = [v for _, series in metrics for v in series if v is not None and math.isfinite(v)]
-    hi = max([1.0] + vals) if any(v > 1 for v in vals) else 1.0
-    body: list[str] = []
+    height = top + row * len(groups) + 16
+    vals = [v for v in values if v is not None and math.isfinite(v)]
+    hi = max(vals) if vals and max(vals) > 1 else 1.0
+    labels, texts = [], []
+    shapes: dict[str, list[str]] = {}
     for i, (g, n, small) in enumerate(groups):
         y = top + i * row
-        mark = " ⚠" if small else ""
-        body.append(f'<text class="ch-lbl" x="{_f(label_width)}" y="{_f(y + row / 2 + 3)}" text-anchor="end">'
-                    f"{html(_clip_label(g, 20))} (n={n:,}){mark}</text>")
-        for j, (_, series) in enumerate(metrics):
-            v = series[i] if i < len(series) else None
-            yy = y + 4 + j * bar_h
-            if v is None or not math.isfinite(v):
-                continue
-            w = max(v, 0) / hi * plot_w
-            cls = f"ch-s{j}" + (" ch-small" if small else "")
-            body.append(f'<rect class="{cls}" x="{_f(plot_x)}" y="{_f(yy)}" width="{_f(max(w, 0.5))}" '
-                        f'height="{_f(bar_h - 1)}"/>')
-            body.append(f'<text class="ch-val" x="{_f(plot_x + w + 3)}" y="{_f(yy + bar_h - 1.5)}">'
-                        f"{html(num(v, 2))}</text>")
-    ly = top + row * len(groups) + 10
-    lx = plot_x
-    for j, (name, _) in enumerate(metrics):
-        body.append(f'<rect class="ch-s{j}" x="{_f(lx)}" y="{_f(ly - 8)}" width="10" height="8"/>'
-                    f'<text class="ch-tick" x="{_f(lx + 13)}" y="{_f(ly)}">{html(name)}</text>')
-        lx += 16 + 6.2 * len(name) + 10
+        ty = _f(y + row * 0.68)
+        labels.append(f'<text x="{label_width}" y="{ty}">{html(_clip_label(g, 22))} (n={n:,}){" ⚠" if small else ""}</text>')
+        v = values[i] if i < len(values) else None
+        if v is None or not math.isfinite(v):
+            texts.append(f'<text x="{plot_x + 3}" y="{ty}">undefined</text>')
+            continue
+        w = max(max(v, 0) / hi * plot_w, 0.5)
+        shapes.setdefault("ch-s0 ch-small" if small else "ch-s0", []).append(
+            f"M{plot_x} {_f(y + 3)}h{_f(w)}v{row - 6}h{_f(-w)}z")
+        texts.append(f'<text x="{_f(plot_x + w + 3)}" y="{ty}">{html(num(v, 2))}</text>')
+    body = [f'<g class="ch-lbl" text-anchor="end">{"".join(labels)}</g>']
+    body += [f'<path class="{cls}" d="{"".join(d)}"/>' for cls, d in shapes.items()]
+    body.append(f'<g class="ch-val">{"".join(texts)}</g>')
+    body.append(f'<text class="ch-tick" x="{plot_x}" y="{height - 3}">{html(metric)} by group</text>')
     return _svg(width, height, label, body)
 
 
@@ -177,7 +170,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], cells: Sequence[Sequence[f
             step = heat_step(v, max_value)
             body.append(f'<rect class="ch-h{step}" x="{_f(x + 1)}" y="{_f(y + 1)}" width="{cell_w - 2}" '
                         f'height="{cell_h - 2}"/>')
-            body.append(f'<text class="ch-hv" x="{_f(x + cell_w / 2)}" y="{_f(y + cell_h * 0.68)}" '
+            body.append(f'<text class="ch-hv ch-hv{step}" x="{_f(x + cell_w / 2)}" y="{_f(y + cell_h * 0.68)}" '
                         f'text-anchor="middle">{"—" if v is None else html(num(v, 1))}</text>')
     return _svg(width, height, label, body)
 
@@ -207,9 +200,22 @@ def _jitter(key: str, spread: float) -> tuple[float, float]:
     return ((d[0] / 255 - 0.5) * spread, (d[1] / 255 - 0.5) * spread)
 
 
+SCATTER_STYLE = (
+    "text{font:11px sans-serif;fill:#333}.ch-tick,.ch-quad{fill:#777;font-size:10px}.ch-quad{font-style:italic}"
+    ".ch-plot{fill:none;stroke:#bbb}.ch-grid{stroke:#ddd;stroke-dasharray:3 3}"
+    ".ch-dot{fill:#3f51b5;fill-opacity:.7;stroke:#fff;stroke-width:.8}.ch-dot:hover{fill-opacity:1;stroke:#000}"
+    ".ch-stage-proposed{fill:#90a4ae}.ch-stage-experimentation{fill:#f57c00}.ch-stage-pilot{fill:#00897b}"
+    ".ch-stage-production{fill:#3f51b5}.ch-stage-retired{fill:#cfd8dc}"
+)
+
+
 def scatter(points: Sequence[Point], *, label: str, x_label: str, y_label: str, domain: tuple[float, float] = (1, 5),
-            width: int = 560, height: int = 380, quadrants: Sequence[str] = ()) -> Markup:
-    """Value (y) against feasibility (x) on 1–5 scales, with quadrant lines at the midpoint."""
+            width: int = 560, height: int = 380, quadrants: Sequence[str] = (), standalone: bool = False) -> Markup:
+    """Value (y) against feasibility (x) on 1–5 scales, with quadrant lines at the midpoint.
+
+    ``standalone``: an SVG document of its own (embedded style, links that open in
+    the whole window), for a portfolio too large to inline in its page.
+    """
     left, right, top, bottom = 46, 12, 12, 40
     pw, ph = width - left - right, height - top - bottom
     lo, hi = domain
@@ -241,7 +247,10 @@ def scatter(points: Sequence[Point], *, label: str, x_label: str, y_label: str, 
         cls = f"ch-dot {p.cls}".strip()
         dot = (f'<circle class="{cls}" cx="{_f(sx(p.x + jx))}" cy="{_f(sy(p.y + jy))}" r="5">'
                f"<title>{html(p.label)}</title></circle>")
-        body.append(f'<a href="{html(p.href)}">{dot}</a>' if p.href else dot)
+        target = ' target="_top"' if standalone else ""
+        body.append(f'<a href="{html(p.href)}"{target}>{dot}</a>' if p.href else dot)
+    if standalone:
+        body.insert(0, f"<style>{SCATTER_STYLE}</style>")
     return _svg(width, height, label, body)
 
 

@@ -117,6 +117,19 @@ class SiteInputs:
     """ISO date the decisions were made (expiries are judged against it)."""
     warnings: list[str] = field(default_factory=list)
 
+    # the evidence-source interface (see EngineEvidence)
+    def usecase_evidence(self, uc_id: str) -> tuple[list[JobState], list[Any], list[str]]:
+        return self.jobs.get(uc_id, []), self.decisions.get(uc_id, []), []
+
+    def ledger_status(self) -> LedgerStatus | None:
+        return self.ledger
+
+    def recent_changes(self) -> list[Change]:
+        return list(self.changes)
+
+    def notes(self) -> list[str]:
+        return list(self.warnings)
+
 
 # --- gathering from the engine ----------------------------------------------------------
 
@@ -140,63 +153,136 @@ class CachingStore:
         return stored.record if stored is not None else None
 
     def latest(self, use_case: str, job: str) -> EvidenceRecord | None:
+        """The job's most recently finished record (each file parsed once, whatever asks for it)."""
         key = (use_case, job)
         if key not in self._latest:
-            self._latest[key] = self.store.latest(use_case, job)
+            folder = self.store.records_dir / use_case / job
+            found = [st.record for p in (folder.glob("*.json") if folder.is_dir() else [])
+                     if (st := self.get_stored(use_case, job, p.stem)) is not None]
+            self._latest[key] = max(found, key=lambda r: (r.finished_at, r.id)) if found else None
         return self._latest[key]
+
+    def iter_stored(self) -> Any:
+        """Every record in the store (for the ledger's verification), reusing what was read already."""
+        root = self.store.records_dir
+        if not root.is_dir():
+            return
+        for path in sorted(root.glob("*/*/*.json")):
+            stored = self.get_stored(path.parent.parent.name, path.parent.name, path.stem)
+            if stored is not None:
+                yield stored
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)
 
 
-def gather(repo: Any, *, as_of: dt.date | None = None, verify_ledger: bool = True) -> SiteInputs:
-    """Evidence, decisions and the ledger's state for every use case of a valid repository."""
-    from ..engine.ledger import Ledger
-    from ..engine.plan import plan_usecase
-    from ..engine.store import EvidenceStore
-    from ..gates.evaluate import decide, next_stage
-    from ..gates.evidence import look_up
+class _WithoutSource:
+    """The repository as the gates see it from the site: without spec text.
 
-    today = as_of or dt.date.today()
-    raw_store = EvidenceStore(repo.root)
-    store = CachingStore(raw_store)
-    inputs = SiteInputs(repo=repo, as_of=today.isoformat())
-    for uc_id in sorted(repo.usecases):
-        uc = repo.usecases[uc_id]
+    The gates locate each requirement's line in the spec for annotations, which
+    means parsing every spec again per decision; the site shows no line numbers,
+    so it hides the text and the gates skip that work.
+    """
+
+    def __init__(self, repo: Any) -> None:
+        self._repo = repo
+        self.files: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repo, name)
+
+
+class EngineEvidence:
+    """Evidence, gate decisions and the ledger's state, read through the engine and the gates.
+
+    Per use case: plan its jobs (the evidence ids the current spec, data and code
+    call for), look each up in the store (fresh, stale or missing), and ask the
+    gates for the decisions on its current stage and on the next one.
+    """
+
+    def __init__(self, repo: Any, as_of: dt.date | None = None) -> None:
+        from ..engine.store import EvidenceStore
+
+        self.repo = repo
+        self.today = as_of or dt.date.today()
+        self.as_of = self.today.isoformat()
+        self.raw_store = EvidenceStore(repo.root)
+        self.store = CachingStore(self.raw_store)
+        self.judged = _WithoutSource(repo)
+        self._ledger: LedgerStatus | None = None
+        self._verified = False
+
+    def usecase_evidence(self, uc_id: str) -> tuple[list[JobState], list[Any], list[str]]:
+        from ..engine.plan import plan_usecase
+        from ..gates.evaluate import decide, next_stage
+        from ..gates.evidence import look_up
+
+        uc = self.repo.usecases[uc_id]
+        notes: list[str] = []
         try:
-            planned = plan_usecase(repo, uc)
+            planned = plan_usecase(self.repo, uc)
         except ValueError as exc:
-            inputs.warnings.append(f"{uc_id}: cannot plan its jobs: {exc}")
+            notes.append(f"{uc_id}: cannot plan its jobs: {exc}")
             planned = []
         states = []
         for p in planned:
-            ev = look_up(store, p)
-            stored = store.get_stored(uc_id, p.job_id, p.evidence_id) if ev.record is not None else None
+            ev = look_up(self.store, p)
+            stored = self.store.get_stored(uc_id, p.job_id, p.evidence_id) if ev.record is not None else None
             states.append(JobState(job=p.job_id, runner=p.runner, freshness=ev.freshness, record=ev.record,
                                    latest=ev.latest, changed=tuple(ev.changed),
                                    record_sha256=stored.sha256 if stored is not None else None,
                                    planned_id=p.evidence_id))
-        inputs.jobs[uc_id] = states
         decisions = []
         stages = [uc.stage]
-        nxt = next_stage(repo.policy, uc)
+        nxt = next_stage(self.repo.policy, uc)
         if nxt is not None:
             stages.append(nxt)
         for stage in stages:
             try:
-                decisions.append(decide(repo, store, uc, stage=stage, today=today, planned=planned))
+                decisions.append(decide(self.judged, self.store, uc, stage=stage, today=self.today, planned=planned))
             except Exception as exc:  # noqa: BLE001 — a use case the gates cannot judge is shown as such
-                inputs.warnings.append(f"{uc_id}: no gate decision for stage '{stage}': {exc}")
-        inputs.decisions[uc_id] = decisions
-    ledger = Ledger(repo.root)
-    if verify_ledger:
-        result = ledger.verify(store=raw_store)
-        inputs.ledger = LedgerStatus(
-            ok=result.ok, entries=result.entries, head=result.head, records_checked=result.records_checked,
-            problems=tuple({"kind": p.kind, "message": p.message, "line": p.line, "file": p.file}
-                           for p in result.problems))
-    inputs.changes = changes_from_ledger(ledger.entries()) or changes_from_records(inputs.jobs)
-    inputs.warnings.extend(raw_store.warnings)
+                notes.append(f"{uc_id}: no gate decision for stage '{stage}': {exc}")
+        return states, decisions, notes
+
+    def ledger_status(self) -> LedgerStatus | None:
+        """Verify the ledger's chain and every record against its run entry (reads every record once)."""
+        if not self._verified:
+            from ..engine.ledger import Ledger
+
+            result = Ledger(self.repo.root).verify(store=self.store)
+            self._ledger = LedgerStatus(
+                ok=result.ok, entries=result.entries, head=result.head, records_checked=result.records_checked,
+                problems=tuple({"kind": p.kind, "message": p.message, "line": p.line, "file": p.file}
+                               for p in result.problems))
+            self._verified = True
+        return self._ledger
+
+    def recent_changes(self) -> list[Change]:
+        from ..engine.ledger import Ledger
+
+        changes = changes_from_ledger(Ledger(self.repo.root).entries())
+        if changes:
+            return changes
+        out = [Change(st.record.finished_at, "run", st.record.use_case, st.record.job, st.record.status)
+               for st in self.store.iter_stored()]
+        out.sort(key=lambda c: (c.at, c.use_case, c.what), reverse=True)
+        return out[:15]
+
+    def notes(self) -> list[str]:
+        return list(self.raw_store.warnings)
+
+
+def gather(repo: Any, *, as_of: dt.date | None = None, verify_ledger: bool = True) -> SiteInputs:
+    """Everything at once, as :class:`SiteInputs` (the build streams per use case instead)."""
+    source = EngineEvidence(repo, as_of)
+    inputs = SiteInputs(repo=repo, as_of=source.as_of)
+    for uc_id in sorted(repo.usecases):
+        jobs, decisions, notes = source.usecase_evidence(uc_id)
+        inputs.jobs[uc_id], inputs.decisions[uc_id] = jobs, decisions
+        inputs.warnings.extend(notes)
+    inputs.ledger = source.ledger_status() if verify_ledger else None
+    inputs.changes = source.recent_changes()
+    inputs.warnings.extend(source.notes())
     return inputs
 
 
@@ -314,38 +400,71 @@ class _Directory:
         return {"id": tid, "name": t.name if t else tid}
 
 
-def build_context(inputs: SiteInputs) -> dict[str, Any]:
-    """Everything the pages show, as plain data."""
-    repo = inputs.repo
-    d = _Directory(repo)
-    krs = _key_results(repo)
-    ucs = []
-    for uc_id in sorted(repo.usecases):
-        ucs.append(usecase_view(repo, d, repo.usecases[uc_id], inputs.jobs.get(uc_id, []),
-                                inputs.decisions.get(uc_id, []), inputs, krs))
-    _prioritise(repo, ucs)
-    ctx: dict[str, Any] = {
-        "org": {"name": repo.organisation.name if repo.organisation else "Organisation",
-                "description": repo.organisation.description if repo.organisation else None},
-        "as_of": inputs.as_of,
-        "usecases": ucs,
-        "stages": [{"id": s.id, "name": s.name, "description": s.description, "terminal": s.terminal,
-                    "requires": [{"id": r.id, "kind": r.kind, "description": r.description} for r in s.requires]}
-                   for s in (repo.policy.stages if repo.policy else [])],
-        "tiers": [{"id": t.id, "name": t.name, "description": t.description, "max_stage": t.max_stage,
-                   "requires": {st: [r.id for r in rs] for st, rs in sorted(t.requires.items())}}
-                  for t in (repo.policy.risk_tiers if repo.policy else [])],
-        "ledger": _ledger_view(inputs.ledger),
-        "changes": [c.__dict__ for c in inputs.changes],
-        "warnings": list(inputs.warnings),
-        "policy_links": [{"title": lk.title, "url": lk.url} for lk in (repo.policy.links if repo.policy else [])],
-        "weights": repo.policy.prioritisation.model_dump() if repo.policy else {},
-        "min_group_size": repo.policy.fairness.min_group_size if repo.policy else 30,
-    }
-    ctx["portfolio"] = _portfolio(repo, d, ucs)
-    ctx["maturity"] = _maturity(repo, d, ucs)
-    ctx["okrs"] = _okrs(repo, d, ucs, inputs)
-    return ctx
+class Session:
+    """What the per-use-case work shares, and the assembly of the portfolio-wide pages.
+
+    ``view(uc_id)`` depends only on the repository, the evidence source and
+    portfolio-wide numbers computed up front (prioritisation scores, the
+    ledger's state), so use cases can be processed in any order or in parallel
+    and give the same bytes.
+    """
+
+    def __init__(self, repo: Any, source: Any) -> None:
+        self.repo = repo
+        self.source = source
+        self.d = _Directory(repo)
+        self.krs = _key_results(repo)
+        self.scores = prioritisation_scores(repo)
+        self.as_of = source.as_of
+        self.ledger = source.ledger_status()
+        self.ledger_view = _ledger_view(self.ledger)
+
+    def view(self, uc_id: str) -> dict[str, Any]:
+        jobs, decisions, notes = self.source.usecase_evidence(uc_id)
+        v = usecase_view(self.repo, self.d, self.repo.usecases[uc_id], jobs, decisions, self.as_of, self.ledger,
+                         self.krs)
+        v["scores"] = self.scores.get(uc_id)
+        v["notes"] = notes
+        return v
+
+    def assemble(self, views: list[dict[str, Any]]) -> dict[str, Any]:
+        repo, d = self.repo, self.d
+        ucs = sorted(views, key=lambda v: v["id"])
+        warnings = [n for v in ucs for n in v.get("notes", [])] + self.source.notes()
+        ctx: dict[str, Any] = {
+            "org": {"name": repo.organisation.name if repo.organisation else "Organisation",
+                    "description": repo.organisation.description if repo.organisation else None},
+            "as_of": self.as_of,
+            "usecases": ucs,
+            "stages": [{"id": s.id, "name": s.name, "description": s.description, "terminal": s.terminal,
+                        "requires": [{"id": r.id, "kind": r.kind, "description": r.description} for r in s.requires]}
+                       for s in (repo.policy.stages if repo.policy else [])],
+            "tiers": [{"id": t.id, "name": t.name, "description": t.description, "max_stage": t.max_stage,
+                       "requires": {st: [r.id for r in rs] for st, rs in sorted(t.requires.items())}}
+                      for t in (repo.policy.risk_tiers if repo.policy else [])],
+            "ledger": _ledger_view(self.ledger),
+            "changes": [c.__dict__ for c in self.source.recent_changes()],
+            "warnings": warnings,
+            "policy_links": [{"title": lk.title, "url": lk.url} for lk in (repo.policy.links if repo.policy else [])],
+            "weights": repo.policy.prioritisation.model_dump() if repo.policy else {},
+            "min_group_size": repo.policy.fairness.min_group_size if repo.policy else 30,
+        }
+        ctx["portfolio"] = _portfolio(repo, d, ucs)
+        ctx["maturity"] = _maturity(repo, d, ucs)
+        ctx["okrs"] = _okrs(repo, d, ucs, self._measured)
+        return ctx
+
+    def _measured(self, m: Any) -> dict[str, Any] | None:
+        if m.use_case not in self.repo.usecases:
+            return None
+        jobs, _decisions, _notes = self.source.usecase_evidence(m.use_case)
+        return _measured(jobs, m)
+
+
+def build_context(inputs: Any, repo: Any = None) -> dict[str, Any]:
+    """Everything the pages show, as plain data (in one process; the build may parallelise via Session)."""
+    session = Session(repo if repo is not None else inputs.repo, inputs)
+    return session.assemble([session.view(uc_id) for uc_id in sorted(session.repo.usecases)])
 
 
 def _ledger_view(status: LedgerStatus | None) -> dict[str, Any]:
@@ -369,7 +488,7 @@ def _key_results(repo: Any) -> dict[str, dict[str, Any]]:
 
 
 def usecase_view(repo: Any, d: _Directory, uc: UseCase, jobs: list[JobState], decisions: list[Any],
-                 inputs: SiteInputs, krs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+                 as_of: str, ledger: LedgerStatus | None, krs: dict[str, dict[str, Any]]) -> dict[str, Any]:
     owners = [{"role": role, "role_name": d.roles.get(role, role), "people": [d.person(p) for p in people]}
               for role, people in sorted(uc.owner_ids().items())]
     pm = uc.owner_ids().get("product-manager") or next(iter(uc.owner_ids().values()), [])
@@ -414,21 +533,22 @@ def usecase_view(repo: Any, d: _Directory, uc: UseCase, jobs: list[JobState], de
     v["kpi"] = bi.kpi if bi else None
 
     v["jobs"] = [_job_view(s) for s in jobs]
-    v["training"] = [t for s in jobs if s.runner in TRAINING_RUNNERS if (t := _training(s))]
-    v["evaluation"] = [e for s in jobs if s.runner == "evaluate" if (e := _evaluation(uc, s))]
-    v["fairness"] = [f for s in jobs if s.runner == "fairness" if (f := _fairness(s))]
-    v["drift"] = [x for s in jobs if s.runner == "drift" if (x := _drift(s))]
-    v["contracts"] = [c for s in jobs if s.runner == "data-contract" if (c := _contracts(s))]
+    effective = _effective_checks(repo, uc)
+    v["training"] = [_training(s, uc.id) for s in jobs if s.runner in TRAINING_RUNNERS]
+    v["evaluation"] = [_evaluation(uc, s) for s in jobs if s.runner == "evaluate"]
+    v["fairness"] = [_fairness(s, uc.id, effective) for s in jobs if s.runner == "fairness"]
+    v["drift"] = [_drift(s, uc.id) for s in jobs if s.runner == "drift"]
+    v["contracts"] = [_contracts(s, uc.id) for s in jobs if s.runner == "data-contract"]
     v["decisions"] = [_decision_view(d, dec) for dec in decisions]
-    v["checks"] = _checks(repo, uc, v["fairness"], decisions)
+    v["checks"] = _checks(uc, effective, v["fairness"], decisions)
     v["gate"] = _gate_summary(uc, v["decisions"])
     bundle = next((dec.evidence_hash for dec in decisions), None)
     v["evidence_hash"] = bundle
-    v["approvals"] = _approvals(repo, d, uc, bundle, inputs.as_of)
-    v["waivers"] = _waivers(d, uc, decisions, inputs.as_of)
+    v["approvals"] = _approvals(repo, d, uc, bundle, as_of)
+    v["waivers"] = _waivers(d, uc, decisions, as_of)
     v["evidence_problems"] = _evidence_problems(v["jobs"])
     prefix = f"evidence/records/{uc.id}/"
-    v["ledger_problems"] = [dict(p) for p in (inputs.ledger.problems if inputs.ledger else ())
+    v["ledger_problems"] = [dict(p) for p in (ledger.problems if ledger else ())
                             if str(p.get("file", "")).startswith(prefix)]
     return v
 
@@ -466,6 +586,7 @@ def _job_view(s: JobState) -> dict[str, Any]:
     r = s.shown
     out: dict[str, Any] = {
         "job": s.job, "runner": s.runner, "freshness": s.freshness, "planned_id": s.planned_id,
+        "anchor": (r.id[:12] if r else "job-" + s.job),
         "changed": list(s.changed), "record_sha256": s.record_sha256,
         "id": r.id if r else None, "status": r.status if r else None, "reason": r.reason if r else None,
     }
@@ -482,16 +603,16 @@ def _job_view(s: JobState) -> dict[str, Any]:
     return out
 
 
-def _head(s: JobState) -> dict[str, Any]:
+def _head(s: JobState, use_case: str) -> dict[str, Any]:
     r = s.shown
-    return {"job": s.job, "runner": s.runner, "freshness": s.freshness, "id": r.id if r else None,
+    return {"job": s.job, "use_case": use_case, "runner": s.runner, "freshness": s.freshness, "id": r.id if r else None,
             "status": r.status if r else None, "reason": r.reason if r else None,
             "finished_at": r.finished_at if r else None}
 
 
-def _training(s: JobState) -> dict[str, Any] | None:
+def _training(s: JobState, use_case: str) -> dict[str, Any]:
     res = _parse(s.shown, TrainResult)
-    out = _head(s)
+    out = _head(s, use_case)
     if res is None:
         return out | {"result": None}
     last = res.history[-1] if res.history else None
@@ -524,9 +645,9 @@ def _metric_rows(uc: UseCase, metrics: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _evaluation(uc: UseCase, s: JobState) -> dict[str, Any] | None:
+def _evaluation(uc: UseCase, s: JobState) -> dict[str, Any]:
     res: EvaluateResult | None = _parse(s.shown, EvaluateResult)
-    out = _head(s)
+    out = _head(s, uc.id)
     if res is None:
         return out | {"result": None}
     ev = uc.evaluation
@@ -548,55 +669,69 @@ def _evaluation(uc: UseCase, s: JobState) -> dict[str, Any] | None:
         "confusion": res.confusion_matrix,
         "champion": [{"name": k, "title": _title(k), **_est(v)} for k, v in sorted((res.champion or {}).items())],
         "confidence": res.bootstrap.get("confidence"), "replicates": res.bootstrap.get("replicates"),
-        "primary": primary,
+        "primary": primary, "warnings": list(res.warnings),
     }}
 
 
 _GROUP_ORDER = ["selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "mae", "rmse"]
+HEADLINE_DISPARITIES = ("demographic_parity_ratio", "equalized_odds_difference")
+"""Shown for every attribute set besides the disparities a fairness check names (all are in the evidence)."""
 
 
-def _fairness(s: JobState) -> dict[str, Any] | None:
+def _effective_checks(repo: Any, uc: UseCase) -> list[Any]:
+    from ..resolve import effective_fairness_checks
+
+    return effective_fairness_checks(repo.policy, uc) if repo.policy else list(uc.fairness)
+
+
+def _fairness(s: JobState, use_case: str, checks: list[Any]) -> dict[str, Any]:
     res: FairnessResult | None = _parse(s.shown, FairnessResult)
-    out = _head(s)
+    out = _head(s, use_case)
     if res is None:
         return out | {"result": None}
     blocks = []
     for a in res.results:
         names = sorted({m for g in a.groups for m in g.metrics},
-                       key=lambda m: (_GROUP_ORDER.index(m) if m in _GROUP_ORDER else 99, m))
+                       key=lambda m: (_GROUP_ORDER.index(m) if m in _GROUP_ORDER else 99, m))[:4]
         groups = [{"label": g.label, "n": g.n, "small": g.small,
-                   "metrics": {m: _finite(g.metrics.get(m)) for m in names}} for g in a.groups]
+                   "metrics": {m: _finite(g.metrics.get(m)) for m in names},
+                   "undefined": dict(sorted(g.undefined.items()))} for g in a.groups]
+        wanted = [c.metric for c in checks if set(c.sensitive_attributes) == set(a.attributes)]
+        shown = list(dict.fromkeys(wanted + [d for d in HEADLINE_DISPARITIES if d in a.disparities]))
         blocks.append({
             "attributes": list(a.attributes), "label": " × ".join(a.attributes),
             "intersection": len(a.attributes) > 1,
             "metrics": [{"name": m, "title": _title(m)} for m in names],
             "groups": groups,
             "small": [g for g in groups if g["small"]],
-            "disparities": [{"name": k, "title": _title(k), "gib": _gib(k), **_est(v)}
-                            for k, v in sorted(a.disparities.items())],
+            "disparities": [{"name": k, "title": _title(k), "gib": _gib(k), **_est(a.disparities.get(k)),
+                             "extremes": a.extremes.get(k)} for k in shown if k in a.disparities],
+            "all_disparities": len(a.disparities),
         })
     return out | {"result": {"task": res.task, "source": res.source, "min_group_size": res.min_group_size,
-                             "blocks": blocks, "confidence": res.bootstrap.get("confidence")}}
+                             "blocks": blocks, "confidence": res.bootstrap.get("confidence"),
+                             "warnings": list(res.warnings)}}
 
 
-def _drift(s: JobState) -> dict[str, Any] | None:
+def _drift(s: JobState, use_case: str) -> dict[str, Any]:
     res: DriftResult | None = _parse(s.shown, DriftResult)
-    out = _head(s)
+    out = _head(s, use_case)
     if res is None:
         return out | {"result": None}
     return out | {"result": {
         "reference": res.reference, "current": res.current, "drift_share": res.drift_share, "drifted": res.drifted,
         "thresholds": dict(sorted(res.thresholds.items())),
         "schema_changes": {k: [str(x) for x in v] for k, v in sorted(res.schema_changes.items()) if v},
+        "skipped": dict(sorted(res.skipped.items())),
         "features": [{"name": f.name, "kind": f.kind, "method": f.method, "statistic": _finite(f.statistic),
                       "p_value": _finite(f.p_value), "psi": _finite(f.psi), "threshold": f.threshold,
                       "drifted": f.drifted} for f in sorted(res.features, key=lambda f: (not f.drifted, f.name))],
     }}
 
 
-def _contracts(s: JobState) -> dict[str, Any] | None:
+def _contracts(s: JobState, use_case: str) -> dict[str, Any]:
     res: DataContractResult | None = _parse(s.shown, DataContractResult)
-    out = _head(s)
+    out = _head(s, use_case)
     if res is None:
         return out | {"result": None}
     return out | {"result": {"sources": [{
@@ -639,10 +774,7 @@ def _gate_summary(uc: UseCase, decisions: list[dict[str, Any]]) -> dict[str, Any
     return {"status": status, "text": text, "current": current, "next": nxt}
 
 
-def _checks(repo: Any, uc: UseCase, fairness: list[dict[str, Any]], decisions: list[Any]) -> list[dict[str, Any]]:
-    from ..resolve import effective_fairness_checks
-
-    checks = effective_fairness_checks(repo.policy, uc) if repo.policy else list(uc.fairness)
+def _checks(uc: UseCase, checks: list[Any], fairness: list[dict[str, Any]], decisions: list[Any]) -> list[dict[str, Any]]:
     judged: dict[str, dict[str, Any]] = {}
     for dec in decisions:
         for r in dec.requirements:
@@ -650,8 +782,7 @@ def _checks(repo: Any, uc: UseCase, fairness: list[dict[str, Any]], decisions: l
                 continue
             for p in (r.details or {}).get("parts", []):
                 if isinstance(p, dict) and p.get("label"):
-                    judged[p["label"]] = {"status": p.get("status"), "reason": p.get("reason"),
-                                          "stage": dec.stage}
+                    judged[p["label"]] = {"status": p.get("status"), "reason": p.get("reason"), "stage": dec.stage}
     own = {c.id for c in uc.fairness}
     out = []
     for c in checks:
@@ -712,23 +843,23 @@ def _evidence_problems(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for j in jobs:
         if j["freshness"] == "missing":
-            out.append({"job": j["job"], "kind": "missing", "text": "no evidence recorded yet"})
+            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "missing", "text": "no evidence recorded yet"})
         elif j["freshness"] == "stale":
             what = ", ".join(j["changed"]) or "its inputs"
-            out.append({"job": j["job"], "kind": "stale",
+            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "stale",
                         "text": f"latest record {(j['id'] or '')[:12]} ({(j.get('finished_at') or '')[:10]}) "
                                 f"predates a change of {what}"})
         elif j["status"] == "error":
-            out.append({"job": j["job"], "kind": "error", "text": j["reason"] or "errored"})
+            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "error", "text": j["reason"] or "errored"})
         elif j["status"] == "fail":
-            out.append({"job": j["job"], "kind": "fail", "text": j["reason"] or "failed"})
+            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "fail", "text": j["reason"] or "failed"})
     return out
 
 
 # --- portfolio --------------------------------------------------------------------------------
 
 
-def _prioritise(repo: Any, ucs: list[dict[str, Any]]) -> None:
+def prioritisation_scores(repo: Any) -> dict[str, dict[str, float]]:
     """Value and feasibility scores (1–5 scales) from the spec's scores and the policy's weights.
 
     * value score: the yearly value, log-scaled across the portfolio onto 1–5 (1 when
@@ -739,28 +870,28 @@ def _prioritise(repo: Any, ucs: list[dict[str, Any]]) -> None:
     """
     w = repo.policy.prioritisation if repo.policy else None
     if w is None:
-        return
-    logs = [math.log10(1 + u["value_per_year"]) for u in ucs if u["value_per_year"]]
+        return {}
+    values = {uid: (uc.business_impact.value_per_year if uc.business_impact else None)
+              for uid, uc in repo.usecases.items()}
+    logs = [math.log10(1 + v) for v in values.values() if v]
     lo, hi = (min(logs), max(logs)) if logs else (0.0, 0.0)
-    for u in ucs:
-        p = u["prioritisation"]
+    out = {}
+    for uid in sorted(repo.usecases):
+        p = repo.usecases[uid].prioritisation
         if p is None:
-            u["scores"] = None
             continue
-        v = u["value_per_year"]
-        if v:
-            value_score = 1 + 4 * ((math.log10(1 + v) - lo) / (hi - lo) if hi > lo else 1.0)
-        else:
-            value_score = 1.0
-        risk_term = 5 - p["risk"]
-        value_axis = _wmean([(w.value, value_score), (w.strategic_alignment, p["strategic_alignment"])])
-        feasibility = _wmean([(w.data_readiness, p["data_readiness"]), (w.technical_readiness, p["technical_readiness"]),
+        v = values[uid]
+        value_score = (1 + 4 * ((math.log10(1 + v) - lo) / (hi - lo) if hi > lo else 1.0)) if v else 1.0
+        risk_term = 5 - p.risk
+        value_axis = _wmean([(w.value, value_score), (w.strategic_alignment, p.strategic_alignment)])
+        feasibility = _wmean([(w.data_readiness, p.data_readiness), (w.technical_readiness, p.technical_readiness),
                               (w.risk, risk_term)])
-        priority = _wmean([(w.value, value_score), (w.strategic_alignment, p["strategic_alignment"]),
-                           (w.data_readiness, p["data_readiness"]), (w.technical_readiness, p["technical_readiness"]),
+        priority = _wmean([(w.value, value_score), (w.strategic_alignment, p.strategic_alignment),
+                           (w.data_readiness, p.data_readiness), (w.technical_readiness, p.technical_readiness),
                            (w.risk, risk_term)])
-        u["scores"] = {"value_score": round(value_score, 3), "value": round(value_axis, 3),
-                       "feasibility": round(feasibility, 3), "priority": round(priority, 3)}
+        out[uid] = {"value_score": round(value_score, 3), "value": round(value_axis, 3),
+                    "feasibility": round(feasibility, 3), "priority": round(priority, 3)}
+    return out
 
 
 def _wmean(pairs: list[tuple[float, float]]) -> float:
@@ -877,9 +1008,9 @@ def kr_progress(baseline: float, target: float, current: float | None) -> float 
     return min(1.0, max(0.0, (current - baseline) / (target - baseline)))
 
 
-def _measured(inputs: SiteInputs, m: Any) -> dict[str, Any] | None:
+def _measured(jobs: list[JobState], m: Any) -> dict[str, Any] | None:
     """The recorded value a key result points at: the use case's evaluation evidence."""
-    for s in inputs.jobs.get(m.use_case, []):
+    for s in jobs:
         if s.runner != "evaluate":
             continue
         res: EvaluateResult | None = _parse(s.shown, EvaluateResult)
@@ -899,7 +1030,7 @@ def _measured(inputs: SiteInputs, m: Any) -> dict[str, Any] | None:
     return None
 
 
-def _okrs(repo: Any, d: _Directory, ucs: list[dict[str, Any]], inputs: SiteInputs) -> dict[str, Any]:
+def _okrs(repo: Any, d: _Directory, ucs: list[dict[str, Any]], measure: Any) -> dict[str, Any]:
     contributors: dict[str, list[str]] = {}
     for u in ucs:
         for k in u["okrs"]:
@@ -909,7 +1040,7 @@ def _okrs(repo: Any, d: _Directory, ucs: list[dict[str, Any]], inputs: SiteInput
         for obj in okr_set.objectives:
             krs = []
             for kr in obj.key_results:
-                measured = _measured(inputs, kr.measured_by) if kr.measured_by else None
+                measured = measure(kr.measured_by) if kr.measured_by else None
                 current = measured["value"] if measured else kr.current
                 progress = kr_progress(kr.baseline, kr.target, current)
                 grade = kr.grade if kr.grade is not None else progress

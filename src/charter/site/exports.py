@@ -16,8 +16,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import yaml
-
 from .safe import md
 
 SCHEMA = "charter.site/v1"
@@ -32,8 +30,38 @@ HF_TASKS = {
 }
 
 
+_PRESENTATION = frozenset(("title", "gib", "primary_title", "secondary_titles"))
+
+
+class _Lean(dict):  # type: ignore[type-arg]
+    """A dict already passed through :func:`_lean` (not walked again)."""
+
+
+def _lean(obj: Any, drop: frozenset[str] = frozenset()) -> Any:
+    """Drop empty values (None, "", [], {}) and the keys in ``drop``; round floats to 5 significant digits."""
+    if type(obj) is _Lean:
+        return obj
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if v is None or v == "" or k in drop:
+                continue
+            if isinstance(v, (dict, list, tuple, float)):
+                v = _lean(v, drop)
+                if not v and not isinstance(v, float):
+                    continue
+            out[k] = v
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [_lean(v, drop) if isinstance(v, (dict, list, tuple, float)) else v for v in obj]
+    if isinstance(obj, float):
+        return float(f"{obj:.5g}")
+    return obj
+
+
 def _json(data: Any) -> bytes:
-    return (json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str) + "\n").encode()
+    return (json.dumps(_lean(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+            + "\n").encode()
 
 
 def _primary(uc: dict[str, Any]) -> dict[str, Any] | None:
@@ -48,9 +76,49 @@ def _primary(uc: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-def usecase_json(ctx: dict[str, Any], uc: dict[str, Any]) -> bytes:
-    keep = {k: v for k, v in uc.items() if k not in ("card",)}
-    return _json({"schema": SCHEMA, "asOf": ctx["as_of"], "useCase": keep})
+def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
+    """Every number the system card and the audit report show, with the gate decisions behind them.
+
+    Results are the ones the pages show (all overall metrics; per slice, the
+    use case's declared metrics; per group, the main group metrics; the
+    disparities its checks name plus the headline ones). ``evidence`` names each
+    record by id and file hash: the complete payloads are the records under
+    ``evidence/records/<use case>/<job>/<id>.json`` in the repository.
+    """
+    def results(kind: str) -> list[dict[str, Any]]:
+        return [{"job": x["job"], "evidence": x["id"], "fresh": x["freshness"] == "fresh",
+                 "result": _Lean(_lean(x["result"], _PRESENTATION) or {})} for x in uc[kind]]
+
+    data = {
+        "id": uc["id"], "title": uc["title"], "stage": uc["stage"]["id"], "riskTier": uc["tier"]["id"],
+        "team": uc["team"]["id"], "owners": {o["role"]: [p["id"] for p in o["people"]] for o in uc["owners"]},
+        "gate": {"status": uc["gate"]["status"], "text": uc["gate"]["text"]},
+        "evidenceHash": uc["evidence_hash"],
+        "evidence": [{"job": j["job"], "runner": j["runner"], "freshness": j["freshness"], "status": j["status"],
+                      "id": j["id"], "recordSha256": j["record_sha256"], "finishedAt": j.get("finished_at"),
+                      "gitCommit": (j.get("lineage") or {}).get("git_commit"),
+                      "gitDirty": (j.get("lineage") or {}).get("git_dirty")} for j in uc["jobs"]],
+        "training": results("training"), "evaluation": results("evaluation"), "fairness": results("fairness"),
+        "drift": results("drift"), "dataContracts": results("contracts"),
+        "fairnessChecks": [{"id": c["id"], "attributes": c["attributes"], "metric": c["metric"], "min": c["min"],
+                            "max": c["max"], "useInterval": c["use_interval"], "value": c["value"],
+                            "withinLimit": c["within"], "gate": c["judged"]} for c in uc["checks"]],
+        "decisions": [{"stage": d["stage"]["id"], "passed": d["passed"], "decidedOn": d["decided_on"],
+                       "evidenceHash": d["evidence_hash"],
+                       "requirements": [{k: r[k] for k in ("id", "kind", "origin", "status", "reason", "metric",
+                                                           "candidate", "threshold", "comparator", "baseline",
+                                                           "evidence", "command", "waiver")}
+                                        for r in d["requirements"]]} for d in uc["decisions"]],
+        "approvals": [{"stage": a["stage"]["id"], "by": a["by"]["id"], "role": a["role"], "date": a["date"],
+                       "expires": a["expires"], "evidence": a["evidence"], "status": a["status"]}
+                      for a in uc["approvals"]],
+        "waivers": [{"requirement": w["requirement"], "stage": w["stage"], "owner": w["owner"]["id"],
+                     "ticket": w["ticket"], "expires": w["expires"], "expired": w["expired"], "applied": w["applied"]}
+                    for w in uc["waivers"]],
+        "maturity": {m["process"]: m["level"] for m in uc["maturity"]} if uc["maturity"] else None,
+        "scores": uc.get("scores"),
+    }
+    return _json({"schema": SCHEMA, "asOf": as_of, "useCase": data})
 
 
 def portfolio_json(ctx: dict[str, Any]) -> bytes:
@@ -65,7 +133,7 @@ def portfolio_json(ctx: dict[str, Any]) -> bytes:
             "okrs": [k["id"] for k in u["okrs"]], "scores": u.get("scores"), "primary": _primary(u),
             "evidenceHash": u["evidence_hash"],
             "evidenceProblems": len(u["evidence_problems"]),
-            "card": f"usecases/{u['id']}/", "audit": f"usecases/{u['id']}/audit/",
+            "card": f"usecases/{u['id']}/", "audit": f"usecases/{u['id']}/#audit",
             "json": f"exports/{u['id']}.json", "modelCard": f"exports/{u['id']}/README.md",
         })
     m = ctx["maturity"]
@@ -115,55 +183,69 @@ def _frontmatter(uc: dict[str, Any]) -> dict[str, Any]:
     return fm
 
 
-def model_card(ctx: dict[str, Any], uc: dict[str, Any]) -> bytes:
-    fm = yaml.safe_dump(_frontmatter(uc), sort_keys=False, allow_unicode=True, width=1000)
-    lines = [f"# {md(uc['title'])}", "", str(md(uc["summary"])), ""]
-    lines += [f"- **Use case:** `{uc['id']}` · stage {md(uc['stage']['name'])} · risk tier {md(uc['tier']['name'])}",
-              f"- **Owners:** " + "; ".join(f"{md(o['role_name'])}: " + ", ".join(str(md(p['name'])) for p in o["people"])
-                                           for o in uc["owners"]),
-              f"- **Gate:** {md(uc['gate']['text'])} (as of {ctx['as_of']})",
-              f"- **Evidence bundle:** `{uc['evidence_hash'] or '—'}`", ""]
+def to_yaml(value: Any, indent: int = 0) -> str:
+    """Block-style YAML whose scalars are JSON (a JSON scalar is a YAML flow scalar): exact and fast."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        lines = []
+        for k, v in value.items():
+            key = json.dumps(str(k)) if not str(k).replace("-", "").replace("_", "").isalnum() else str(k)
+            if isinstance(v, (dict, list)) and v:
+                lines.append(f"{pad}{key}:\n{to_yaml(v, indent + 2)}")
+            else:
+                lines.append(f"{pad}{key}: {_scalar(v)}")
+        return "\n".join(lines)
+    if isinstance(value, list):
+        lines = []
+        for v in value:
+            if isinstance(v, dict) and v:
+                inner = to_yaml(v, indent + 2)
+                lines.append(f"{pad}- {inner[indent + 2:]}")
+            else:
+                lines.append(f"{pad}- {_scalar(v)}")
+        return "\n".join(lines)
+    return pad + _scalar(value)
+
+
+def _scalar(v: Any) -> str:
+    if isinstance(v, (dict, list)):
+        return "{}" if isinstance(v, dict) else "[]"
+    return json.dumps(v, ensure_ascii=False)
+
+
+def model_card(as_of: str, uc: dict[str, Any]) -> bytes:
+    """A Hugging Face-style model card: metadata for tools, a short body, the full card linked."""
+    fm = to_yaml(_frontmatter(uc)) + "\n"
     task = uc["definition"]["task"]
+    lines = [f"# {md(uc['title'])}", "", str(md(uc["summary"])), "",
+             f"`{uc['id']}` · stage {md(uc['stage']['name'])} · risk tier {md(uc['tier']['name'])} · "
+             f"gate: {md(uc['gate']['text'])} (as of {as_of}) · evidence bundle `{uc['evidence_hash'] or '—'}`", ""]
     if task:
         lines += ["## Task", "", f"{md(task['type'])}: {md(task['description'])}", ""]
-    for c in uc["card"]:
-        if c["text"]:
-            lines += [f"## {c['title']}", "", str(md(c["text"])), ""]
-    if uc["data"]:
-        lines += ["## Training data", "", "| Source | Description | Personal data | Sensitive attributes | sha256 |",
-                  "|---|---|---|---|---|"]
-        for s in uc["data"]:
-            lines.append(f"| `{s['id']}` | {md(s['description'])} | {'yes' if s['personal_data'] else 'no'} | "
-                         f"{md(', '.join(s['sensitive_attributes'])) or '—'} | `{s['sha256']}` |")
+    for field in ("intended_use", "out_of_scope_use", "limitations"):
+        text = uc["card_text"].get(field)
+        if text:
+            lines += [f"## {field.replace('_', ' ').capitalize()}", "", str(md(text)), ""]
+    checks = [c for c in uc["checks"] if c["value"]]
+    if checks:
+        lines += ["## Fairness", ""]
+        lines += [f"- `{c['id']}` ({md(' × '.join(c['attributes']))}): {c['metric']} "
+                  f"{c['value']['value']:.3f}" + (" — within its limit" if c["within"] else " — outside its limit"
+                                                  if c["within"] is False else "") for c in checks
+                  if c["value"]["value"] is not None]
         lines.append("")
-    for e in uc["evaluation"]:
-        res = e.get("result")
-        if not res:
-            continue
-        lines += [f"## Evaluation (`{e['job']}`, evidence `{e['id']}`)", "", "| Metric | Value | Interval |",
-                  "|---|--:|---|"]
-        for m in res["metrics"]:
-            iv = f"[{m['low']:.3f}, {m['high']:.3f}]" if m["low"] is not None and m["high"] is not None else "—"
-            val = f"{m['value']:.3f}" if m["value"] is not None else "—"
-            lines.append(f"| {m['title']} | {val} | {iv} |")
-        lines.append("")
-    if uc["checks"]:
-        lines += ["## Fairness", "", "| Check | Groups | Metric | Limit | Measured |", "|---|---|---|---|---|"]
-        for c in uc["checks"]:
-            limit = " and ".join(x for x in ((f"≥ {c['min']}" if c["min"] is not None else ""),
-                                             (f"≤ {c['max']}" if c["max"] is not None else "")) if x)
-            v = c["value"]["value"] if c["value"] else None
-            lines.append(f"| `{c['id']}` | {md(' × '.join(c['attributes']))} | {c['title']} | {limit} | "
-                         f"{'—' if v is None else f'{v:.3f}'} |")
-        lines.append("")
-    lines += ["---", "", f"Exported by Charter from governance specs and evidence records "
-                         f"(`{uc['spec_file']}`).", ""]
+    lines += [f"The full AI system card, the audit report and every number's evidence: `usecases/{uc['id']}/` on the "
+              f"governance site; all results: `exports/{uc['id']}.json`.", ""]
     return ("---\n" + fm + "---\n\n" + "\n".join(lines)).encode()
+
+
+def usecase_exports(uc: dict[str, Any], *, as_of: str) -> dict[str, bytes]:
+    return {f"exports/{uc['id']}.json": usecase_json(as_of, uc),
+            f"exports/{uc['id']}/README.md": model_card(as_of, uc)}
 
 
 def render_exports(ctx: dict[str, Any]) -> dict[str, bytes]:
     out: dict[str, bytes] = {"exports/portfolio.json": portfolio_json(ctx)}
     for uc in ctx["usecases"]:
-        out[f"exports/{uc['id']}.json"] = usecase_json(ctx, uc)
-        out[f"exports/{uc['id']}/README.md"] = model_card(ctx, uc)
+        out.update(usecase_exports(uc, as_of=ctx["as_of"]))
     return out

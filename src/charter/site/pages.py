@@ -5,7 +5,8 @@ Two Jinja environments share the templates in ``charter/templates/site``:
 * Markdown templates (``*.md.j2`` except the per-use-case pages): every
   ``{{ value }}`` that is not already markup passes through :func:`safe.md`
   (HTML and Markdown escaping), so forgetting a filter cannot open a hole;
-* per-use-case pages (``card.md.j2``, ``audit.md.j2``): Markdown files whose body
+* generated listings (``usecase.md.j2``: one page per use case holding its AI
+  system card and its audit report; ``usecases.md.j2``: the paged index): Markdown files whose body
   is one raw HTML block. Python-Markdown passes raw HTML blocks through
   unchanged, so these only need HTML escaping (autoescape). Because their body
   needs no Markdown processing, the MkDocs plugin can skip the Markdown parser
@@ -23,15 +24,14 @@ from functools import lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from ..metrics.catalog import MODEL_METRICS
 from . import charts
 from .fmt import count, interval, money, num, pct, seconds, short
 from .safe import html, html_finalize, link, md, md_finalize, prose
-
-STATUS_ICON = {"pass": "✔", "fail": "✖", "error": "⚠", "waived": "◐", "warn": "⚠", "blocked": "✖", "hold": "■",
-               "stage": "", "passed": "✔"}
+from .snippets import HELPERS
 
 
 @dataclass
@@ -43,6 +43,10 @@ class RenderedPage:
     """The body is one raw HTML block: the plugin may skip the Markdown parser."""
     search: dict[str, str] | None = None
     """For fast pages: the search index entry (title and text, HTML-escaped)."""
+    title: str | None = None
+    """The front matter's title (fast pages: the plugin takes it from here rather than parsing the file)."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """The rest of the front matter (fast pages)."""
 
 
 @dataclass
@@ -108,26 +112,61 @@ def slice_chart(sl: dict[str, Any], uc: dict[str, Any]) -> Markup:
 
 
 def fairness_chart(block: dict[str, Any]) -> Markup:
-    metrics = block["metrics"][:3]
-    if not metrics or not block["groups"]:
+    """The block's first group metric (usually the selection rate) for every group."""
+    if not block["metrics"] or not block["groups"]:
         return Markup("")
+    m = block["metrics"][0]
     groups = [(g["label"], g["n"], g["small"]) for g in block["groups"]]
-    series = [(m["title"], [g["metrics"].get(m["name"]) for g in block["groups"]]) for m in metrics]
+    values = [g["metrics"].get(m["name"]) for g in block["groups"]]
     return Markup('<figure class="ch-fig">') + charts.group_bars(
-        groups, series, label=f"Group metrics by {block['label']}") + Markup("</figure>")
+        groups, values, label=f"{m['title']} by {block['label']}", metric=m["title"]) + Markup("</figure>")
 
 
 def _globals() -> dict[str, Any]:
     return {
         "num": num, "count": count, "money": money, "pct": pct, "interval": interval, "short": short,
         "seconds": seconds, "link": link, "prose": prose, "heat_step": charts.heat_step, "gib": _gib,
-        "STATUS_ICON": STATUS_ICON, "metric_chart": metric_chart, "slice_chart": slice_chart,
-        "fairness_chart": fairness_chart, "charts": charts,
+        "metric_chart": metric_chart, "slice_chart": slice_chart, "fairness_chart": fairness_chart,
+        "charts": charts, **HELPERS,
     }
 
 
+_PLAIN_CALLS: set[Any] = set()
+"""Helper functions that need nothing from the template context: called directly."""
+
+
+class _Context(Context):
+    """Calls Charter's own helpers directly, skipping Jinja's per-call checks for context-aware callables."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
+        if __obj in _PLAIN_CALLS:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__obj, *args, **kwargs)
+
+
+class _Environment(Environment):
+    context_class = _Context
+    """Attribute access on the view model's dicts without the AttributeError round trip.
+
+    ``{{ uc.title }}`` on a dict makes Jinja try ``getattr`` first and fall back to
+    ``uc["title"]``; the view model is all dicts and pages are rendered 2 × N
+    times, so keys are looked up first here. (Templates iterate dicts with
+    ``dictsort``, never ``.items()``, so a key never hides a dict method.)
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def _env(markdown: bool) -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=PackageLoader("charter", "templates/site"),
         autoescape=True,
         finalize=md_finalize if markdown else html_finalize,
@@ -136,7 +175,10 @@ def _env(markdown: bool) -> Environment:
         keep_trailing_newline=True,
         undefined=StrictUndefined,
     )
-    env.globals.update(_globals())
+    helpers = _globals()
+    env.globals.update(helpers)
+    _PLAIN_CALLS.update(f for f in helpers.values() if callable(f) and not isinstance(f, type)
+                        and f.__class__.__name__ == "function")
     env.filters.update({"yaml": _yaml_str, "slug": _slug, "md": md, "html": html, "trusted": _trusted})
     return env
 
@@ -167,54 +209,68 @@ def usecase_url(uc_id: str) -> str:
     return f"usecases/{uc_id}/"
 
 
-def render_usecase(ctx: dict[str, Any], uc: dict[str, Any]) -> list[RenderedPage]:
-    env = html_env()
-    common = {"as_of": ctx["as_of"], "ledger": ctx["ledger"], "uc": uc}
-    card = env.get_template("card.md.j2").render(common, root="../../", audit_url="audit/")
-    audit = env.get_template("audit.md.j2").render(common, root="../../../", audit_url="")
+def render_usecase(uc: dict[str, Any], *, as_of: str, ledger: dict[str, Any]) -> RenderedPage:
+    """The use case's page: its AI system card, then its audit report."""
+    title = f"{uc['id']} · system card and audit report"
+    page = html_env().get_template("usecase.md.j2").render(as_of=as_of, ledger=ledger, uc=uc, page_title=title)
     facts = f"{uc['id']} · {uc['stage']['name']} · {uc['tier']['name']} · {uc['team']['name']}"
     if uc["tags"]:
         facts += " · " + ", ".join(uc["tags"])
-    text = f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"
-    return [
-        RenderedPage(f"usecases/{uc['id']}/index.md", _tidy(card), fast=True,
-                     search={"title": str(html(f"{uc['title']} — AI system card")), "text": text}),
-        RenderedPage(f"usecases/{uc['id']}/audit.md", _tidy(audit), fast=True,
-                     search={"title": str(html(f"{uc['title']} — audit report")),
-                             "text": f"<p>{html(uc['id'])} · gate decisions, approvals, waivers and evidence lineage</p>"}),
-    ]
+    return RenderedPage(f"usecases/{uc['id']}/index.md", _tidy(page), fast=True, title=title, search={
+        "title": str(html(f"{uc['title']} — AI system card and audit report")),
+        "text": f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"})
 
 
-def _portfolio_pages(ctx: dict[str, Any]) -> list[RenderedPage]:
+SCATTER_FILE = "assets/charter/prioritisation.svg"
+
+
+def _portfolio_pages(ctx: dict[str, Any]) -> tuple[list[RenderedPage], dict[str, bytes]]:
     env = markdown_env()
     ucs = {u["id"]: u for u in ctx["usecases"]}
     pf = ctx["portfolio"]
     size = pf["page_size"]
     ranked = [ucs[i] for i in pf["ranked_ids"]]
+    # Up to a page of use cases the chart is inline; beyond, it is a local SVG file the
+    # home page embeds, so the home page stays small and quick to build.
+    inline = len(ranked) <= size
+    prefix = "" if inline else "../../"
     points = [charts.Point(u["scores"]["feasibility"], u["scores"]["value"], f"{u['title']} ({u['id']})",
-                           href=usecase_url(u["id"]), cls=f"ch-stage-{_slug(u['stage']['id'])}", key=u["id"])
+                           href=prefix + usecase_url(u["id"]), cls=f"ch-stage-{_slug(u['stage']['id'])}", key=u["id"])
               for u in ranked if u.get("scores")]
     scatter = charts.scatter(points, label="Business value against feasibility", x_label="Feasibility (1–5)",
-                             y_label="Business value (1–5)",
+                             y_label="Business value (1–5)", standalone=not inline,
                              quadrants=("Strategic bets", "Quick wins", "Deprioritise", "Easy but small"))
+    files: dict[str, bytes] = {}
+    if not inline:
+        files[SCATTER_FILE] = str(scatter).encode("utf-8")
+        scatter = Markup(f'<object type="image/svg+xml" data="{SCATTER_FILE}" width="560" height="380" '
+                         f'aria-label="Business value against feasibility">'
+                         f'<a href="usecases/">All use cases</a></object>')
     pages = [RenderedPage("index.md", env.get_template("home.md.j2").render(
         ctx, top=ranked[:size], scatter=scatter, more=len(ranked) > size))]
     by_id = sorted(ctx["usecases"], key=lambda u: u["id"])
     n_pages = pf["pages"]
+    listing = html_env().get_template("usecases.md.j2")
     for i in range(n_pages):
         path = "usecases/index.md" if i == 0 else f"usecases/page-{i + 1}.md"
-        pages.append(RenderedPage(path, env.get_template("usecases.md.j2").render(
-            ctx, rows=by_id[i * size:(i + 1) * size], page=i + 1, n_pages=n_pages, first=i * size + 1)))
-    return pages
+        title = "All use cases" if i == 0 else f"All use cases, page {i + 1}"
+        text = listing.render(ctx, processes=ctx["maturity"]["processes"], rows=by_id[i * size:(i + 1) * size],
+                              page=i + 1, n_pages=n_pages, first=i * size + 1, page_title=title)
+        pages.append(RenderedPage(path, _tidy(text), fast=True, title=title, meta={"search": {"exclude": True}}))
+    return pages, files
 
 
-def render_site(ctx: dict[str, Any]) -> RenderResult:
-    """Every page of the site, in a stable order."""
+def render_global(ctx: dict[str, Any]) -> RenderResult:
+    """The portfolio-wide pages (home, use-case index, maturity, OKRs, reference) and the stylesheet."""
+    from importlib.resources import files
+
     from .reference import reference_context
 
     env = markdown_env()
     out = RenderResult()
-    out.pages.extend(_portfolio_pages(ctx))
+    pages, assets = _portfolio_pages(ctx)
+    out.pages.extend(pages)
+    out.files.update(assets)
     mat = ctx["maturity"]
     mat_chart = charts.heatmap([t["team"] for t in mat["teams"]], [p["name"] for p in mat["processes"]],
                                [t["cells"] for t in mat["teams"]], label="Average maturity level by team and process",
@@ -228,14 +284,18 @@ def render_site(ctx: dict[str, Any]) -> RenderResult:
     out.pages.append(RenderedPage("maturity.md", env.get_template("maturity.md.j2").render(
         ctx, team_chart=mat_chart, dist_chart=dist_chart)))
     out.pages.append(RenderedPage("okrs.md", env.get_template("okrs.md.j2").render(ctx)))
-    ref = reference_context()
-    out.pages.append(RenderedPage("reference/spec.md", env.get_template("spec.md.j2").render(ctx, ref=ref)))
+    out.pages.append(RenderedPage("reference/spec.md", env.get_template("spec.md.j2").render(
+        ctx, ref=reference_context())))
     out.pages.append(RenderedPage("reference/submit.md", env.get_template("submit.md.j2").render(ctx)))
-    for uc in ctx["usecases"]:
-        out.pages.extend(render_usecase(ctx, uc))
-    from importlib.resources import files
-
     out.files["assets/charter/charter.css"] = files("charter").joinpath("templates/assets/charter.css").read_bytes()
+    return out
+
+
+def render_site(ctx: dict[str, Any]) -> RenderResult:
+    """Every page of the site, in a stable order (the build renders use cases in parallel instead)."""
+    out = render_global(ctx)
+    for uc in ctx["usecases"]:
+        out.pages.append(render_usecase(uc, as_of=ctx["as_of"], ledger=ctx["ledger"]))
     return out
 
 

@@ -7,15 +7,16 @@ What it enforces (``on_config``):
   that never lists the per-use-case pages (``not_in_nav``) — a navigation listing
   every page on every page grows the site with the square of the portfolio.
 
-The fast path, for the per-use-case pages only (the system card and the audit
-report of each use case, 2 × N pages). Their Markdown is one raw HTML block,
+The fast path, for the generated listings: one page per use case (its system
+card and audit report) and the paged use-case index. Their Markdown is one raw HTML block,
 which Python-Markdown would pass through unchanged, and they are not in the
 navigation, so every one of them gets the same theme chrome (header, search,
 tabs, navigation, footer) up to its title and its content. The plugin therefore
 
-1. skips the Markdown parser for them (``on_page_markdown`` /
-   ``on_page_content``: the content *is* the HTML);
-2. renders the theme's ``main.html`` once per distinct chrome — keyed by URL
+1. skips the Markdown parser for them (``on_pre_page`` gives the page a render
+   step that takes the body as its content);
+2. renders the chrome (``charter-shell.html``: the theme's ``main.html`` without
+   the navigation sidebars) once per distinct chrome — keyed by URL
    depth, table of contents and metadata — with markers in place of the title
    and the content, and assembles each page from that shell (``on_post_page``),
    instead of rendering Material's templates 2 × N times. A shell whose markers
@@ -34,17 +35,21 @@ import json
 import logging
 import os
 import re
+import types
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
 
 log = logging.getLogger("mkdocs.plugins.charter")
 
 FAST_TEMPLATE = "charter-fast.html"
+SHELL_TEMPLATE = "charter-shell.html"
 THEME_DIR = Path(__file__).resolve().parent.parent / "templates" / "theme"
 STYLESHEET = "assets/charter/charter.css"
 NOT_IN_NAV = ["/usecases/*/", "/usecases/page-*.md"]
@@ -66,6 +71,10 @@ class FastPage:
     body: str
     """The page's HTML (the Markdown file's body, without front matter)."""
     search: dict[str, str] | None = None
+    title: str | None = None
+    """The page title (its front matter's ``title``); the plugin supplies it instead of parsing the file again."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """The rest of the front matter."""
 
 
 @dataclass
@@ -80,6 +89,7 @@ class Stats:
     shells: int = 0
     fallbacks: int = 0
     search_entries: int = 0
+    pruned_bytes: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -97,8 +107,15 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         self._keys: dict[str, Any] = {}
         self._contexts: dict[str, dict[str, Any]] = {}
         self._env: Any = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._writes: list[Future[None]] = []
 
     # --- configuration --------------------------------------------------------------
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.stats = Stats()
@@ -125,8 +142,45 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         return config
 
     def on_env(self, env: Any, *, config: MkDocsConfig, files: Any) -> Any:
+        from jinja2 import FileSystemBytecodeCache
+
+        # The theme's templates are compiled on every build; keep the compiled code next to the build.
+        cache = Path(config.docs_dir).parent / ".charter-cache" / "jinja"
+        try:
+            cache.mkdir(parents=True, exist_ok=True)
+            env.bytecode_cache = FileSystemBytecodeCache(str(cache))
+        except OSError:
+            pass
         self._env = env
         return env
+
+    # --- writing files off the main thread ------------------------------------------
+    # Creating thousands of small files is mostly waiting on the file system; a
+    # writer thread does it while the main thread renders. Started after MkDocs
+    # has emptied the site folder (on_files), drained in on_post_build.
+
+    def on_files(self, files: Any, *, config: MkDocsConfig) -> Any:
+        self._writer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="charter-write")
+        self._writes = []
+        site = Path(config.site_dir)
+        for rel, blob in sorted(self.extra_files.items()):
+            self._write(site / rel, blob)
+        return files
+
+    def _write(self, path: Path, data: bytes) -> None:
+        if self._writer is None:
+            _write_file(path, data)
+        else:
+            self._writes.append(self._writer.submit(_write_file, path, data))
+
+    def _drain(self) -> None:
+        if self._writer is None:
+            return
+        errors = [f.exception() for f in self._writes if f.exception() is not None]
+        self._writer.shutdown(wait=True)
+        self._writer, self._writes = None, []
+        if errors:
+            raise PluginError(f"charter: cannot write the site: {errors[0]}")
 
     # --- the fast path --------------------------------------------------------------
 
@@ -135,23 +189,35 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             return None
         return self.fast.get(page.file.src_uri)
 
+    def on_page_read_source(self, *, page: Page, config: MkDocsConfig) -> str | None:
+        """The page's text is in memory already (it was just written): no need to read and parse it back."""
+        fp = self._fast(page)
+        return None if fp is None else fp.body
+
+    def on_pre_page(self, page: Page, *, config: MkDocsConfig, files: Any) -> Page:
+        fp = self._fast(page)
+        if fp is not None:
+            # The body is raw HTML, which Markdown would pass through unchanged: skip the parser.
+            page.render = types.MethodType(_render_raw_html(fp.body), page)  # type: ignore[method-assign]
+        return page
+
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Any) -> str:
         fp = self._fast(page)
-        if fp is None:
-            return markdown
-        page.meta["template"] = FAST_TEMPLATE
-        page.meta.setdefault("search", {})["exclude"] = True
-        return ""
+        if fp is not None:
+            self.stats.fast_pages += 1
+            page.meta.update(fp.meta)
+            if fp.title is not None:
+                page.meta["title"] = fp.title
+            if not _in_nav(page):  # pages in the navigation keep their own chrome (nav state differs)
+                page.meta["template"] = FAST_TEMPLATE
+                if fp.search is not None:
+                    page.meta["search"] = {"exclude": True}  # indexed by a short entry instead (on_post_build)
+        return markdown
 
-    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Any) -> str:
-        fp = self._fast(page)
-        if fp is None:
-            return html
-        self.stats.fast_pages += 1
-        return fp.body
-
+    @event_priority(50)  # before the search plugin, which then sees an empty page (it has its own entry)
     def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
-        if self._fast(page) is None:
+        fp = self._fast(page)
+        if fp is None or _in_nav(page):
             return context
         page.edit_url = None  # generated: there is no source file to edit
         key = self._key(page)
@@ -160,19 +226,18 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             self._shells[key] = self._make_shell(page, context)
         if self._shells[key].parts is None:
             self._contexts[page.file.src_uri] = context
+        # The body is assembled into the shell in on_post_page; nothing else needs it in between.
+        page.content = ""
         return context
 
-    def _key(self, page: Page) -> Any:
+    def _key(self, page: Page) -> Any:  # everything besides title and content that the chrome depends on
         def toc(items: Any) -> tuple[Any, ...]:
             return tuple((t.title, t.id, t.level, toc(t.children)) for t in items)
 
         meta = tuple(sorted((k, repr(v)) for k, v in page.meta.items() if k not in ("title", "template", "search")))
-        in_nav = page.parent is not None or page.previous_page is not None or page.next_page is not None
-        return (page.url.count("/"), toc(page.toc), meta, "<h1" in (page.content or ""), in_nav)
+        return (page.url.count("/"), toc(page.toc), meta, "<h1" in (page.content or ""))
 
     def _make_shell(self, page: Page, context: dict[str, Any]) -> _Shell:
-        if page.parent is not None or page.previous_page is not None or page.next_page is not None:
-            return _Shell(None)
         saved = (page.content, page.meta.get("title"), page.canonical_url, page.abs_url)
         has_h1 = "<h1" in (page.content or "")
         content_marker = f"<h1>{_CONTENT}</h1>" if has_h1 else _CONTENT
@@ -181,7 +246,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             page.meta["title"] = _TITLE
             page.canonical_url = _URL if page.canonical_url else None
             page.abs_url = _URL if page.abs_url else None
-            out = self._env.get_template("main.html").render(context)
+            out = self._env.get_template(SHELL_TEMPLATE).render(context)
         finally:
             page.content, title, page.canonical_url, page.abs_url = saved
             page.meta["title"] = title
@@ -200,23 +265,30 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         self.stats.shells += 1
         return _Shell(parts)
 
+    @event_priority(-100)  # last: the page is written by the writer thread, MkDocs gets "" and skips it
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
-        if self._fast(page) is None:
+        if self._fast(page) is None or _in_nav(page):
             return output
         shell = self._shells.get(self._keys.get(page.file.src_uri))
+        body = self.fast[page.file.src_uri].body
         if shell is None or shell.parts is None:
             self.stats.fallbacks += 1
             context = self._contexts.pop(page.file.src_uri)
-            return self._env.get_template("main.html").render(context)
-        title = _html.escape(str(page.meta.get("title") or page.title or ""), quote=True)
-        url = _html.escape(page.canonical_url or page.abs_url or "", quote=True)
-        fill = {"T": title, "C": output, "U": url}
-        return "".join(fill[p] if i % 2 else p for i, p in enumerate(shell.parts))
+            page.content = body
+            full = self._env.get_template(SHELL_TEMPLATE).render(context)
+        else:
+            title = _html.escape(str(page.meta.get("title") or page.title or ""), quote=True)
+            url = _html.escape(page.canonical_url or page.abs_url or "", quote=True)
+            fill = {"T": title, "C": body, "U": url}
+            full = "".join(fill[p] if i % 2 else p for i, p in enumerate(shell.parts))
+        self._write(Path(page.file.abs_dest_path), full.encode("utf-8", errors="xmlcharrefreplace"))
+        return ""
 
     # --- search and exports ------------------------------------------------------
 
     @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._drain()
         site = Path(config.site_dir)
         index = site / "search" / "search_index.json"
         if index.is_file() and self.use_fast_path:
@@ -230,10 +302,65 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
                 docs.append({"location": location, "title": fp.search["title"], "text": fp.search["text"]})
                 self.stats.search_entries += 1
             index.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
-        for rel, blob in sorted(self.extra_files.items()):
-            path = site / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(blob)
+        self.stats.pruned_bytes = prune_assets(site, _search_languages(config))
+
+
+def _search_languages(config: MkDocsConfig) -> set[str]:
+    langs: set[str] = set()
+    for name, plugin in config.plugins.items():
+        if name.endswith("search"):
+            lang = getattr(plugin, "config", {}).get("lang") if hasattr(plugin, "config") else None
+            if isinstance(lang, str):
+                langs.add(lang)
+            elif isinstance(lang, list):
+                langs.update(str(x) for x in lang)
+    theme_lang = config.theme.get("language")
+    if not langs and isinstance(theme_lang, str):
+        langs.add(theme_lang.split("-")[0])
+    return langs or {"en"}
+
+
+def prune_assets(site: Path, languages: set[str]) -> int:
+    """Remove what an offline reader never loads: source maps and other languages' search stemmers.
+
+    Material copies the stemmers of every language it supports (and the Thai and
+    Japanese segmenters); the search worker loads only the configured ones.
+    Returns the bytes removed.
+    """
+    removed = 0
+    assets = site / "assets"
+    if not assets.is_dir():
+        return 0
+    victims = list(assets.rglob("*.map"))
+    lunr = assets / "javascripts" / "lunr"
+    if lunr.is_dir():
+        for f in (lunr / "min").glob("lunr.*.min.js"):
+            lang = f.name.split(".")[1]
+            if lang not in ("stemmer", "multi") and lang not in languages:
+                victims.append(f)
+        if "th" not in languages:
+            victims.append(lunr / "wordcut.js")
+        if "ja" not in languages:
+            victims.append(lunr / "tinyseg.js")
+    for f in victims:
+        try:
+            removed += f.stat().st_size
+            f.unlink()
+        except OSError:
+            pass
+    return removed
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def _in_nav(page: Page) -> bool:
+    return page.parent is not None or page.previous_page is not None or page.next_page is not None
 
 
 def _location(src_uri: str) -> str:
@@ -242,6 +369,21 @@ def _location(src_uri: str) -> str:
     if stem == "index" or stem.endswith("/index"):
         return stem[: -len("index")]
     return stem + "/"
+
+
+def _render_raw_html(body: str) -> Any:
+    """A replacement for Page.render: the content is the body itself (what Markdown makes of a raw HTML block)."""
+
+    def render(self: Page, config: MkDocsConfig, files: Any) -> None:
+        from mkdocs.structure.toc import get_toc
+
+        self.content = body
+        self.toc = get_toc([])
+        self._title_from_render = None
+        self.present_anchor_ids = None  # links into generated pages are not anchor-checked
+        self.links_to_anchors = {}
+
+    return render
 
 
 _LEADING_WS = re.compile(r"\n[ \t]+")

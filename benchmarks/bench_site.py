@@ -1,0 +1,337 @@
+"""Site build speed and size for a synthetic portfolio of 1,000 use cases.
+
+Targets (issue 6): `charter build` of 1,000 use cases (a system card and an audit
+report each, plus the portfolio, maturity, OKR and reference pages and the
+exports) takes under 15 s and the site stays under 40 MB.
+
+The repository is generated in a temporary folder: valid specs (five jobs each:
+data contract, training, evaluation with two slice columns, fairness over two
+sensitive attributes and their intersection, drift), evidence records written
+through the engine's store layout under the planned evidence ids (so every
+record is fresh), and a hash-chained ledger with one run entry per record. The
+build then does everything `charter build` does: load and validate the specs,
+plan, read the evidence, decide the gates (current and next stage), verify the
+ledger, render, and run MkDocs-Material.
+
+``--with-reference`` also measures a plain MkDocs-Material build of the same
+generated pages with every page in the navigation and without Charter's plugin
+(slow: the navigation makes it grow with the square of N).
+
+    python benchmarks/bench_site.py [--n 1000] [--with-reference] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "site"))
+
+import fixture  # noqa: E402  (the site tests' governance documents)
+
+TARGET_S = 15.0
+TARGET_MB = 40.0
+AS_OF = dt.date(2026, 3, 1)
+STAGES = ["proposed", "experimentation", "pilot", "production"]
+TEAMS = ["analytics", "model-risk"]
+
+
+# A portfolio's mix: proposals have no jobs yet, experiments train and evaluate,
+# pilots and production use cases run every job.
+STAGE_MIX = [("proposed", 0.25), ("experimentation", 0.30), ("pilot", 0.25), ("production", 0.20)]
+
+
+def _stage(i: int, n: int) -> str:
+    edge = 0.0
+    for stage, share in STAGE_MIX:
+        edge += share
+        if (i + 0.5) / n <= edge:
+            return stage
+    return STAGE_MIX[-1][0]
+
+
+def _spec(i: int, n: int, rng: random.Random) -> dict[str, Any]:
+    uid = f"uc-{i:04d}"
+    stage = _stage((i * 7919) % n, n)  # interleaved, deterministic
+    tier = "high" if i % 3 == 0 else "minimal"
+    words = ("This model supports staff decisions with a documented scope, known limitations and a human "
+             "reviewer who can override it; it is monitored monthly.")
+    return fixture._doc(
+        "UseCase", id=uid, title=f"Use case {i}: {rng.choice(['churn', 'fraud', 'demand', 'pricing'])} model",
+        summary=f"Synthetic use case {i} for the site benchmark. It predicts an outcome for retail customers.",
+        businessUnit="retail", team=TEAMS[i % 2], stage=stage, riskTier=tier,
+        owners={"product-manager": "cleo", "data-scientist": "ana"}, tags=["benchmark", f"group-{i % 7}"],
+        task={"type": "binary-classification", "target": "churned", "positiveLabel": 1,
+              "description": "Flag customers likely to leave."},
+        evaluation={"primaryMetric": "roc_auc", "threshold": 0.75, "secondaryMetrics": ["recall", "precision"]},
+        data=[fixture.SOURCE, {"id": "recent", "path": "data/customers.csv", "sha256": fixture.CSV_SHA,
+                               "description": "Recent customers.", "owner": "ana", "personalData": True}],
+        businessImpact={"kpi": "Retention", "measurement": "Monthly cohorts.",
+                        "valuePerYear": float(rng.randrange(10, 5000) * 1000)},
+        consumption={"mode": "batch", "consumers": ["CRM"]},
+        maturity={p: rng.randrange(0, 4) for p in ("development", "operationalisation", "continuous-training",
+                                                     "model-deployment", "prediction-serving",
+                                                     "continuous-monitoring", "management")},
+        prioritisation={"strategicAlignment": rng.randrange(1, 6), "dataReadiness": rng.randrange(1, 6),
+                        "technicalReadiness": rng.randrange(1, 6), "risk": rng.randrange(1, 6)},
+        okrs=["churn-auc"] if i % 5 == 0 else [],
+        jobs=_jobs(stage),
+        fairness=[{"id": "sex-parity", "sensitiveAttributes": ["sex"], "metric": "demographic_parity_ratio",
+                   "min": 0.8, "affectedGroups": "Women and men offered retention deals.",
+                   "rationale": "Retention offers are a benefit; the four-fifths rule applies."}],
+        card={f: words for f in ("intendedUse", "outOfScopeUse", "limitations", "ethicalConsiderations",
+                                  "misuseAndEdgeCases", "contentWarnings", "humanOversight",
+                                  "regulatoryJustification")},
+    )
+
+
+def _jobs(stage: str) -> list[dict[str, Any]]:
+    if stage == "proposed":
+        return []
+    jobs = [{"id": "contract", "runner": "data-contract"},
+            {"id": "train", "runner": "sklearn-train", "data": "customers", "features": {"numeric": ["tenure"]},
+             "estimator": {"name": "LogisticRegression", "params": {"C": 1.0}}},
+            {"id": "evaluate", "runner": "evaluate", "predictions": {"job": "train"},
+             "slices": ["age_band", "region"]},
+            {"id": "fairness", "runner": "fairness", "predictions": {"job": "train"}},
+            {"id": "drift", "runner": "drift", "reference": "customers", "current": "recent"}]
+    return jobs if stage in ("pilot", "production") else jobs[:3]
+
+
+def _results(runner: str, rng: random.Random) -> dict[str, Any]:
+    """Result payloads shaped like the runners' output for a binary classifier.
+
+    Every metric the evaluate runner computes for the task, overall and for each
+    slice (two columns, 3 and 4 values); fairness over two sensitive attributes
+    (2 and 3 groups) and their intersection (6 groups) with every group metric,
+    every disparity and its extremes; drift over 8 features.
+    """
+    from charter.metrics.catalog import TaskType, fairness_metrics_for_task, metrics_for_task
+
+    def e(v: float, w: float = 0.04) -> dict[str, Any]:
+        return {"value": v + rng.random() * 1e-4, "low": v - w + rng.random() * 1e-4,
+                "high": v + w + rng.random() * 1e-4, "reason": None}
+
+    if runner == "data-contract":
+        return fixture._contract()
+    if runner == "sklearn-train":
+        return {"estimator": "LogisticRegression", "params": {"C": 1.0, "max_iter": 1000},
+                "features": ["tenure", "income", "region", "products", "tickets", "age_band"], "target": "churned",
+                "n_train": 15000, "n_test": 5000, "labels": [0, 1], "predictions_artifact": "predictions",
+                "model_artifact": "model"}
+    if runner == "evaluate":
+        auc = 0.7 + rng.random() * 0.2
+        names = metrics_for_task(TaskType.BINARY)
+        slices = {col: {v: {"n": 600 + 37 * k, "metrics": {m: e(auc - 0.02 * k) for m in names}}
+                        for k, v in enumerate(vals)}
+                  for col, vals in (("age_band", ["old", "young", "middle"]),
+                                    ("region", ["north", "south", "east", "west"]))}
+        return {"task": "binary-classification", "source": "job:train", "n": 5000, "labels": [0, 1],
+                "metrics": {m: e(auc) for m in names}, "confusion_matrix": [[3610, 390], [512, 488]],
+                "slices": slices, "bootstrap": {"replicates": 1000, "confidence": 0.95, "seed": 0,
+                                                "interval": "percentile", "method": "row resampling"}}
+    if runner == "fairness":
+        group_metrics = ["accuracy", "fnr", "fpr", "precision", "selection_rate", "tpr"]
+        disparities = fairness_metrics_for_task(TaskType.BINARY)
+
+        def block(attrs: list[str], labels: list[str]) -> dict[str, Any]:
+            groups = [{"group": dict(zip(attrs, lab.split(" × "))), "label": lab, "n": 120 + 233 * k,
+                       "small": False, "metrics": {m: round(0.2 + rng.random() * 0.6, 6) for m in group_metrics}}
+                      for k, lab in enumerate(labels)]
+            return {"attributes": attrs, "groups": groups,
+                    "disparities": {d: e(0.85) if d.endswith("ratio") else e(0.05, 0.03) for d in disparities},
+                    "extremes": {d: {"metric": "selection_rate", "min_group": labels[0], "max_group": labels[-1]}
+                                 for d in disparities}}
+
+        ages = ["old", "young", "middle"]
+        return {"task": "binary-classification", "source": "job:train", "min_group_size": 30,
+                "results": [block(["sex"], ["female", "male"]), block(["age_band"], ages),
+                            block(["sex", "age_band"], [f"{s} × {a}" for s in ("female", "male") for a in ages])],
+                "bootstrap": {"replicates": 1000, "confidence": 0.95, "seed": 0}}
+    features = [{"name": f, "kind": "numeric", "method": "psi", "statistic": round(rng.random() * 0.2, 6),
+                 "p_value": round(rng.random(), 6), "psi": None, "threshold": 0.1, "drifted": k < 2}
+                for k, f in enumerate(["tenure", "income", "products", "tickets", "balance", "logins", "calls",
+                                       "age"])]
+    return {"reference": "customers", "current": "recent", "schema_changes": {"added": [], "removed": [],
+                                                                              "retyped": []},
+            "features": features, "drift_share": 0.25, "drifted": False,
+            "thresholds": {"psi": 0.1, "ks": 0.05, "chi2": 0.05, "drift_share": 0.5}}
+
+
+def make_repo(root: Path, n: int, seed: int = 0) -> dict[str, int]:
+    """Write specs, data, evidence records and the ledger; returns counts."""
+    from charter.engine.hashing import canonical_json
+    from charter.engine.ledger import GENESIS, HEAD_FILE, LEDGER_FILE, entry_hash
+    from charter.engine.plan import plan_usecase
+    from charter.engine.store import EvidenceStore, record_bytes
+    from charter.evidence.records import EvidenceRecord
+    from charter.loading.loader import load_repository
+
+    rng = random.Random(seed)
+    fixture.write_repo(root)
+    shutil.rmtree(root / "usecases")
+    okrs = fixture.OKRS
+    okrs["objectives"][0]["keyResults"][0]["measuredBy"]["useCase"] = "uc-0000"
+    (root / "governance" / "okrs.yaml").write_text(yaml.safe_dump(okrs, sort_keys=False))
+    for i in range(n):
+        spec = _spec(i, n, rng)
+        folder = root / "usecases" / spec["id"]
+        (folder / "data").mkdir(parents=True)
+        (folder / "data" / "customers.csv").write_text(fixture.CSV)
+        (folder / "usecase.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    repo = load_repository(root)
+    if not repo.ok:
+        raise SystemExit("synthetic specs are invalid:\n" + "\n".join(str(d) for d in repo.errors[:5]))
+    store = EvidenceStore(root)
+    lines = []
+    prev, seq = GENESIS, 0
+    records = 0
+    for uid in sorted(repo.usecases):
+        for p in plan_usecase(repo, repo.usecases[uid]):
+            rec = EvidenceRecord(
+                id=p.evidence_id, use_case=uid, job=p.job_id, runner=p.runner, status="pass", inputs=p.inputs,
+                lineage={"git_commit": "c0ffee" + "0" * 34, "git_dirty": False, "charter_version": "0.1.0",
+                         "python": "3.11.7", "platform": "Linux-x86_64"},
+                started_at="2026-02-20T10:00:00+00:00", finished_at=f"2026-02-20T10:{records % 60:02d}:02+00:00",
+                duration_s=2.0, results=_results(p.runner, rng))
+            data = record_bytes(rec)
+            path = store.record_path(uid, p.job_id, p.evidence_id)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            records += 1
+            seq += 1
+            at = f"2026-02-20T10:{seq % 60:02d}:{seq % 59:02d}.000000+00:00"
+            payload = json.loads(canonical_json({
+                "useCase": uid, "job": p.job_id, "runner": p.runner, "evidenceId": p.evidence_id, "status": "pass",
+                "reason": None, "recordSha256": hashlib.sha256(data).hexdigest(), "durationS": 2.0}))
+            h = entry_hash(seq, prev, at, "run", payload)
+            lines.append(json.dumps({"seq": seq, "prev": prev, "hash": h, "at": at, "type": "run",
+                                     "payload": payload}, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
+            prev = h
+    (root / LEDGER_FILE).write_text("\n".join(lines) + "\n")
+    (root / HEAD_FILE).write_text(json.dumps({"seq": seq, "hash": prev}) + "\n")
+    return {"usecases": len(repo.usecases), "records": records}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of the workers it waited for."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        total += r.ru_utime + r.ru_stime
+    return total
+
+
+def _du(folder: Path) -> int:
+    """Disk usage in bytes (allocated blocks), as `du` reports it."""
+    total = 0
+    for dirpath, _dirs, names in os.walk(folder):
+        total += os.lstat(dirpath).st_blocks * 512
+        for name in names:
+            total += os.lstat(os.path.join(dirpath, name)).st_blocks * 512
+    return total
+
+
+def charter_build(root: Path) -> dict[str, Any]:
+    from charter.site.build import build_site, tree_size
+
+    wall, cpu = time.perf_counter(), _cpu()
+    report = build_site(root, as_of=AS_OF)
+    wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    if not report.ok:
+        raise SystemExit("build failed: " + "; ".join(report.errors[:5]))
+    size, files = tree_size(report.site_dir)
+    return {"wall": wall, "cpu": cpu, "bytes": size, "files": files, "du": _du(report.site_dir),
+            "timings": report.timings, "cpu_steps": report.cpu, "pages": report.pages, "fast": report.fast_pages,
+            "site": report.site_dir, "docs": report.docs_dir}
+
+
+def reference_build(docs: Path, out: Path, site_name: str) -> dict[str, Any]:
+    """Plain MkDocs-Material on the same pages: default navigation (every page listed), no Charter plugin."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    from charter.site.build import tree_size
+
+    cfg = out / "mkdocs.yml"
+    out.mkdir(parents=True, exist_ok=True)
+    cfg.write_text(yaml.safe_dump({
+        "site_name": site_name, "docs_dir": str(docs), "site_dir": str(out / "site"),
+        "theme": {"name": "material", "font": False, "features": ["navigation.tabs"]},
+        "plugins": ["search"], "markdown_extensions": ["tables", "attr_list", "admonition", {"toc": {"permalink": True}}],
+        "extra_css": ["assets/charter/charter.css"],
+    }))
+    import logging
+
+    logging.getLogger("mkdocs").setLevel(logging.ERROR)
+    wall, cpu = time.perf_counter(), _cpu()
+    build(load_config(str(cfg)))
+    wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    size, files = tree_size(out / "site")
+    return {"wall": wall, "cpu": cpu, "bytes": size, "files": files, "du": _du(out / "site")}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=1000, help="use cases (default 1000)")
+    ap.add_argument("--with-reference", action="store_true",
+                    help="also build the same pages with plain MkDocs-Material, every page in the navigation")
+    ap.add_argument("--keep", type=Path, help="generate the repository here and keep it")
+    args = ap.parse_args()
+    import charter.site.build  # noqa: F401  (import time is not part of the build measured)
+    import mkdocs.commands.build  # noqa: F401
+    import material  # noqa: F401
+
+    tmp = None
+    if args.keep:
+        root = args.keep
+        if root.exists():
+            shutil.rmtree(root)
+        root.mkdir(parents=True)
+    else:
+        tmp = tempfile.TemporaryDirectory()
+        root = Path(tmp.name)
+    try:
+        start = time.perf_counter()
+        counts = make_repo(root, args.n)
+        print(f"generated {counts['usecases']} use cases, {counts['records']} evidence records "
+              f"in {time.perf_counter() - start:.1f} s")
+        r = charter_build(root)
+        mb = r["bytes"] / 1e6
+        ok_t, ok_s = r["wall"] < TARGET_S, mb < TARGET_MB
+        print(f"pages: {r['pages']} ({r['fast']} on the fast path), files in the site: {r['files']:,}")
+        print("steps (wall / CPU): " + ", ".join(f"{k} {v:.2f}/{r['cpu_steps'][k]:.2f} s"
+                                                 for k, v in r["timings"].items()))
+        print(f"charter build:  {r['wall']:6.2f} s wall ({r['cpu']:.2f} s CPU)   "
+              f"[{'PASS' if ok_t else 'FAIL'}: target < {TARGET_S:.0f} s]")
+        print(f"site size:      {mb:6.1f} MB in files ({r['du'] / 1e6:.1f} MB on disk)   "
+              f"[{'PASS' if ok_s else 'FAIL'}: target < {TARGET_MB:.0f} MB]")
+        if args.with_reference:
+            ref = reference_build(r["docs"], root / "reference", "Reference")
+            print(f"reference (plain MkDocs-Material, all pages in the nav, no Charter plugin): "
+                  f"{ref['wall']:.1f} s wall ({ref['cpu']:.1f} s CPU), {ref['bytes'] / 1e6:.1f} MB in files "
+                  f"({ref['du'] / 1e6:.1f} MB on disk)")
+        load = os.getloadavg()[0]
+        print(f"load average during the run: {load:.1f} on {os.cpu_count()} CPUs")
+        return 0 if ok_t and ok_s else 1
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
