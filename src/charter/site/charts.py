@@ -120,8 +120,8 @@ def group_bars(groups: Sequence[tuple[str, int, bool]], values: Sequence[float |
     top = 4
     plot_x, plot_w = label_width + 6, width - label_width - 6 - 44
     height = top + row * len(groups) + 16
-    vals = [v for v in values if v is not None and math.isfinite(v)]
-    hi = max(vals) if vals and max(vals) > 1 else 1.0
+    vals = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    hi = max(vals) / 0.9 if vals else 1.0  # the longest bar spans 90 % of the plot; values are printed
     labels, texts = [], []
     shapes: dict[str, list[str]] = {}
     for i, (g, n, small) in enumerate(groups):
@@ -139,7 +139,8 @@ def group_bars(groups: Sequence[tuple[str, int, bool]], values: Sequence[float |
     body = [f'<g class="ch-lbl" text-anchor="end">{"".join(labels)}</g>']
     body += [f'<path class="{cls}" d="{"".join(d)}"/>' for cls, d in shapes.items()]
     body.append(f'<g class="ch-val">{"".join(texts)}</g>')
-    body.append(f'<text class="ch-tick" x="{plot_x}" y="{height - 3}">{html(metric)} by group</text>')
+    body.append(f'<text class="ch-tick" x="{plot_x}" y="{height - 3}">{html(metric)} by group '
+                f'(bars relative to the highest value)</text>')
     return _svg(width, height, label, body)
 
 

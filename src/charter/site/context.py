@@ -72,7 +72,7 @@ class JobState:
     changed: tuple[str, ...] = ()
     """For stale evidence: which inputs changed since the latest record."""
     record_sha256: str | None = None
-    """sha256 of the record file (the value the ledger's run entry holds)."""
+    """sha256 of the shown record's file (the value the ledger's run entry holds)."""
     planned_id: str | None = None
     """The evidence id the current spec, data and code call for."""
 
@@ -227,7 +227,8 @@ class EngineEvidence:
         states = []
         for p in planned:
             ev = look_up(self.store, p)
-            stored = self.store.get_stored(uc_id, p.job_id, p.evidence_id) if ev.record is not None else None
+            shown = ev.record or ev.latest
+            stored = self.store.get_stored(uc_id, p.job_id, shown.id) if shown is not None else None
             states.append(JobState(job=p.job_id, runner=p.runner, freshness=ev.freshness, record=ev.record,
                                    latest=ev.latest, changed=tuple(ev.changed),
                                    record_sha256=stored.sha256 if stored is not None else None,

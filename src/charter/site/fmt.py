@@ -71,3 +71,21 @@ def seconds(value: Any) -> str:
     if v < 120:
         return f"{v:.1f} s"
     return f"{v / 60:.1f} min"
+
+
+def pvalue(value: Any) -> str:
+    if value is None:
+        return "—"
+    v = float(value)
+    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def when(iso: Any) -> str:
+    """An ISO timestamp to the second, in UTC as recorded: '2026-11-23 17:23:52 UTC'."""
+    if not iso:
+        return "—"
+    text = str(iso)
+    date, _, rest = text.partition("T")
+    clock = rest[:8]
+    zone = " UTC" if rest.endswith(("+00:00", "Z")) else (" " + rest[-6:] if len(rest) > 8 else "")
+    return f"{date} {clock}{zone}".strip()

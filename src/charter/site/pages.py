@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from ..metrics.catalog import MODEL_METRICS
 from . import charts
-from .fmt import count, interval, money, num, pct, seconds, short
+from .fmt import count, interval, money, num, pct, pvalue, seconds, short, when
 from .safe import html, html_finalize, link, md, md_finalize, prose
 from .snippets import HELPERS
 
@@ -85,7 +85,7 @@ def metric_chart(r: dict[str, Any], uc: dict[str, Any]) -> Markup:
     rows = [m for m in r["metrics"] if _unit_metric(m["name"])]
     if not rows:
         return Markup("")
-    bars = [charts.Bar(m["title"], m["value"], m["low"], m["high"],
+    bars = [charts.Bar(m["title"] + ("" if m["gib"] else " ↓"), m["value"], m["low"], m["high"],
                        "ch-bad" if m["meets"] is False else ("ch-primary" if m["primary"] else "")) for m in rows]
     primary = next((m for m in rows if m["primary"]), None)
     return Markup('<figure class="ch-fig">') + charts.interval_bars(
@@ -125,7 +125,7 @@ def fairness_chart(block: dict[str, Any]) -> Markup:
 def _globals() -> dict[str, Any]:
     return {
         "num": num, "count": count, "money": money, "pct": pct, "interval": interval, "short": short,
-        "seconds": seconds, "link": link, "prose": prose, "heat_step": charts.heat_step, "gib": _gib,
+        "seconds": seconds, "pvalue": pvalue, "when": when, "link": link, "prose": prose, "heat_step": charts.heat_step, "gib": _gib,
         "metric_chart": metric_chart, "slice_chart": slice_chart, "fairness_chart": fairness_chart,
         "charts": charts, **HELPERS,
     }
