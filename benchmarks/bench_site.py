@@ -41,7 +41,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "site"))
 
-import fixture  # noqa: E402  (the site tests' governance documents)
+import site_fixture as fixture  # noqa: E402  (the site tests' governance documents)
 
 TARGET_S = 15.0
 TARGET_MB = 40.0

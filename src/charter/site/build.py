@@ -199,7 +199,7 @@ def default_jobs() -> int:
     return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def process_usecases(session: Any, uc_ids: list[str], jobs: int) -> list[_Done]:
+def process_usecases(session: Any, uc_ids: list[str], jobs: int, *, min_parallel: int = 40) -> list[_Done]:
     """Per-use-case work, split over ``jobs`` forked processes when there is enough of it.
 
     Each use case's result depends only on the session, so the output is the
@@ -211,12 +211,12 @@ def process_usecases(session: Any, uc_ids: list[str], jobs: int) -> list[_Done]:
 
     html_env().get_template("usecase.md.j2")  # compiled once, before the workers fork
     try:
-        if jobs <= 1 or len(uc_ids) < 40 or "fork" not in __import__("multiprocessing").get_all_start_methods():
+        if jobs <= 1 or len(uc_ids) < min_parallel or "fork" not in __import__("multiprocessing").get_all_start_methods():
             return _process(uc_ids)
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        size = max(10, len(uc_ids) // (jobs * 4))
+        size = max(min(10, min_parallel), len(uc_ids) // (jobs * 4))
         chunks = [uc_ids[i:i + size] for i in range(0, len(uc_ids), size)]
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             return [done for part in pool.map(_process, chunks) for done in part]
@@ -314,7 +314,7 @@ def _build(root: Path, *, out: Path | None, strict: bool, as_of: dt.date | None,
     with _timed(report, "mkdocs build"):
         config = load(root, docs_dir, site_dir, site_name=ctx["org"]["name"], strict=strict, plugin=plugin)
         with _old_site_removed_aside(site_dir):
-            result = run_build(config)
+            result = run_build(config, as_of=session.as_of)
     report.warnings.extend(result.warnings)
     report.warnings.extend(plugin.stats.notes)
     report.errors.extend(result.errors)

@@ -664,8 +664,11 @@ def _evaluation(uc: UseCase, s: JobState) -> dict[str, Any]:
                 for val, block in sorted(values.items())]
         slices.append({"column": col, "metrics": [{"name": m, "title": _title(m), "gib": _gib(m)} for m in cols],
                        "rows": rows})
+    kind, _, ref = res.source.partition(":")
+    dataset = ref if kind == "data" else getattr(uc.job(ref), "data", None) if kind == "job" else None
     return out | {"result": {
-        "task": res.task, "source": res.source, "n": res.n, "labels": [str(x) for x in res.labels],
+        "task": res.task, "source": res.source, "dataset": dataset if isinstance(dataset, str) else None,
+        "n": res.n, "labels": [str(x) for x in res.labels],
         "metrics": _metric_rows(uc, res.metrics), "slices": slices,
         "confusion": res.confusion_matrix,
         "champion": [{"name": k, "title": _title(k), **_est(v)} for k, v in sorted((res.champion or {}).items())],

@@ -172,7 +172,7 @@ def _frontmatter(uc: dict[str, Any]) -> dict[str, Any]:
         res = e.get("result")
         if not res or e["freshness"] != "fresh":
             continue
-        source = res["source"].split(":", 1)[-1]
+        source = res.get("dataset") or res["source"].split(":", 1)[-1]
         metrics = [{"type": m["name"], "value": round(m["value"], 6), "name": m["title"], "verified": False}
                    for m in res["metrics"] if m["value"] is not None]
         if metrics:

@@ -89,3 +89,15 @@ def when(iso: Any) -> str:
     clock = rest[:8]
     zone = " UTC" if rest.endswith(("+00:00", "Z")) else (" " + rest[-6:] if len(rest) > 8 else "")
     return f"{date} {clock}{zone}".strip()
+
+
+def quantity(value: Any) -> str:
+    """A business quantity (KPI baseline, latency, a count): integers plainly, else 4 significant digits."""
+    if value is None or isinstance(value, bool):
+        return "—"
+    v = float(value)
+    if not math.isfinite(v):
+        return "—"
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    return f"{v:,.4g}" if abs(v) >= 1 else f"{v:.4g}"

@@ -103,13 +103,30 @@ def load(root: Path, docs_dir: Path, site_dir: Path, *, site_name: str | None, s
     return config
 
 
-def run_build(config: Any) -> MkDocsResult:
+@contextmanager
+def _build_date(as_of: str | None) -> Iterator[None]:
+    """MkDocs dates the sitemap with SOURCE_DATE_EPOCH when set: use the decision date, so bytes repeat."""
+    import datetime as dt
+    import os
+
+    if not as_of or "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    day = dt.datetime.combine(dt.date.fromisoformat(as_of), dt.time(), tzinfo=dt.timezone.utc)
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(day.timestamp()))
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+
+
+def run_build(config: Any, *, as_of: str | None = None) -> MkDocsResult:
     """mkdocs.commands.build.build with its log captured (only the CLI prints)."""
     from mkdocs.commands.build import build
     from mkdocs.exceptions import Abort, BuildError
 
     result = MkDocsResult()
-    with _captured() as handler:
+    with _captured() as handler, _build_date(as_of):
         try:
             build(config)
         except (Abort, BuildError) as exc:

@@ -29,7 +29,7 @@ from markupsafe import Markup
 
 from ..metrics.catalog import MODEL_METRICS
 from . import charts
-from .fmt import count, interval, money, num, pct, pvalue, seconds, short, when
+from .fmt import count, interval, money, num, pct, pvalue, quantity, seconds, short, when
 from .safe import html, html_finalize, link, md, md_finalize, prose
 from .snippets import HELPERS
 
@@ -125,7 +125,7 @@ def fairness_chart(block: dict[str, Any]) -> Markup:
 def _globals() -> dict[str, Any]:
     return {
         "num": num, "count": count, "money": money, "pct": pct, "interval": interval, "short": short,
-        "seconds": seconds, "pvalue": pvalue, "when": when, "link": link, "prose": prose, "heat_step": charts.heat_step, "gib": _gib,
+        "seconds": seconds, "pvalue": pvalue, "when": when, "quantity": quantity, "link": link, "prose": prose, "heat_step": charts.heat_step, "gib": _gib,
         "metric_chart": metric_chart, "slice_chart": slice_chart, "fairness_chart": fairness_chart,
         "charts": charts, **HELPERS,
     }

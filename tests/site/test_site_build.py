@@ -1,0 +1,159 @@
+"""The built site: complete, offline, searchable, deterministic, and the fast path changes nothing but speed."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import markdown
+import pytest
+import site_fixture
+
+from charter.site.build import build_site, process_usecases
+from charter.site.context import Session, build_context
+
+EXTENSIONS = ["tables", "attr_list", "admonition", "toc"]
+
+
+def test_site_has_every_page_and_export(built_site) -> None:  # type: ignore[no-untyped-def]
+    site = built_site.site_dir
+    for rel in ("index.html", "usecases/index.html", "maturity/index.html", "okrs/index.html",
+                "reference/spec/index.html", "reference/submit/index.html", "search/search_index.json",
+                "exports/portfolio.json", "assets/charter/charter.css"):
+        assert (site / rel).is_file(), rel
+    for uc in ("churn", "xss-probe", "idea"):
+        assert (site / "usecases" / uc / "index.html").is_file()
+        assert (site / "exports" / f"{uc}.json").is_file()
+        card = (site / "exports" / uc / "README.md").read_text()
+        assert card.startswith("---\nlicense: ") and "\ntags:\n" in card
+    churn = (site / "exports/churn/README.md").read_text()
+    assert "model-index:" in churn and 'type: "roc_auc"' in churn and 'name: "customers"' in churn
+    portfolio = json.loads((site / "exports/portfolio.json").read_text())
+    assert [u["id"] for u in portfolio["useCases"]] == ["churn", "idea", "xss-probe"]
+    assert portfolio["useCases"][0]["primary"]["metric"] == "roc_auc"
+
+
+class _Resources(HTMLParser):
+    """Every URL the browser would fetch by itself (not links a reader may click)."""
+
+    LOADS = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("object", "data"),
+             ("source", "src"), ("embed", "src"), ("video", "src"), ("audio", "src"), ("image", "href")}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if (tag, name) in self.LOADS and value:
+                self.urls.append(value)
+            if name == "style" and value and "url(" in value:
+                self.urls.append(value)
+
+
+def test_nothing_is_loaded_from_outside_the_site(built_site) -> None:  # type: ignore[no-untyped-def]
+    site: Path = built_site.site_dir
+    external = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|//)", re.I)
+    for page in site.rglob("*.html"):
+        parser = _Resources()
+        parser.feed(page.read_text())
+        bad = [u for u in parser.urls if external.match(u)]
+        assert not bad, f"{page.relative_to(site)} loads {bad}"
+    for css in site.rglob("*.css"):
+        text = css.read_text()
+        assert not re.search(r"@import\s+url\(\s*['\"]?(https?:)?//", text), css
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), css
+    assert "fonts.googleapis" not in "".join(p.read_text() for p in site.rglob("*.html"))
+
+
+def test_search_index_has_one_escaped_entry_per_use_case(built_site) -> None:  # type: ignore[no-untyped-def]
+    index = json.loads((built_site.site_dir / "search/search_index.json").read_text())
+    by_location = {d["location"]: d for d in index["docs"]}
+    assert {"usecases/churn/", "usecases/xss-probe/", "usecases/idea/"} <= set(by_location)
+    assert "Customer churn" in by_location["usecases/churn/"]["title"]
+    probe = by_location["usecases/xss-probe/"]
+    assert "<script" not in probe["title"] and "&lt;script&gt;" in probe["title"]
+    assert "<img" not in probe["text"]
+    assert not any(d["location"].startswith("usecases/page-") for d in index["docs"])
+
+
+def test_fast_page_bodies_are_what_markdown_would_make_of_them(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+    from charter.site.pages import render_site
+
+    fast = [p for p in render_site(fixture_ctx).pages if p.fast]
+    assert {p.path for p in fast} >= {"usecases/churn/index.md", "usecases/index.md"}
+    for page in fast:
+        body = page.text.split("---\n", 2)[-1]
+        converted = markdown.markdown(body, extensions=EXTENSIONS)
+        assert _squash(converted) == _squash(body), page.path
+
+
+def _squash(text: str) -> str:
+    return re.sub(r">\s+<", "><", text.strip())
+
+
+def test_fast_path_gives_the_same_content_as_mkdocs(fixture_root, fixture_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    fast = build_site(fixture_root, out=tmp_path / "fast", repo=fixture_repo, gather=site_fixture.site_inputs)
+    slow = build_site(fixture_root, out=tmp_path / "slow", repo=fixture_repo, gather=site_fixture.site_inputs,
+                      use_fast_path=False)
+    assert fast.ok and slow.ok
+    assert fast.plugin.stats.shells >= 1 and fast.plugin.stats.fallbacks == 0
+    for uc in ("churn", "xss-probe", "idea"):
+        a = _article(fast.site_dir / "usecases" / uc / "index.html")
+        b = _article(slow.site_dir / "usecases" / uc / "index.html")
+        assert _squash(a) == _squash(b), uc
+        head = (fast.site_dir / "usecases" / uc / "index.html").read_text()
+        assert f"<title>{uc} · system card and audit report - Fixture Bank</title>" in head
+        assert 'class="md-search"' in head and 'id="__config"' in head  # the theme's search works here too
+
+
+def _article(path: Path) -> str:
+    html = path.read_text()
+    start = html.index('<article class="md-content__inner md-typeset">')
+    return html[start:html.index("</article>", start)]
+
+
+def test_building_twice_gives_the_same_bytes(fixture_root, fixture_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    reports = [build_site(fixture_root, out=tmp_path / name, repo=fixture_repo, gather=site_fixture.site_inputs)
+               for name in ("a", "b")]
+    trees = []
+    for r in reports:
+        trees.append({p.relative_to(r.site_dir).as_posix(): p.read_bytes()
+                      for p in sorted(r.site_dir.rglob("*")) if p.is_file()})
+    assert trees[0].keys() == trees[1].keys()
+    assert [k for k in trees[0] if trees[0][k] != trees[1][k]] == []
+
+
+def test_parallel_and_serial_use_case_work_agree(fixture_repo) -> None:  # type: ignore[no-untyped-def]
+    session = Session(fixture_repo, site_fixture.site_inputs(fixture_repo))
+    ids = sorted(fixture_repo.usecases)
+    serial = process_usecases(session, ids, jobs=1)
+    parallel = process_usecases(session, ids, jobs=2, min_parallel=1)
+    assert [d.page.text for d in serial] == [d.page.text for d in parallel]
+    assert [d.exports for d in serial] == [d.exports for d in parallel]
+    assert build_context(site_fixture.site_inputs(fixture_repo))["usecases"] == [d.view for d in serial]
+
+
+def test_a_rebuild_rewrites_only_what_changed(fixture_root, fixture_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "build"
+    build_site(fixture_root, out=out, repo=fixture_repo, gather=site_fixture.site_inputs, run_mkdocs=False)
+    page = out / "docs/usecases/churn/index.md"
+    stale = out / "docs/usecases/gone/index.md"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    before = page.stat().st_mtime_ns
+    build_site(fixture_root, out=out, repo=fixture_repo, gather=site_fixture.site_inputs, run_mkdocs=False)
+    assert page.stat().st_mtime_ns == before
+    assert not stale.exists() and not stale.parent.exists()
+
+
+def test_refuses_to_overwrite_a_folder_it_did_not_generate(fixture_root, fixture_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from charter.site.build import SiteError
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "precious.md").write_text("keep me")
+    with pytest.raises(SiteError, match="not generated by charter"):
+        build_site(fixture_root, out=tmp_path, repo=fixture_repo, gather=site_fixture.site_inputs)
+    assert (tmp_path / "docs" / "precious.md").read_text() == "keep me"

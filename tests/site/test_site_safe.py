@@ -1,0 +1,115 @@
+"""Untrusted text reaches pages as text: escaping for Markdown, HTML and URLs."""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from html.parser import HTMLParser
+
+import markdown
+import pytest
+
+from charter.site.safe import html, link, md, prose, safe_url
+
+EXTENSIONS = ["tables", "attr_list", "admonition", "toc"]  # the site's Markdown extensions
+
+PAYLOADS = [
+    "<script>window.__pwned=1</script>",
+    '<img src=x onerror="window.__pwned=1">',
+    "[click](javascript:alert(1))",
+    "![img](javascript:alert(1))",
+    "<javascript:alert(1)>",
+    "[ref]: javascript:alert(1)",
+    "text{: onclick=\"alert(1)\"}",
+    "*emphasis* _under_ `code` **bold**",
+    "a | b | c",
+    "# not a heading ###",
+    "&lt;script&gt; entity",
+    "&#60;script&#62; numeric entity",
+    "\\<script\\> backslashes",
+    "<!-- comment --> <![CDATA[x]]>",
+    "line one\nline two\n\n# heading after blank line\n    indented code",
+    "<a href='javascript:alert(1)'>a</a>",
+    "R&D < 5 > 3 \"quoted\" 'single'",
+    "\x00null\x1bescape\u2028separator",
+]
+
+
+def rendered_text(markup: str) -> str:
+    """The visible text of an HTML fragment (tags removed, entities decoded, whitespace folded)."""
+    return " ".join(htmllib.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_md_inline_renders_as_the_same_text_and_no_markup(payload: str) -> None:
+    out = markdown.markdown(f"Label: {md(payload)}", extensions=EXTENSIONS)
+    assert out.startswith("<p>") and out.endswith("</p>")
+    inner = out[3:-4]
+    assert "<" not in inner.replace("&lt;", ""), inner  # no element of any kind
+    expected = " ".join(re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", payload).split())
+    assert rendered_text(inner) == "Label: " + expected
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.cells: list[str] = []
+        self._in_cell = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+        if tag in ("td", "th"):
+            self._in_cell = True
+            self.cells.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self._in_cell = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_cell:
+            self.cells[-1] += data
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_md_in_a_table_cell_stays_in_its_cell(payload: str) -> None:
+    out = markdown.markdown(f"| a | b |\n|---|---|\n| {md(payload)} | end |\n", extensions=EXTENSIONS)
+    parsed = _Tags()
+    parsed.feed(out)
+    assert {t for t, _ in parsed.tags} <= {"table", "thead", "tbody", "tr", "th", "td"}
+    assert all(not attrs for _, attrs in parsed.tags)
+    expected = " ".join(re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", "", payload).split())
+    assert parsed.cells == ["a", "b", expected, "end"]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_prose_is_a_raw_html_block_markdown_leaves_alone(payload: str) -> None:
+    block = str(prose(payload))
+    out = markdown.markdown(f"Before\n\n{block}\n\nAfter", extensions=EXTENSIONS)
+    assert block in out
+    assert "<script" not in block and "<img" not in block and "<a " not in block and "<h1" not in block
+
+
+def test_html_escapes_quotes_for_attributes() -> None:
+    assert str(html('" onmouseover="x')) == "&#34; onmouseover=&#34;x"
+    assert str(html(None)) == ""
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
+    "data:text/html,<script>alert(1)</script>", "vbscript:x", "file:///etc/passwd", "//evil.example/x",
+    "/relative", "ftp://x", "https://", "http://a b", 'https://x"onmouseover="y', "\x01javascript:x", None, 42,
+])
+def test_unsafe_urls_are_refused(url: object) -> None:
+    assert safe_url(url) is None
+    assert "href" not in str(link("label", url))
+
+
+@pytest.mark.parametrize("url", ["https://eur-lex.europa.eu/eli/reg/2024/1689/oj", "http://intranet/x?a=1&b=2",
+                                 "mailto:ana@example.org", "HTTPS://EXAMPLE.ORG"])
+def test_safe_urls_become_links(url: str) -> None:
+    out = str(link("<b>label</b>", url))
+    assert out.startswith('<a href="') and 'rel="noopener nofollow"' in out
+    assert "&lt;b&gt;label&lt;/b&gt;" in out
+    assert "&amp;" in out if "&" in url else True
