@@ -28,7 +28,7 @@ def _f(x: float) -> str:
 def _svg(width: float, height: float, label: str, body: list[str], cls: str = "ch-chart") -> Markup:
     return Markup(
         f'<svg class="{cls}" viewBox="0 0 {_f(width)} {_f(height)}" width="{_f(width)}" height="{_f(height)}" '
-        f'role="img" aria-label="{html(label)}" xmlns="http://www.w3.org/2000/svg">'
+        f'role="img" aria-label="{html(label)}" data-search-exclude="1" xmlns="http://www.w3.org/2000/svg">'
         f"<title>{html(label)}</title>{''.join(body)}</svg>"
     )
 

@@ -270,7 +270,8 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         if self._fast(page) is None or _in_nav(page):
             return output
         shell = self._shells.get(self._keys.get(page.file.src_uri))
-        body = self.fast[page.file.src_uri].body
+        # what the search plugin strips from every page it sees (this one it never sees whole)
+        body = self.fast[page.file.src_uri].body.replace(' data-search-exclude="1"', "")
         if shell is None or shell.parts is None:
             self.stats.fallbacks += 1
             context = self._contexts.pop(page.file.src_uri)

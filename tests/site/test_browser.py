@@ -1,0 +1,156 @@
+"""The built site in a real browser: Debian's chromium, driven by Playwright, headless.
+
+The fixture repository has a use case whose title, summary, card, tags, data
+description, slice values and group labels carry ``<script>`` and ``<img onerror>``
+payloads and ``javascript:`` links. In the browser: every page loads without
+console errors, nothing sets ``window.__pwned``, the payloads are visible as
+text, the built-in search finds use cases by title (and shows payloads as
+text), and no request goes anywhere but the local server.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"]
+PAGES = ["", "usecases/", "usecases/xss-probe/", "usecases/churn/", "usecases/idea/", "maturity/", "okrs/",
+         "reference/spec/", "reference/submit/"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(built_site) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    handler = functools.partial(_Quiet, directory=str(built_site.site_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium); CI installs it")
+    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Watched:
+    """A page with its console errors, uncaught exceptions and every request recorded."""
+
+    def __init__(self, browser: Any) -> None:
+        self.page = browser.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(f"console.{m.type}: {m.text}")
+                     if m.type in ("error", "assert") else None)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Watched]:
+    w = Watched(browser)
+    try:
+        yield w
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_cleanly_offline_and_runs_no_payload(tab: Watched, server: str, path: str) -> None:
+    tab.page.goto(server + path, wait_until="load")
+    tab.page.wait_for_timeout(300)
+    assert tab.errors == []
+    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
+    outside = [u for u in tab.requests if not u.startswith(server)]
+    assert outside == [], f"requests left the local server: {outside}"
+    hrefs = tab.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    assert not [h for h in hrefs if h.strip().lower().startswith(("javascript:", "data:", "vbscript:"))]
+    assert tab.page.locator("img[onerror], [onload], [onclick], [onmouseover]").count() == 0
+
+
+def test_payloads_are_visible_as_text(tab: Watched, server: str) -> None:
+    tab.page.goto(server + "usecases/xss-probe/", wait_until="load")
+    title = tab.page.inner_text("article h1")
+    assert title == '<script>window.__pwned=1</script> Probe <img src=x onerror="window.__pwned=1">'
+    summary = tab.page.inner_text("article .ch-lead")
+    assert "[click me](javascript:window.__pwned=1)" in summary
+    body = tab.page.inner_text("article")
+    assert "<svg onload=window.__pwned=1>" in body  # a slice value from the evidence
+    assert tab.page.locator("article script").count() == 0
+    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
+
+
+def _search(tab: Watched, server: str, query: str) -> list[dict[str, str]]:
+    tab.page.goto(server, wait_until="load")
+    box = tab.page.locator("input.md-search__input")
+    box.click()
+    # the search worker loads the index first; type like a person once it is ready
+    tab.page.wait_for_function(
+        "!document.querySelector('.md-search-result__meta').innerText.includes('Initializing')", timeout=15000)
+    tab.page.keyboard.type(query, delay=20)
+    tab.page.wait_for_selector(".md-search-result__item", timeout=15000)
+    tab.page.wait_for_timeout(300)
+    return tab.page.eval_on_selector_all(
+        ".md-search-result__item a", "els => els.map(e => ({href: e.getAttribute('href'), text: e.innerText}))")
+
+
+def test_search_finds_a_use_case_by_title(tab: Watched, server: str) -> None:
+    results = _search(tab, server, "Customer churn")
+    assert any("usecases/churn/" in r["href"] for r in results), results
+    assert tab.errors == []
+    assert not [u for u in tab.requests if not u.startswith(server)]
+
+
+def test_search_shows_payloads_as_text(tab: Watched, server: str) -> None:
+    results = _search(tab, server, "Probe")
+    probe = [r for r in results if "usecases/xss-probe/" in r["href"]]
+    assert probe, results
+    assert "<script>window.__pwned=1</script>" in probe[0]["text"]
+    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.errors == []
+
+
+def test_evidence_links_land_on_their_lineage_row(tab: Watched, server: str) -> None:
+    tab.page.goto(server + "usecases/churn/", wait_until="load")
+    link = tab.page.locator("h2#evaluation ~ p.ch-src a[href^='#ev-']").first
+    target = link.get_attribute("href")
+    short = link.inner_text()
+    link.click()
+    row = tab.page.locator(target)
+    assert row.count() == 1 and row.is_visible()
+    assert row.evaluate("e => e.tagName") == "TR"
+    assert "evaluate" in row.inner_text() and short in row.inner_text()
+
+
+def test_site_root_is_what_was_built(built_site) -> None:  # type: ignore[no-untyped-def]
+    assert Path(built_site.site_dir, "index.html").is_file()
