@@ -1,0 +1,81 @@
+"""View-model arithmetic: OKR progress, prioritisation, maturity roll-up, approval and check states."""
+
+from __future__ import annotations
+
+import pytest
+
+from charter.site.context import kr_progress, prioritisation_scores
+from charter.site.reference import reference_context
+from charter.spec.usecase import UseCase
+
+
+@pytest.mark.parametrize("baseline, target, current, expected", [
+    (0.7, 0.9, 0.8, 0.5),
+    (0.7, 0.9, 0.95, 1.0),       # clipped at 1
+    (0.7, 0.9, 0.6, 0.0),        # clipped at 0
+    (240, 150, 170, 70 / 90),    # lower is better: the target is below the baseline
+    (0.031, 0.031, 0.029, None),  # a guardrail held at its baseline has no progress ratio
+    (0.7, 0.9, None, None),
+])
+def test_kr_progress(baseline: float, target: float, current: float | None, expected: float | None) -> None:
+    got = kr_progress(baseline, target, current)
+    assert got == pytest.approx(expected) if expected is not None else got is None
+
+
+def test_okrs_use_evidence_where_a_key_result_is_measured(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+    krs = {k["id"]: k for o in fixture_ctx["okrs"]["objectives"] for k in o["key_results"]}
+    auc = krs["churn-auc"]
+    assert auc["current"] == pytest.approx(0.812) and auc["measured"]["use_case"] == "churn"
+    assert auc["progress"] == pytest.approx((0.812 - 0.7) / (0.9 - 0.7))
+    assert krs["retention"]["measured"] is None and krs["retention"]["current"] == 83
+    obj = fixture_ctx["okrs"]["objectives"][0]
+    assert obj["grade"] == pytest.approx((auc["progress"] + 0.75) / 2)
+    assert obj["has_ai_proxy"] and obj["has_product"]
+
+
+def test_prioritisation_follows_the_policy_weights(fixture_repo) -> None:  # type: ignore[no-untyped-def]
+    scores = prioritisation_scores(fixture_repo)
+    assert set(scores) == {"churn", "xss-probe"}  # 'idea' declares no prioritisation
+    w = fixture_repo.policy.prioritisation
+    churn = fixture_repo.usecases["churn"].prioritisation
+    # churn has the larger yearly value: the top of the 1–5 value scale
+    assert scores["churn"]["value_score"] == 5.0 and scores["xss-probe"]["value_score"] == 1.0
+    feasibility = (w.data_readiness * churn.data_readiness + w.technical_readiness * churn.technical_readiness
+                   + w.risk * (5 - churn.risk)) / (w.data_readiness + w.technical_readiness + w.risk)
+    assert scores["churn"]["feasibility"] == pytest.approx(feasibility, abs=1e-3)
+
+
+def test_maturity_roll_up_and_next_stage(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+    m = fixture_ctx["maturity"]
+    assert m["assessed"] == 2 and m["unassessed"] == ["idea"]
+    assert m["in_production"] == 0
+    assert m["reached"]["id"] == "limited"
+    assert m["next"]["id"] == "some" and m["next"]["need_production"] == 1
+    dev = next(p for p in m["per_process"] if p["id"] == "development")
+    assert dev["mean"] == pytest.approx(1.5) and dev["counts"] == {0: 0, 1: 1, 2: 1, 3: 0}
+
+
+def test_approvals_waivers_and_checks(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+    churn = next(u for u in fixture_ctx["usecases"] if u["id"] == "churn")
+    (approval,) = churn["approvals"]
+    assert approval["status"] == "stale: signed other evidence" and approval["expires"] == "2027-01-10"
+    (waiver,) = churn["waivers"]
+    assert waiver["applied"] and not waiver["expired"]
+    checks = {c["id"]: c for c in churn["checks"]}
+    assert checks["sex-parity"]["origin"] == "use case" and checks["sex-parity"]["within"] is True
+    assert checks["sex-parity"]["judged"]["status"] == "pass"
+    assert checks["policy-demographic-parity-ratio-age-band"]["origin"] == "policy default"
+    assert churn["gate"] == {"status": "blocked", "text": "3 blocking for Production",
+                             "current": churn["gate"]["current"], "next": churn["gate"]["next"]}
+    assert [p["kind"] for p in churn["evidence_problems"]] == ["stale"]
+    assert churn["ledger_problems"][0]["kind"] == "record"
+
+
+def test_spec_reference_lists_every_field_of_every_document() -> None:
+    ref = reference_context()
+    documented = {(t["name"], f["key"]) for t in ref["documents"] + ref["types"] for f in t["fields"]}
+    for alias in (f.alias or name for name, f in UseCase.model_fields.items()):
+        assert ("UseCase", alias) in documented
+    assert ("Task", "positiveLabel") in documented and ("Link", "url") in documented
+    title = next(f for f in ref["documents"][0]["fields"] if f["key"] == "title")
+    assert title["required"] and title["type"] == "`string`"
