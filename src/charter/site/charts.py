@@ -146,8 +146,8 @@ def group_bars(groups: Sequence[tuple[str, int, bool]], values: Sequence[float |
 
 def heatmap(rows: Sequence[str], cols: Sequence[str], cells: Sequence[Sequence[float | None]], *, label: str,
             max_value: float, links: Sequence[str | None] | None = None, cell_w: int = 64, cell_h: int = 22,
-            label_width: int = 170) -> Markup:
-    """A grid of values coloured in five steps of value / max_value (maturity levels)."""
+            label_width: int = 170, digits: int = 1) -> Markup:
+    """A grid of values coloured in five steps of value / max_value (maturity levels, or counts with digits=0)."""
     if not rows or not cols:
         return Markup("")
     top = 34
@@ -157,7 +157,10 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], cells: Sequence[Sequence[f
     for j, c in enumerate(cols):
         cx = label_width + 8 + j * cell_w + cell_w / 2
         words = c.split(" ", 1)
-        body.append(f'<text class="ch-tick" x="{_f(cx)}" y="12" text-anchor="middle">{html(words[0])}</text>')
+        if len(words[0]) * 6 > cell_w - 4:  # a single long word: shorten it, the full name is in the tooltip
+            words[0] = words[0][: max(3, (cell_w - 4) // 6 - 1)] + "."
+        body.append(f'<text class="ch-tick" x="{_f(cx)}" y="12" text-anchor="middle"><title>{html(c)}</title>'
+                    f"{html(words[0])}</text>")
         if len(words) > 1:
             body.append(f'<text class="ch-tick" x="{_f(cx)}" y="24" text-anchor="middle">{html(words[1])}</text>')
     for i, r in enumerate(rows):
@@ -172,7 +175,7 @@ def heatmap(rows: Sequence[str], cols: Sequence[str], cells: Sequence[Sequence[f
             body.append(f'<rect class="ch-h{step}" x="{_f(x + 1)}" y="{_f(y + 1)}" width="{cell_w - 2}" '
                         f'height="{cell_h - 2}"/>')
             body.append(f'<text class="ch-hv ch-hv{step}" x="{_f(x + cell_w / 2)}" y="{_f(y + cell_h * 0.68)}" '
-                        f'text-anchor="middle">{"—" if v is None else html(num(v, 1))}</text>')
+                        f'text-anchor="middle">{"—" if v is None else html(f"{v:.{digits}f}")}</text>')
     return _svg(width, height, label, body)
 
 

@@ -256,7 +256,8 @@ def _portfolio_pages(ctx: dict[str, Any]) -> tuple[list[RenderedPage], dict[str,
         title = "All use cases" if i == 0 else f"All use cases, page {i + 1}"
         text = listing.render(ctx, processes=ctx["maturity"]["processes"], rows=by_id[i * size:(i + 1) * size],
                               page=i + 1, n_pages=n_pages, first=i * size + 1, page_title=title)
-        pages.append(RenderedPage(path, _tidy(text), fast=True, title=title, meta={"search": {"exclude": True}}))
+        pages.append(RenderedPage(path, _tidy(text), fast=True, title=title,
+                                  meta={"search": {"exclude": True}, "hide": ["navigation", "toc"]}))
     return pages, files
 
 
@@ -274,13 +275,13 @@ def render_global(ctx: dict[str, Any]) -> RenderResult:
     mat = ctx["maturity"]
     mat_chart = charts.heatmap([t["team"] for t in mat["teams"]], [p["name"] for p in mat["processes"]],
                                [t["cells"] for t in mat["teams"]], label="Average maturity level by team and process",
-                               max_value=mat["max_level"] or 1)
+                               max_value=mat["max_level"] or 1, cell_w=84)
     dist_chart = charts.heatmap([p["name"] for p in mat["per_process"]],
                                 [f"Level {lv}" for lv in range(mat["max_level"] + 1)],
                                 [_dist_row(p, mat["max_level"]) for p in mat["per_process"]],
                                 label="Use cases at each maturity level, per process",
                                 max_value=max([x for p in mat["per_process"] for x in p["distribution"]] or [1]),
-                                cell_w=56)
+                                cell_w=56, digits=0)
     out.pages.append(RenderedPage("maturity.md", env.get_template("maturity.md.j2").render(
         ctx, team_chart=mat_chart, dist_chart=dist_chart)))
     out.pages.append(RenderedPage("okrs.md", env.get_template("okrs.md.j2").render(ctx)))
