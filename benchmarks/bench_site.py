@@ -41,7 +41,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "site"))
 
-import site_fixture as fixture  # noqa: E402  (the site tests' governance documents)
+import site_fixture as fixture
 
 TARGET_S = 15.0
 TARGET_MB = 40.0
@@ -292,9 +292,10 @@ def main() -> int:
                     help="also build the same pages with plain MkDocs-Material, every page in the navigation")
     ap.add_argument("--keep", type=Path, help="generate the repository here and keep it")
     args = ap.parse_args()
-    import charter.site.build  # noqa: F401  (import time is not part of the build measured)
-    import mkdocs.commands.build  # noqa: F401
     import material  # noqa: F401
+    import mkdocs.commands.build  # noqa: F401
+
+    import charter.site.build  # noqa: F401  (import time is not part of the build measured)
 
     tmp = None
     if args.keep:

@@ -9,7 +9,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import site_fixture  # noqa: E402
+import site_fixture
 
 
 @pytest.fixture(scope="session")

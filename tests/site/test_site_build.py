@@ -6,6 +6,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import markdown
 import pytest
@@ -38,7 +39,7 @@ def test_site_has_every_page_and_export(built_site) -> None:  # type: ignore[no-
 class _Resources(HTMLParser):
     """Every URL the browser would fetch by itself (not links a reader may click)."""
 
-    LOADS = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("object", "data"),
+    LOADS: ClassVar[set[tuple[str, str]]] = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"), ("object", "data"),
              ("source", "src"), ("embed", "src"), ("video", "src"), ("audio", "src"), ("image", "href")}
 
     def __init__(self) -> None:
@@ -55,7 +56,7 @@ class _Resources(HTMLParser):
 
 def test_nothing_is_loaded_from_outside_the_site(built_site) -> None:  # type: ignore[no-untyped-def]
     site: Path = built_site.site_dir
-    external = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|//)", re.I)
+    external = re.compile(r"^\s*([a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
     for page in site.rglob("*.html"):
         parser = _Resources()
         parser.feed(page.read_text())

@@ -60,10 +60,10 @@ def summary(report: Any, root: Path) -> list[str]:
 
     steps = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in report.timings.items())
     return [
-        f"built {report.usecases} use case(s): {report.pages} pages and {report.exports} exports "
-        f"in {report.seconds:.1f}s ({steps})",
-        f"site: {shown(report.site_dir)}/ ({report.site_bytes / 1e6:.1f} MB in {report.site_files:,} files); "
-        f"generated Markdown: {shown(report.docs_dir)}/",
+        (f"built {report.usecases} use case(s): {report.pages} pages and {report.exports} exports "
+         f"in {report.seconds:.1f}s ({steps})"),
+        (f"site: {shown(report.site_dir)}/ ({report.site_bytes / 1e6:.1f} MB in {report.site_files:,} files); "
+         f"generated Markdown: {shown(report.docs_dir)}/"),
     ]
 
 

@@ -22,7 +22,7 @@ from .safe import html
 
 def _f(x: float) -> str:
     s = f"{x:.1f}"
-    return s[:-2] if s.endswith(".0") else s
+    return s.removesuffix(".0")
 
 
 def _svg(width: float, height: float, label: str, body: list[str], cls: str = "ch-chart") -> Markup:

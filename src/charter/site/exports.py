@@ -218,8 +218,8 @@ def model_card(as_of: str, uc: dict[str, Any]) -> bytes:
     fm = to_yaml(_frontmatter(uc)) + "\n"
     task = uc["definition"]["task"]
     lines = [f"# {md(uc['title'])}", "", str(md(uc["summary"])), "",
-             f"`{uc['id']}` · stage {md(uc['stage']['name'])} · risk tier {md(uc['tier']['name'])} · "
-             f"gate: {md(uc['gate']['text'])} (as of {as_of}) · evidence bundle `{uc['evidence_hash'] or '—'}`", ""]
+             (f"`{uc['id']}` · stage {md(uc['stage']['name'])} · risk tier {md(uc['tier']['name'])} · "
+              f"gate: {md(uc['gate']['text'])} (as of {as_of}) · evidence bundle `{uc['evidence_hash'] or '—'}`"), ""]
     if task:
         lines += ["## Task", "", f"{md(task['type'])}: {md(task['description'])}", ""]
     for field in ("intended_use", "out_of_scope_use", "limitations"):
@@ -234,8 +234,8 @@ def model_card(as_of: str, uc: dict[str, Any]) -> bytes:
                                                   if c["within"] is False else "") for c in checks
                   if c["value"]["value"] is not None]
         lines.append("")
-    lines += [f"The full AI system card, the audit report and every number's evidence: `usecases/{uc['id']}/` on the "
-              f"governance site; all results: `exports/{uc['id']}.json`.", ""]
+    lines += [(f"The full AI system card, the audit report and every number's evidence: `usecases/{uc['id']}/` on "
+               f"the governance site; all results: `exports/{uc['id']}.json`."), ""]
     return ("---\n" + fm + "---\n\n" + "\n".join(lines)).encode()
 
 

@@ -48,7 +48,7 @@ def configured_dirs(root: Path) -> tuple[Path, Path]:
     data: dict[str, Any] = {}
     if cfg.parent == root:
         try:
-            loaded = yaml.load(cfg.read_text(encoding="utf-8"), Loader=_Tolerant)  # noqa: S506 (safe subclass)
+            loaded = yaml.load(cfg.read_text(encoding="utf-8"), Loader=_Tolerant)
             data = loaded if isinstance(loaded, dict) else {}
         except (OSError, yaml.YAMLError):
             data = {}
@@ -112,7 +112,7 @@ def _build_date(as_of: str | None) -> Iterator[None]:
     if not as_of or "SOURCE_DATE_EPOCH" in os.environ:
         yield
         return
-    day = dt.datetime.combine(dt.date.fromisoformat(as_of), dt.time(), tzinfo=dt.timezone.utc)
+    day = dt.datetime.combine(dt.date.fromisoformat(as_of), dt.time(), tzinfo=dt.UTC)
     os.environ["SOURCE_DATE_EPOCH"] = str(int(day.timestamp()))
     try:
         yield

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -93,24 +93,6 @@ def metric_chart(r: dict[str, Any], uc: dict[str, Any]) -> Markup:
         threshold=primary["threshold"] if primary else None, threshold_label="threshold") + Markup("</figure>")
 
 
-def slice_chart(sl: dict[str, Any], uc: dict[str, Any]) -> Markup:
-    """The first (primary) metric across the values of one slice column."""
-    if not sl["metrics"] or len(sl["rows"]) < 2:
-        return Markup("")
-    m = sl["metrics"][0]
-    ev = uc["definition"]["evaluation"]
-    threshold = ev["threshold"] if ev and ev["primary_metric"] == m["name"] else None
-    bars = []
-    for row in sl["rows"]:
-        e = row["metrics"][m["name"]]
-        bad = threshold is not None and e["value"] is not None and (
-            e["value"] < threshold if m["gib"] else e["value"] > threshold)
-        bars.append(charts.Bar(str(row["value"]), e["value"], e["low"], e["high"], "ch-bad" if bad else ""))
-    domain = (0.0, 1.0) if _unit_metric(m["name"]) else None
-    return Markup('<figure class="ch-fig">') + charts.interval_bars(
-        bars, label=f"{m['title']} by {sl['column']}", domain=domain, threshold=threshold) + Markup("</figure>")
-
-
 def fairness_chart(block: dict[str, Any]) -> Markup:
     """The block's first group metric (usually the selection rate) for every group."""
     if not block["metrics"] or not block["groups"]:
@@ -126,7 +108,7 @@ def _globals() -> dict[str, Any]:
     return {
         "num": num, "count": count, "money": money, "pct": pct, "interval": interval, "short": short,
         "seconds": seconds, "pvalue": pvalue, "when": when, "quantity": quantity, "link": link, "prose": prose, "heat_step": charts.heat_step, "gib": _gib,
-        "metric_chart": metric_chart, "slice_chart": slice_chart, "fairness_chart": fairness_chart,
+        "metric_chart": metric_chart, "fairness_chart": fairness_chart,
         "charts": charts, **HELPERS,
     }
 
@@ -138,12 +120,12 @@ _PLAIN_CALLS: set[Any] = set()
 class _Context(Context):
     """Calls Charter's own helpers directly, skipping Jinja's per-call checks for context-aware callables."""
 
-    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's signature)
-        if __obj in _PLAIN_CALLS:
+    def call(self, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        if obj in _PLAIN_CALLS:
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
-            return __obj(*args, **kwargs)
-        return super().call(__obj, *args, **kwargs)
+            return obj(*args, **kwargs)
+        return super().call(obj, *args, **kwargs)
 
 
 class _Environment(Environment):
@@ -183,12 +165,12 @@ def _env(markdown: bool) -> Environment:
     return env
 
 
-@lru_cache(maxsize=None)
+@cache
 def markdown_env() -> Environment:
     return _env(markdown=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def html_env() -> Environment:
     return _env(markdown=False)
 

@@ -1,39 +1,39 @@
-"""The MkDocs plugin Charter adds to every build: offline settings and the fast path.
+"""The MkDocs plugin Charter adds to every build: offline settings and a fast path for generated pages.
 
-What it enforces (``on_config``):
+What it enforces (``on_config``): no Google fonts (``theme.font: false``), directory
+URLs (the generated HTML links that way), Charter's stylesheet, and a navigation
+that never lists the per-use-case pages (``not_in_nav``): a navigation listing
+every page on every page grows the site with the square of the portfolio.
 
-* offline: no Google fonts (``theme.font: false``), directory URLs (the raw HTML
-  of the generated pages links that way), Charter's stylesheet, and a navigation
-  that never lists the per-use-case pages (``not_in_nav``) — a navigation listing
-  every page on every page grows the site with the square of the portfolio.
+The fast path is for the generated listings, whose Markdown is a single raw HTML
+block that Python-Markdown would pass through unchanged: one page per use case
+(its AI system card and audit report) and the paged use-case index. At 1,000 use
+cases these are nearly all of the site, so per page the plugin
 
-The fast path, for the generated listings: one page per use case (its system
-card and audit report) and the paged use-case index. Their Markdown is one raw HTML block,
-which Python-Markdown would pass through unchanged, and they are not in the
-navigation, so every one of them gets the same theme chrome (header, search,
-tabs, navigation, footer) up to its title and its content. The plugin therefore
+1. takes the source from memory (``on_page_read_source``) and skips the Markdown
+   parser (``on_pre_page`` gives the page a render step whose content is the body);
+2. for pages outside the navigation, renders the theme's chrome
+   (``charter-shell.html``: ``main.html`` without the navigation sidebars and the
+   footer) once per distinct chrome — keyed by URL depth, table of contents and
+   metadata — with markers in place of the title, the URL and the content, and
+   assembles each page from that shell (``on_post_page``) instead of rendering
+   Material's templates for every page. A shell whose markers do not all survive,
+   or that still contains anything of the page it was made from, is not used:
+   those pages are rendered normally;
+3. gives the search index one short entry per use case (title, summary, key facts)
+   instead of the whole page, and keeps its body out of the search plugin's way;
+4. writes the pages and the exports from a writer thread while the main thread
+   renders (creating thousands of files is mostly waiting on the file system).
 
-1. skips the Markdown parser for them (``on_pre_page`` gives the page a render
-   step that takes the body as its content);
-2. renders the chrome (``charter-shell.html``: the theme's ``main.html`` without
-   the navigation sidebars) once per distinct chrome — keyed by URL
-   depth, table of contents and metadata — with markers in place of the title
-   and the content, and assembles each page from that shell (``on_post_page``),
-   instead of rendering Material's templates 2 × N times. A shell whose markers
-   do not all survive rendering, or that still contains anything of the page it
-   was made from, is not used: those pages are rendered normally;
-3. indexes a short entry per page for search (title, summary, key facts) rather
-   than the whole card, keeping ``search_index.json`` small.
-
-Plain ``mkdocs build`` of the generated folder gives the same pages, slower.
+After the build it drops what an offline reader never loads (source maps, search
+stemmers of other languages). Plain ``mkdocs build`` of the generated folder gives
+the same pages, slower (a test compares them).
 """
 
 from __future__ import annotations
 
 import html as _html
 import json
-import logging
-import os
 import re
 import types
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,8 +45,6 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
-
-log = logging.getLogger("mkdocs.plugins.charter")
 
 FAST_TEMPLATE = "charter-fast.html"
 SHELL_TEMPLATE = "charter-shell.html"
@@ -366,7 +364,7 @@ def _in_nav(page: Page) -> bool:
 
 def _location(src_uri: str) -> str:
     """The directory URL of a docs page (``usecases/x/index.md`` → ``usecases/x/``)."""
-    stem = src_uri[:-3] if src_uri.endswith(".md") else src_uri
+    stem = src_uri.removesuffix(".md")
     if stem == "index" or stem.endswith("/index"):
         return stem[: -len("index")]
     return stem + "/"
@@ -396,17 +394,3 @@ def _compact(chunk: str) -> str:
     if "<pre" in chunk or "<textarea" in chunk:
         return chunk
     return _BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk))
-
-
-def read_body(path: Path) -> str:
-    """A generated page's body (its text after the front matter)."""
-    text = path.read_text(encoding="utf-8")
-    if text.startswith("---\n"):
-        end = text.find("\n---\n", 4)
-        if end >= 0:
-            return text[end + 5:]
-    return text
-
-
-def docs_relative(path: Path, docs_dir: Path) -> str:
-    return Path(os.path.relpath(path, docs_dir)).as_posix()
