@@ -117,3 +117,39 @@ def test_cli_build_misuse(repo_with_evidence: Path, argv: list[str], message: st
         code = exc.code
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+def test_cli_serve_previews_on_localhost(repo_with_evidence: Path, tmp_path: Path) -> None:
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "charter", "serve", "--repo", str(repo_with_evidence), "--out",
+                             str(tmp_path / "out"), "--port", str(port), "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        body = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/usecases/churn/", timeout=2) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                time.sleep(0.5)
+        assert body is not None, proc.stdout.read() if proc.poll() is not None else "server did not answer"
+        assert "Customer churn" in body
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    assert f"http://127.0.0.1:{port}/" in out
