@@ -32,3 +32,8 @@ def test_example_gates_are_decidable() -> None:
     out = charter("gate", "--format", "json", "--no-fail")
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_example_codeowners_is_current() -> None:
+    out = charter("codeowners", "--check")
+    assert out.returncode == 0, out.stdout + out.stderr
