@@ -86,7 +86,7 @@ def _move_trailing_comment(prev: Any, new: Any) -> None:
     if token is None or "\n" not in token.value:
         return
     eol, _, rest = token.value.partition("\n")
-    if not rest.strip():
+    if not rest:
         return
     if eol.strip():
         token.value = eol + "\n"
