@@ -113,3 +113,11 @@ def test_internal_error_exit_3_with_crash_log(repo: Path) -> None:
     assert "internal error" in out.stderr and "bug in Charter" in out.stderr
     log = re.search(r"Details: (\S+)", out.stderr)
     assert log and "RuntimeError: boom" in Path(log.group(1)).read_text()
+
+
+def test_unwritable_output_is_a_user_error_not_a_crash(repo: Path) -> None:
+    blocker = repo / "not-a-folder"
+    blocker.write_text("a file where a folder is expected\n")
+    out = charter("schema", "--out", str(blocker / "schemas"), cwd=repo)
+    assert out.returncode == 2
+    assert "charter schema: error:" in out.stderr and "internal error" not in out.stderr

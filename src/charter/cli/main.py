@@ -102,8 +102,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:
+        if exc.filename is None:
+            return _internal(exc)
+        # the machine said no (a folder that does not exist, no permission, a full disk)
+        print(f"charter {args.verb}: error: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return EXIT_INVALID
     except Exception as exc:  # the one boundary: a traceback here is a bug in Charter
-        log = _crash_log(exc)
-        print(f"charter: internal error: {type(exc).__name__}: {exc}\n"
-              f"This is a bug in Charter, not in your specs. Details: {log}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal(exc)
+
+
+def _internal(exc: BaseException) -> int:
+    log = _crash_log(exc)
+    print(f"charter: internal error: {type(exc).__name__}: {exc}\n"
+          f"This is a bug in Charter, not in your specs. Details: {log}", file=sys.stderr)
+    return EXIT_INTERNAL
