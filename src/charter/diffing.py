@@ -24,7 +24,7 @@ import json
 import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from .evidence.records import EvidenceRecord
 from .loading import yaml12
@@ -206,7 +206,7 @@ def base_snapshot(root: Path, commit: str, usecase_ids: set[str] | None = None) 
                     repo.okrs.append(model)
                 else:
                     setattr(repo, {"Organisation": "organisation", "MaturityModel": "maturity", "Policy": "policy",
-                                   "Allowlist": "allowlist"}[kind], model)
+                                   "Allowlist": "allowlist"}[cast(str, kind)], model)  # a parsed model has a kind
         else:
             model, sf, problem = parse_spec(rel, spec_bytes[rel], {"UseCase": UseCase})
             if model is not None:
@@ -355,12 +355,11 @@ def compare_requirements(before: list[Any], after: list[Any], where: str, kind: 
                               f"{describe_requirement(new)})", "loosened", True, describe_requirement(old),
                               describe_requirement(new)))
         elif loosening(new, old):
-            before, after = describe_requirement(old), describe_requirement(new)
-            out.append(Change(kind, f"{where}: `{rid}` tightened ({before} → {after})", "tightened", False, before,
-                              after))
+            was, now = describe_requirement(old), describe_requirement(new)
+            out.append(Change(kind, f"{where}: `{rid}` tightened ({was} → {now})", "tightened", False, was, now))
         else:
-            before, after = describe_requirement(old), describe_requirement(new)
-            out.append(Change(kind, f"{where}: `{rid}` changed ({before} → {after})", "changed", False, before, after))
+            was, now = describe_requirement(old), describe_requirement(new)
+            out.append(Change(kind, f"{where}: `{rid}` changed ({was} → {now})", "changed", False, was, now))
     out.sort(key=lambda c: c.message)
     return out
 
@@ -592,7 +591,7 @@ def compare_governance(before: Repository, after: Repository) -> list[Change]:
             if old.max_stage != new.max_stage:
                 oi = stage_index(ap, old.max_stage) if old.max_stage else len(ap.stages)
                 ni = stage_index(ap, new.max_stage) if new.max_stage else len(ap.stages)
-                direction = "loosened" if ni > oi else "tightened"
+                direction: str | None = "loosened" if ni > oi else "tightened"
                 out.append(Change("risk-tier-policy", f"risk tier `{tid}` max stage {old.max_stage or 'none'} → "
                                   f"{new.max_stage or 'none'} ({direction})", direction, direction == "loosened"))
             for sid in sorted(set(old.requires) | set(new.requires)):

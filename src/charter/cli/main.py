@@ -56,7 +56,7 @@ class UsageError(Exception):
 
 
 def _available() -> dict[str, object]:
-    mods = {}
+    mods: dict[str, object] = {}
     for verb, mod in VERBS.items():
         try:
             mods[verb] = importlib.import_module(f"charter.cli.{mod}")

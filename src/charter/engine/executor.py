@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, cast
 
 from ..evidence.records import EvidenceRecord, Lineage
 from .ledger import Ledger, LedgerError
@@ -322,7 +322,7 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
 
     def submit(key: tuple[str, str], task: JobTask, started: str) -> None:
         try:
-            fut = executor.submit(execute_task, task)
+            fut = cast(Executor, executor).submit(execute_task, task)  # set before the first submit
         except Exception as exc:  # noqa: BLE001 - e.g. a broken pool
             fut = Future()
             fut.set_exception(exc)

@@ -26,12 +26,13 @@ import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .hashing import canonical_json
-from .store import EvidenceStore, StoreError, atomic_write_bytes, disk_full_message
+from .store import StoredRecord, StoreError, atomic_write_bytes, disk_full_message
 
 LEDGER_FILE = "evidence/ledger.jsonl"
 HEAD_FILE = "evidence/ledger.head"
@@ -79,6 +80,15 @@ class VerifyResult:
 
 class LedgerError(OSError):
     """The ledger could not be appended to (the file is unchanged)."""
+
+
+class RecordSource(Protocol):
+    """What :meth:`Ledger.verify` reads of a store: an :class:`~.store.EvidenceStore` or a cache over one."""
+
+    @property
+    def warnings(self) -> list[str]: ...
+
+    def iter_stored(self) -> Iterable[StoredRecord]: ...
 
 
 class Ledger:
@@ -159,7 +169,7 @@ class Ledger:
                 out.append(entry)
         return out
 
-    def verify(self, *, store: EvidenceStore | None = None, expected_head: str | None = None) -> VerifyResult:
+    def verify(self, *, store: RecordSource | None = None, expected_head: str | None = None) -> VerifyResult:
         """Check the chain line by line, the head anchor, and (with a store) every record against its run entry."""
         problems: list[LedgerProblem] = []
         try:

@@ -9,10 +9,11 @@ status: ``fail`` before ``error`` before ``waived`` before ``pass``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..evidence.records import DataContractResult, DriftResult, Estimate, EvaluateResult, FairnessResult
 from ..resolve import effective_fairness_checks, greater_is_better, primary_metric_name
@@ -62,7 +63,7 @@ class Part:
         return self.candidate - self.threshold if self.comparator == ">=" else self.threshold - self.candidate
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"label": self.label, "status": self.status, "reason": self.reason}
+        d: dict[str, Any] = {"label": self.label, "status": self.status, "reason": self.reason}
         for key in ("candidate", "threshold", "comparator", "baseline"):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
@@ -138,7 +139,7 @@ def _unusable(ev: JobEvidence, label: str | None = None) -> Part:
                 evidence=(ev.latest.id,) if ev.latest is not None else ())
 
 
-def _results(ev: JobEvidence, model: type) -> Any:
+def _results(ev: JobEvidence, model: type[BaseModel]) -> Any:
     assert ev.record is not None
     try:
         return model.model_validate(ev.record.results)
@@ -580,7 +581,7 @@ def waiver_dict(w: Any) -> dict[str, Any]:
             "ticket": w.ticket, "expires": w.expires.isoformat()}
 
 
-JUDGES = {
+JUDGES: dict[str, Callable[[Context, Any], Outcome]] = {
     "definition": judge_definition,
     "metric": judge_metric,
     "fairness": judge_fairness,

@@ -11,7 +11,7 @@ fails or errors. Missing, stale or errored evidence is an error (fail closed).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from ..loading import yaml12
 from ..loading.positions import locate
@@ -81,7 +81,7 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
     if isinstance(uc, str):
         if uc not in repo.usecases:
             raise GateError(f"unknown use case '{uc}'")
-        uc = repo.usecases[uc]
+        uc = cast(UseCase, repo.usecases[uc])
     policy = repo.policy
     if policy is None:
         raise GateError("the repository has no Policy: gates come from governance/policy.yaml")
@@ -158,11 +158,11 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
             baseline=outcome.baseline, evidence=outcome.evidence, command=outcome.command, waiver=waiver_info,
             details=details, file=where.file, line=line))
 
-    notes = [w for w in getattr(store, "warnings", []) or [] if f"records/{uc.id}/" in w]
+    decision_notes = [w for w in getattr(store, "warnings", []) or [] if f"records/{uc.id}/" in w]
     for w in uc.waivers:
         if w.expires < today:
-            notes.append(f"waiver of '{w.requirement}' ({w.ticket}) expired on {w.expires}")
+            decision_notes.append(f"waiver of '{w.requirement}' ({w.ticket}) expired on {w.expires}")
     passed = all(r.status in ("pass", "waived") for r in results)
     return GateDecision(
         use_case=uc.id, stage=stage, passed=passed, requirements=tuple(results), evidence_hash=bundle,
-        decided_on=today.isoformat(), declared_stage=uc.stage, risk_tier=uc.risk_tier, notes=tuple(notes))
+        decided_on=today.isoformat(), declared_stage=uc.stage, risk_tier=uc.risk_tier, notes=tuple(decision_notes))

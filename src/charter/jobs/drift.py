@@ -11,7 +11,7 @@ added, removed or retyped.
 from __future__ import annotations
 
 from ..evidence.records import DriftFeature, DriftResult
-from .base import JobContext, JobError, JobOutput
+from .base import JobContext, JobError, JobOutput, Status
 
 
 def run(ctx: JobContext) -> JobOutput:
@@ -59,5 +59,5 @@ def run(ctx: JobContext) -> JobOutput:
         parts = [f"{k}: {', '.join(str(c if isinstance(c, str) else c.get('column')) for c in schema[k])}"
                  for k in ("added", "removed", "retyped") if schema[k]]
         reasons.append("schema changed (" + "; ".join(parts) + ")")
-    status = "fail" if reasons else "pass"
+    status: Status = "fail" if reasons else "pass"
     return JobOutput(status, "; ".join(reasons) or None, result.model_dump(mode="json"))

@@ -60,7 +60,7 @@ def run(ctx: JobContext) -> JobOutput:
             if scores.ndim == 2:
                 scores = scores[:, list(labels).index(pos)]
             others = [lab for lab in labels if lab != pos]
-            neg = others[0] if others else (0 if pos == 1 else None)
+            neg: Any = others[0] if others else (0 if pos == 1 else None)
             y_pred = np.where(scores >= job.predictions.threshold, pos, neg)
         elif kind == "binary" and y_pred is None:
             raise JobError(f"{preds.source} gives neither predicted labels nor scores")

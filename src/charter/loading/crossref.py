@@ -354,8 +354,9 @@ class _Checker:
             loc: Loc = ["data", i]
             if self.people:
                 self.person(loc + ["owner"], d.owner)
-            columns = d.contract.columns if d.contract else None
-            if columns is not None:
+            contract = d.contract
+            columns = contract.columns if contract else None
+            if contract is not None and columns is not None:
                 for k, a in enumerate(d.sensitive_attributes):
                     if a not in columns:
                         self.err("CH033", loc + ["sensitiveAttributes", k], f"'{a}' is not a column of the contract",
@@ -369,7 +370,7 @@ class _Checker:
                                      f"invalid regular expression: {exc}")
                     if col.min is not None and col.max is not None and col.min > col.max:
                         self.err("CH013", loc + ["contract", "columns", name], f"min {col.min:g} is greater than max {col.max:g}")
-                rows = d.contract.rows
+                rows = contract.rows
                 if rows and rows.min is not None and rows.max is not None and rows.min > rows.max:
                     self.err("CH013", loc + ["contract", "rows"], f"min {rows.min} is greater than max {rows.max}")
             try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -11,6 +11,9 @@ from ..diagnostics import Diagnostic, did_you_mean, known_list
 from ..spec.introspect import allowed_keys, model_at
 from . import yaml12
 from .positions import clean_loc, key_path, locate
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 _TYPE_NAMES = {
     "float_type": "a number",
@@ -87,7 +90,7 @@ def _drop_echoes(diags: list[Diagnostic]) -> list[Diagnostic]:
             if not (d.code == "CH011" and (d.file, d.line, d.message.split("'")[1]) in misspelt)]
 
 
-def _dedupe(errors: list[dict]) -> list[dict]:
+def _dedupe(errors: list[ErrorDetails]) -> list[ErrorDetails]:
     # A union field reports one error per alternative; keep the first per location.
     seen: set[tuple] = set()
     out = []
@@ -100,7 +103,7 @@ def _dedupe(errors: list[dict]) -> list[dict]:
     return out
 
 
-def _to_diag(model: type[BaseModel], ctx: ShapeContext, err: dict) -> Diagnostic:
+def _to_diag(model: type[BaseModel], ctx: ShapeContext, err: ErrorDetails) -> Diagnostic:
     etype, raw_loc, value = err["type"], err["loc"], err.get("input")
     loc, exists = clean_loc(ctx.data, raw_loc)
     if etype == "extra_forbidden":
@@ -118,13 +121,13 @@ def _to_diag(model: type[BaseModel], ctx: ShapeContext, err: dict) -> Diagnostic
     if etype in ("union_tag_invalid", "union_tag_not_found"):
         ctxd = err.get("ctx", {})
         disc = str(ctxd.get("discriminator", "kind")).strip("'")
-        expected = [t.strip().strip("'") for t in str(ctxd.get("expected_tags", "")).split(",") if t.strip()]
+        tags = [t.strip().strip("'") for t in str(ctxd.get("expected_tags", "")).split(",") if t.strip()]
         if etype == "union_tag_not_found":
             return ctx.diag("CH011", loc, f"missing required key '{disc}'",
-                            f"'{disc}' is one of: {', '.join(expected)}" if expected else None)
+                            f"'{disc}' is one of: {', '.join(tags)}" if tags else None)
         found = ctxd.get("tag")
-        return ctx.diag("CH013", loc + [disc], f"{disc}: expected one of {', '.join(expected)}, got '{found}'",
-                        did_you_mean(str(found), expected))
+        return ctx.diag("CH013", loc + [disc], f"{disc}: expected one of {', '.join(tags)}, got '{found}'",
+                        did_you_mean(str(found), tags))
     if etype == "literal_error":
         expected = str(err.get("ctx", {}).get("expected", ""))
         choices = [c.strip().strip("'") for c in expected.replace(" or ", ",").split(",") if c.strip()]
@@ -170,7 +173,7 @@ def _number_hint(data: Any, loc: list[str | int], value: str) -> str | None:
 
     parent: Any = data
     for seg in loc[:-1]:
-        parent = parent[seg] if isinstance(parent, (dict, list)) else None
+        parent = cast(Any, parent)[seg] if isinstance(parent, (dict, list)) else None
     if isinstance(parent, dict):
         name = parent.get("metric") or parent.get("primaryMetric")
         info = lookup(name) if isinstance(name, str) else None

@@ -24,7 +24,7 @@ positive label for recall) are left out and counted.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -157,8 +157,8 @@ def estimate(
         samples = np.asarray(samples, dtype=np.float64).reshape(-1)
         if samples.size == 0:
             return {"value": v, "ci": None, "reason": reason}
-        lo, hi, defined = percentile_interval(samples, confidence)
-        interval = (float(lo), float(hi), int(defined), samples.size)
+        p_lo, p_hi, p_defined = percentile_interval(samples, confidence)
+        interval = (float(p_lo), float(p_hi), int(p_defined), samples.size)
     lo, hi, defined, total = interval
     if defined < MIN_DEFINED_SHARE * total:
         why = f"interval omitted: defined in only {defined} of {total} bootstrap replicates"
@@ -177,7 +177,7 @@ def estimates(
     points: dict[str, Any],
     samples: dict[str, np.ndarray] | None,
     confidence: float,
-    reasons: dict[str, str | None] | None = None,
+    reasons: Mapping[str, str | None] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """:func:`estimate` for several statistics, with one vectorised quantile pass."""
     reasons = reasons or {}

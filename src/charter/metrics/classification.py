@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -165,7 +165,7 @@ def _prepare(
         if yp is not None:
             p = (yp == pos).astype(np.int64)
         else:
-            p = (score >= threshold).astype(np.int64)
+            p = (cast(np.ndarray, score) >= threshold).astype(np.int64)  # no y_pred: y_score was given
         proba = score is not None and bool(score.min() >= 0.0 and score.max() <= 1.0)
         return _Data("binary", [jsonable(neg), jsonable(pos)], t, p, score, proba)
 
@@ -181,7 +181,10 @@ def _prepare(
         if score.ndim != 2 or score.shape[1] != len(classes):
             got = 1 if score.ndim == 1 else score.shape[1]
             raise ValueError(ERR_SCORE_SHAPE.format(got=got, k=len(classes), classes=classes))
-    p = _encode(yp, classes, "y_pred") if yp is not None else np.argmax(score, axis=1).astype(np.int64)
+    if yp is not None:
+        p = _encode(yp, classes, "y_pred")
+    else:
+        p = np.argmax(cast(np.ndarray, score), axis=1).astype(np.int64)  # no y_pred: y_score was given
     proba = score is not None and bool(score.min() >= 0.0 and score.max() <= 1.0)
     return _Data("multiclass", [jsonable(c) for c in classes], t, p, score, proba)
 
@@ -267,20 +270,21 @@ class _ScorePlan:
         self.k = d.k
         self.kind = d.kind
         self.row_loss: dict[str, np.ndarray] = {}
+        score = cast(np.ndarray, d.score)  # score metrics are only planned when there are scores
         if "log_loss" in wanted:
             if d.kind == "binary":
-                pr = np.clip(np.stack([1.0 - d.score, d.score], axis=1), _EPS, 1 - _EPS)
+                pr = np.clip(np.stack([1.0 - score, score], axis=1), _EPS, 1 - _EPS)
             else:
-                pr = np.clip(d.score, _EPS, 1 - _EPS)
+                pr = np.clip(score, _EPS, 1 - _EPS)
             self.row_loss["log_loss"] = -np.log(pr[np.arange(len(d.t)), d.t])
         if "brier" in wanted:
-            self.row_loss["brier"] = (d.t - d.score) ** 2
+            self.row_loss["brier"] = (d.t - score) ** 2
         self.auc_plans: list[_AucPlan] = []
         if "roc_auc" in wanted:
             if d.kind == "binary":
-                self.auc_plans = [_AucPlan(d.score, d.t == 1)]
+                self.auc_plans = [_AucPlan(score, d.t == 1)]
             else:
-                self.auc_plans = [_AucPlan(d.score[:, j], d.t == j) for j in range(d.k)]
+                self.auc_plans = [_AucPlan(score[:, j], d.t == j) for j in range(d.k)]
         cell = d.t * d.k + d.p
         # Few cells: one matrix product with the one-hot cell indicator; many cells:
         # rows grouped by cell and summed block-wise.
@@ -328,14 +332,14 @@ def _evaluate_block(
     cm = np.bincount(d.t * d.k + d.p, minlength=d.k * d.k).reshape(d.k, d.k)
     label_wanted = [m for m in wanted if m not in SCORE_METRICS]
     score_wanted = [m for m in wanted if m in SCORE_METRICS]
-    point = {m: v for m, v in confusion_metrics(cm, d.kind).items() if m in label_wanted}
+    point: dict[str, Any] = {m: v for m, v in confusion_metrics(cm, d.kind).items() if m in label_wanted}
     reasons = _confusion_reasons(cm, d.kind)
     plan = None
     if score_wanted:
         if d.kind == "binary" and n_boot:
             # Resampling rows uniformly does not depend on their order, so put them in
             # score order once: the AUC of every replicate then needs no gather.
-            d = d.subset(np.argsort(d.score, kind="mergesort"))
+            d = d.subset(np.argsort(cast(np.ndarray, d.score), kind="mergesort"))
         plan = _ScorePlan(d, score_wanted)
         point.update(plan.scores(np.ones((1, n))))
         point = {m: (v[0] if np.ndim(v) else v) for m, v in point.items()}

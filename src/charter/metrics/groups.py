@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -570,6 +570,9 @@ def fairness_report(
     n_fine = int(fine.max()) + 1
     rng = make_rng(seed)
 
+    fine_stats: np.ndarray
+    group_metrics: tuple[str, ...]
+    rates_of: Callable[[np.ndarray], dict[str, np.ndarray]]
     if kind == "binary":
         for what, arr in (("y_true", yt), ("y_pred", yp)):
             if _has_missing(arr):
@@ -616,7 +619,7 @@ def fairness_report(
 
     overall_stats = fine_stats.sum(axis=0)
     overall_rates = rates_of(overall_stats)
-    overall = {"count": int(n)}
+    overall: dict[str, Any] = {"count": int(n)}
     overall.update({m: to_float(overall_rates[m]) for m in group_metrics})
 
     out_attrs: dict[str, Any] = {}

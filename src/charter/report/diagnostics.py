@@ -28,7 +28,7 @@ def format_text(diags: Sequence[Diagnostic], sources: Mapping[str, str], *, colo
     chunks = []
     for d in diags:
         loc = d.file + (f":{d.line}" if d.line else "") + (f":{d.column}" if d.line and d.column else "")
-        sev = d.severity
+        sev: str = d.severity
         if color:
             sev = f"{_RED if sev == 'error' else _YELLOW}{_BOLD}{sev}{_RESET}"
             loc = f"{_BOLD}{loc}{_RESET}"

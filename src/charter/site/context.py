@@ -24,6 +24,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from ..evidence.records import (
     DataContractResult,
     DriftResult,
@@ -290,7 +292,8 @@ def gather(repo: Any, *, as_of: dt.date | None = None, verify_ledger: bool = Tru
 def changes_from_ledger(entries: list[dict[str, Any]], limit: int = 15) -> list[Change]:
     out = []
     for e in entries:
-        p = e.get("payload") if isinstance(e.get("payload"), dict) else {}
+        payload = e.get("payload")
+        p = payload if isinstance(payload, dict) else {}
         if e.get("type") == "run":
             out.append(Change(str(e.get("at", "")), "run", str(p.get("useCase", "")), str(p.get("job", "")),
                               str(p.get("status", ""))))
@@ -345,7 +348,7 @@ def _gib(metric: str) -> bool:
     return True if info is None else info.greater_is_better
 
 
-def _parse(record: EvidenceRecord | None, model: type) -> Any:
+def _parse(record: EvidenceRecord | None, model: type[BaseModel]) -> Any:
     if record is None or record.status == "error":
         return None
     try:
@@ -914,7 +917,7 @@ def _portfolio(repo: Any, d: _Directory, ucs: list[dict[str, Any]]) -> dict[str,
     value = sum(u["value_per_year"] or 0 for u in ucs if not d.stages.get(u["stage"]["id"], None)
                 or not d.stages[u["stage"]["id"]].terminal)
     currencies = sorted({u["currency"] for u in ucs if u["currency"] and u["value_per_year"]})
-    cannibal = []
+    cannibal: list[tuple[str, str]] = []
     for u in ucs:
         p = u["prioritisation"]
         for other in (p or {}).get("cannibalises", []) or []:

@@ -39,12 +39,15 @@ import types
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.pages import Page
+
+if TYPE_CHECKING:
+    from mkdocs.utils.templates import TemplateContext
 
 FAST_TEMPLATE = "charter-fast.html"
 SHELL_TEMPLATE = "charter-shell.html"
@@ -103,7 +106,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         self.stats = Stats()
         self._shells: dict[Any, _Shell] = {}
         self._keys: dict[str, Any] = {}
-        self._contexts: dict[str, dict[str, Any]] = {}
+        self._contexts: dict[str, TemplateContext] = {}
         self._env: Any = None
         self._writer: ThreadPoolExecutor | None = None
         self._writes: list[Future[None]] = []
@@ -213,7 +216,9 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         return markdown
 
     @event_priority(50)  # before the search plugin, which then sees an empty page (it has its own entry)
-    def on_page_context(self, context: dict[str, Any], *, page: Page, config: MkDocsConfig, nav: Any) -> dict[str, Any]:
+    def on_page_context(
+        self, context: TemplateContext, *, page: Page, config: MkDocsConfig, nav: Any
+    ) -> TemplateContext:
         fp = self._fast(page)
         if fp is None or _in_nav(page):
             return context
@@ -235,7 +240,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         meta = tuple(sorted((k, repr(v)) for k, v in page.meta.items() if k not in ("title", "template", "search")))
         return (page.url.count("/"), toc(page.toc), meta, "<h1" in (page.content or ""))
 
-    def _make_shell(self, page: Page, context: dict[str, Any]) -> _Shell:
+    def _make_shell(self, page: Page, context: TemplateContext) -> _Shell:
         saved = (page.content, page.meta.get("title"), page.canonical_url, page.abs_url)
         has_h1 = "<h1" in (page.content or "")
         content_marker = f"<h1>{_CONTENT}</h1>" if has_h1 else _CONTENT

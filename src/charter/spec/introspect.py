@@ -5,7 +5,7 @@ from __future__ import annotations
 import types
 import typing
 from collections.abc import Sequence
-from typing import Any, Union
+from typing import Any, Union, cast
 
 from pydantic import BaseModel
 
@@ -59,7 +59,8 @@ def model_at(root: type[BaseModel], data: Any, loc: Sequence[str | int]) -> type
             if container is None:
                 return None
             current = typing.get_args(container)[-1]
-        node = node[seg] if isinstance(node, (dict, list)) and _has(node, seg) else None
+        # _has checks that seg indexes node (an int for a list)
+        node = cast(Any, node)[seg] if isinstance(node, (dict, list)) and _has(node, seg) else None
     return _pick_model(_unwrap(current), node)
 
 
