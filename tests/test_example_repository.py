@@ -37,3 +37,26 @@ def test_example_gates_are_decidable() -> None:
 def test_example_codeowners_is_current() -> None:
     out = charter("codeowners", "--check")
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_example_evidence_matches_the_current_specs_data_and_runner_code() -> None:
+    """Changing a runner, a spec or a data file without `charter run` leaves the example's
+    committed evidence stale; this fails until the evidence is recomputed and committed.
+    (Package versions are left out: another machine may have other releases installed.)"""
+    from charter.engine.plan import plan_repository
+    from charter.engine.store import EvidenceStore
+    from charter.loading.loader import load_repository
+
+    repo = load_repository(ROOT)
+    store = EvidenceStore(ROOT)
+    stale = []
+    for job in plan_repository(repo):
+        record = store.latest(job.use_case, job.job_id)
+        if record is None:
+            stale.append(f"{job.use_case}/{job.job_id}: no evidence")
+            continue
+        want, got = job.inputs, record.inputs
+        for field in ("spec_sha256", "data", "runner_version", "seed"):
+            if getattr(want, field) != getattr(got, field):
+                stale.append(f"{job.use_case}/{job.job_id}: {field} changed")
+    assert not stale, "run `charter run` and commit evidence/: " + "; ".join(stale)
