@@ -6,7 +6,8 @@
 * Preprocessing: numeric features → median imputation + standard scaling;
   categorical features → most-frequent imputation + one-hot encoding (unknown
   categories ignored).
-* Split: ``train_test_split`` with the job's seed, stratified on the label for
+* Split: by time when ``split.timeColumn`` is set (the latest rows are the test
+  set); otherwise ``train_test_split`` with the job's seed, stratified on the label for
   classification (``split.stratify``). Estimators with a ``random_state`` get the
   seed unless the spec sets one.
 * Sensitive attributes are refused as features unless ``useSensitiveAttributes``.
@@ -102,6 +103,28 @@ def load_model(record: EvidenceRecord, artifact_root: Path) -> Any:
     return joblib.load(path)
 
 
+def time_split(when: Any, test_size: float) -> tuple[Any, Any]:
+    """Row positions (train, test): the test set is the latest ``test_size`` share by
+    ``when``; every row at the cut-off value joins the test set, so no period is split."""
+    import numpy as np
+    import pandas as pd
+
+    if when.isna().any():
+        raise JobError(f"time column '{when.name}' has {int(when.isna().sum())} missing value(s)")
+    key = pd.to_numeric(when, errors="coerce") if pd.api.types.is_numeric_dtype(when) else \
+        pd.to_datetime(when, errors="coerce", format="ISO8601")
+    if key.isna().any():
+        raise JobError(f"time column '{when.name}' has values that are neither ISO dates nor numbers")
+    values = key.to_numpy()
+    n_test = max(1, int(np.ceil(test_size * len(values))))
+    cutoff = np.sort(values)[len(values) - n_test]
+    test = values >= cutoff
+    if test.all():
+        raise JobError(f"time column '{when.name}' has a single value: nothing is left to train on")
+    rows = np.arange(len(values))
+    return rows[~test], rows[test]
+
+
 def _json_label(v: Any) -> Any:
     from ..metrics.groups import jsonable
 
@@ -132,7 +155,9 @@ def run(ctx: JobContext) -> JobOutput:
                        "set useSensitiveAttributes: true with a justification")
     if target in features:
         raise JobError(f"the target '{target}' is also a feature")
-    df = ctx.read(job.data, columns=features + [target])
+    time_col = job.split.time_column
+    extra = [time_col] if time_col and time_col not in features + [target] else []
+    df = ctx.read(job.data, columns=features + [target] + extra)
     y = df[target]
     if y.isna().any():
         raise JobError(f"target column '{target}' has {int(y.isna().sum())} missing value(s)")
@@ -158,12 +183,15 @@ def run(ctx: JobContext) -> JobOutput:
         raise JobError(f"{job.estimator.name}: {exc}") from None
 
     rows = np.arange(len(df))
-    stratify = y if (job.split.stratify and not is_regression) else None
-    try:
-        tr, te = train_test_split(rows, test_size=job.split.test_size, random_state=job.split.seed,
-                                  stratify=stratify)
-    except ValueError as exc:
-        raise JobError(f"cannot split the data: {exc}") from None
+    if time_col:
+        tr, te = time_split(df[time_col], job.split.test_size)
+    else:
+        stratify = y if (job.split.stratify and not is_regression) else None
+        try:
+            tr, te = train_test_split(rows, test_size=job.split.test_size, random_state=job.split.seed,
+                                      stratify=stratify)
+        except ValueError as exc:
+            raise JobError(f"cannot split the data: {exc}") from None
     if not is_regression and y.iloc[tr].nunique() < 2:
         raise JobError("the training split holds a single class")
     model = build_pipeline(est, numeric, categorical)

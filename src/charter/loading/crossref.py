@@ -468,6 +468,8 @@ class _Checker:
         src = uc.source(job.data)
         if src is None:
             return
+        if job.split.time_column:
+            self.column(loc + ["split", "timeColumn"], uc, job.data, job.split.time_column)
         features = job.features.numeric + job.features.categorical
         for group in ("numeric", "categorical"):
             for k, f in enumerate(getattr(job.features, group)):

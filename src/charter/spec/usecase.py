@@ -136,6 +136,10 @@ class Split(Model):
     """Share of the training part held out for early stopping (text models)."""
     seed: int = 0
     stratify: bool = True
+    time_column: NonEmpty | None = None
+    """Split by time instead of at random: the latest `testSize` share of rows (by this
+    column, ISO dates or numbers) is the test set, so a forecast is judged on a future it
+    has not seen. Rows sharing the cut-off value all go to the test set."""
 
 
 class Features(Model):
