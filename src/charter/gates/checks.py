@@ -207,8 +207,11 @@ def _judge_value(label: str, name: str, est: Estimate | None, constraints: list[
 
 def judge_definition(ctx: Context, r: DefinitionRequirement) -> Outcome:
     gaps = ctx.uc.definition_gaps()
+    if r.need_for_ai and ctx.uc.need_for_ai is None:
+        gaps = [*gaps, "needForAi"]
     if not gaps:
-        return Outcome("pass", "the five definition questions are answered")
+        return Outcome("pass", "the five definition questions are answered"
+                       + (", and why AI rather than something simpler" if r.need_for_ai else ""))
     return Outcome("fail", f"unanswered definition questions: {', '.join(gaps)}; add them to the spec",
                    details={"missing": gaps})
 

@@ -25,6 +25,8 @@ class DefinitionRequirement(_Requirement):
     """The five definition questions are answered (the entry ticket to experimentation)."""
 
     kind: Literal["definition"]
+    need_for_ai: bool = False
+    """Also require the "do we even need AI?" answer (`needForAi`: the simpler alternative considered)."""
 
 
 class MetricRequirement(_Requirement):
