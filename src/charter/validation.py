@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import Diagnostic
+from .loading.files import discover
 
 CACHE_DIR = ".charter/cache"
 
@@ -33,13 +34,6 @@ class ValidationResult:
     @property
     def ok(self) -> bool:
         return not any(d.severity == "error" for d in self.diagnostics)
-
-
-def _spec_paths(root: Path) -> list[Path]:
-    gov = root / "governance"
-    paths = [p for p in gov.glob("*.y*ml") if p.suffix in (".yaml", ".yml")] if gov.is_dir() else []
-    paths += list((root / "usecases").glob("*/usecase.yaml"))
-    return sorted(paths)
 
 
 def _key(root: Path, paths: list[Path], today: date) -> tuple[str, dict[str, bytes]]:
@@ -79,7 +73,8 @@ def atomic_write_text(path: Path, text: str) -> None:
 def validate(root: Path, *, use_cache: bool = True, today: date | None = None) -> ValidationResult:
     today = today or date.today()
     root = root.resolve()
-    paths = _spec_paths(root)
+    gov, ucs = discover(root)
+    paths = gov + ucs
     key, raw = _key(root, paths, today)
     cache_file = root / CACHE_DIR / "validate.json"
     if use_cache and cache_file.is_file():

@@ -6,6 +6,17 @@ import hashlib
 import os
 from pathlib import Path, PurePosixPath
 
+GOVERNANCE_DIR = "governance"
+USECASES_DIR = "usecases"
+USECASE_FILE = "usecase.yaml"
+
+
+def discover(root: Path) -> tuple[list[Path], list[Path]]:
+    """The spec files of a repository: governance documents, then use cases."""
+    gov = sorted(p for p in (root / GOVERNANCE_DIR).glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    ucs = sorted((root / USECASES_DIR).glob(f"*/{USECASE_FILE}"))
+    return gov, ucs
+
 
 class PathEscape(ValueError):
     """A path that leaves the repository (absolute, '..', or a symlink out)."""

@@ -14,12 +14,9 @@ from ..diagnostics import Diagnostic, did_you_mean, sort_key
 from ..spec.governance import GOVERNANCE_KINDS, Allowlist, MaturityModel, OKRSet, Organisation, Policy
 from ..spec.usecase import UseCase
 from . import yaml12
-from .files import HashCache, rel
+from .files import GOVERNANCE_DIR, USECASE_FILE, USECASES_DIR, HashCache, discover, rel
 from .shape import ShapeContext, validate_shape
 
-GOVERNANCE_DIR = "governance"
-USECASES_DIR = "usecases"
-USECASE_FILE = "usecase.yaml"
 SINGLETON_KINDS = ("Organisation", "MaturityModel", "Policy", "Allowlist")
 
 
@@ -58,12 +55,6 @@ class Repository:
 
     def usecase_dir(self, usecase_id: str) -> Path:
         return (self.root / self.usecase_files[usecase_id]).parent
-
-
-def discover(root: Path) -> tuple[list[Path], list[Path]]:
-    gov = sorted(p for p in (root / GOVERNANCE_DIR).glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
-    ucs = sorted((root / USECASES_DIR).glob(f"*/{USECASE_FILE}"))
-    return gov, ucs
 
 
 def read_spec(root: Path, path: Path) -> tuple[SpecFile | None, list[Diagnostic]]:

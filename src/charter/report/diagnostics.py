@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from ..diagnostics import CODES, Diagnostic
+from .github import gh_data, gh_prop
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
 
@@ -62,16 +63,10 @@ def format_json(diags: Sequence[Diagnostic], files: int) -> str:
     }, indent=2)
 
 
-def _gh_escape(value: str, prop: bool = False) -> str:
-    from .gates import gh_data, gh_prop
-
-    return gh_prop(value) if prop else gh_data(value)
-
-
 def format_github(diags: Sequence[Diagnostic]) -> str:
     out = []
     for d in diags:
-        props = [f"file={_gh_escape(d.file, True)}"]
+        props = [f"file={gh_prop(d.file)}"]
         if d.line:
             props.append(f"line={d.line}")
         if d.column:
@@ -79,7 +74,7 @@ def format_github(diags: Sequence[Diagnostic]) -> str:
         if d.end_column:
             props.append(f"endColumn={d.end_column}")
         title = f"{d.code} {CODES.get(d.code, '')}".strip()
-        props.append(f"title={_gh_escape(title, True)}")
+        props.append(f"title={gh_prop(title)}")
         msg = (f"{d.path}: " if d.path else "") + d.message + (f"\nhint: {d.hint}" if d.hint else "")
-        out.append(f"::{d.severity} {','.join(props)}::{_gh_escape(msg)}")
+        out.append(f"::{d.severity} {','.join(props)}::{gh_data(msg)}")
     return "\n".join(out)

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..gates.model import GateDecision, RequirementResult
+from .github import gh_data, gh_prop
 
 SCHEMA_VERSION = 1
 FORMATS = ("text", "json", "junit", "github", "markdown")
@@ -165,16 +166,6 @@ def format_junit(decisions: Sequence[GateDecision]) -> str:
 
 
 # --- GitHub workflow commands -----------------------------------------------------------
-
-
-def gh_data(value: str) -> str:
-    """Escape a workflow command's message (GitHub's rules: %, CR, LF)."""
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def gh_prop(value: str) -> str:
-    """Escape a workflow command's property value (also ':' and ',')."""
-    return gh_data(value).replace(":", "%3A").replace(",", "%2C")
 
 
 def format_github(decisions: Sequence[GateDecision], *, path_prefix: str = "") -> str:
