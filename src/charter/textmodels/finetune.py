@@ -18,23 +18,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .artifacts import quiet_transformers, require_local_dir, safetensors_only, save
+from .artifacts import quiet_transformers, safetensors_only, save
 from .classifiers import FineTunedClassifier, labels_from_probabilities
 from .config import TextTrainConfig
 from .data import (
     TokenizedTexts,
-    check_split,
     effective_max_length,
-    encode_labels,
-    label_vocabulary,
     macro_f1,
     pad_batch,
     tokenize,
     training_batches,
 )
 from .deps import require_text_extras
+from .inputs import prepare_training
 from .result import EpochRecord, TextModelResult
-from .runtime import pad_token_id, reproducible_runtime, resolve_device, to_tensors
+from .runtime import pad_token_id, reproducible_runtime, to_tensors
 
 if TYPE_CHECKING:
     import torch
@@ -68,14 +66,9 @@ def fine_tune(
     """
     config = config or TextTrainConfig()
     started = time.perf_counter()
-    require_text_extras()
-    source = require_local_dir(model_dir)
-    check_split(train_texts, train_labels, split="train")
-    check_split(val_texts, val_labels, split="validation")
-    labels = label_vocabulary(train_labels)
-    y_train = encode_labels(train_labels, labels, split="train")
-    y_val = encode_labels(val_labels, labels, split="validation")
-    device = resolve_device(config.device)
+    prepared = prepare_training(model_dir, train_texts, train_labels, val_texts, val_labels, config.device)
+    source, labels, y_train, y_val, device = (
+        prepared.source, prepared.labels, prepared.y_train, prepared.y_val, prepared.device)
 
     with reproducible_runtime(seed=config.seed, num_threads=config.num_threads, device=device):
         classifier = load_for_classification(source, labels, config, device)

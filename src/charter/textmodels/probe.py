@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .artifacts import load_encoder, require_local_dir, save
+from .artifacts import load_encoder, save
 from .classifiers import LinearProbeClassifier, labels_from_probabilities
 from .config import TextTrainConfig
-from .data import check_split, encode_labels, label_vocabulary, macro_f1
-from .deps import require_text_extras
+from .data import macro_f1
+from .inputs import prepare_training
 from .result import EpochRecord, TextModelResult
-from .runtime import reproducible_runtime, resolve_device
+from .runtime import reproducible_runtime
 
 
 def linear_probe(
@@ -44,14 +44,9 @@ def linear_probe(
     """
     config = config or TextTrainConfig()
     started = time.perf_counter()
-    require_text_extras()
-    source = require_local_dir(model_dir)
-    check_split(train_texts, train_labels, split="train")
-    check_split(val_texts, val_labels, split="validation")
-    labels = label_vocabulary(train_labels)
-    y_train = encode_labels(train_labels, labels, split="train")
-    y_val = encode_labels(val_labels, labels, split="validation")
-    device = resolve_device(config.device)
+    prepared = prepare_training(model_dir, train_texts, train_labels, val_texts, val_labels, config.device)
+    source, labels, y_train, y_val, device = (
+        prepared.source, prepared.labels, prepared.y_train, prepared.y_val, prepared.device)
 
     with reproducible_runtime(seed=config.seed, num_threads=config.num_threads, device=device):
         encoder = load_encoder(
