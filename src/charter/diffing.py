@@ -28,7 +28,8 @@ from typing import Any, cast
 
 from .evidence.records import EvidenceRecord
 from .loading import yaml12
-from .loading.loader import GOVERNANCE_DIR, USECASE_FILE, USECASES_DIR, Repository, SpecFile
+from .loading.files import GOVERNANCE_DIR, USECASE_FILE, USECASES_DIR
+from .loading.loader import Repository, SpecFile
 from .loading.shape import ShapeContext, validate_shape
 from .resolve import greater_is_better, loosening, stage_index
 from .spec.governance import GOVERNANCE_KINDS

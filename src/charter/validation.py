@@ -15,10 +15,14 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .diagnostics import Diagnostic
-from .loading.files import discover
+from .loading.files import SpecRefused, discover, read_spec_bytes
+
+if TYPE_CHECKING:
+    from .loading.loader import Repository
 
 CACHE_DIR = ".charter/cache"
 
@@ -37,16 +41,19 @@ class ValidationResult:
 
 
 def _key(root: Path, paths: list[Path], today: date) -> tuple[str, dict[str, bytes]]:
+    """Cache key over every spec's bytes, and those bytes for the loader (read once).
+    A file the guard refuses is keyed by its stat and left for the loader to report."""
     h = hashlib.sha256(f"{__version__}\0{today.isoformat()}\0".encode())
     raw: dict[str, bytes] = {}
     for p in paths:
-        try:
-            data = p.read_bytes()
-        except OSError:
-            data = b"\0unreadable"
         rel = p.relative_to(root).as_posix()
-        raw[rel] = data
-        h.update(rel.encode() + b"\0" + hashlib.sha256(data).digest())
+        try:
+            data = read_spec_bytes(root, p)
+            raw[rel] = data
+            digest = hashlib.sha256(data).digest()
+        except (SpecRefused, OSError):
+            digest = f"\0refused {_stat_sig(str(p))}".encode()
+        h.update(rel.encode() + b"\0" + digest)
     return h.hexdigest(), raw
 
 
@@ -85,11 +92,8 @@ def validate(root: Path, *, use_cache: bool = True, today: date | None = None) -
                 return ValidationResult(root, diags, len(paths), True, _sources(raw, diags))
         except (ValueError, KeyError, TypeError, OSError):
             pass  # a corrupt cache is just a miss
-    from .loading.crossref import check_repository  # noqa: F401  (heavy imports only on a miss)
-    from .loading.loader import load_repository
-
     hash_cache_file = root / CACHE_DIR / "sha256.json"
-    repo = load_repository_with_hashes(root, hash_cache_file, load_repository)
+    repo = load_repository_with_hashes(root, hash_cache_file, raw)
     diags = repo.diagnostics
     # Relative paths: a copied repository must not match the original's file stats.
     data_stats = {}
@@ -107,16 +111,18 @@ def validate(root: Path, *, use_cache: bool = True, today: date | None = None) -
     return ValidationResult(root, diags, len(paths), False, _sources(raw, diags))
 
 
-def load_repository_with_hashes(root: Path, hash_cache_file: Path, loader):  # type: ignore[no-untyped-def]
+def load_repository_with_hashes(root: Path, hash_cache_file: Path,
+                                preread: dict[str, bytes] | None = None) -> Repository:
     """Load the repository, reusing and saving the data-file sha256 cache."""
     from .loading.files import HashCache
+    from .loading.loader import load_repository
 
     hashes = HashCache()
     try:
         hashes.entries = {k: tuple(v) for k, v in json.loads(hash_cache_file.read_text()).items()}  # type: ignore[misc]
     except (OSError, ValueError, TypeError):
         pass
-    repo = loader(root, hashes=hashes)
+    repo = load_repository(root, hashes=hashes, preread=preread)
     if hashes.dirty:
         try:
             atomic_write_text(hash_cache_file, json.dumps(hashes.entries))

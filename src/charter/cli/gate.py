@@ -45,13 +45,12 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
 
 def load_valid(root: Path, verb: str, fmt: str = "text") -> Any:
     """Validate, then load; on invalid specs print why and return None (the caller exits 2)."""
-    from ..loading.loader import load_repository
     from ..report.diagnostics import format_github, summary_line
     from ..validation import CACHE_DIR, load_repository_with_hashes, validate
 
     result = validate(root)
     if result.ok:
-        repo = load_repository_with_hashes(root, root / CACHE_DIR / "sha256.json", load_repository)
+        repo = load_repository_with_hashes(root, root / CACHE_DIR / "sha256.json")
         if repo.ok:
             return repo
         diags = repo.errors

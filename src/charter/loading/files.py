@@ -18,6 +18,29 @@ def discover(root: Path) -> tuple[list[Path], list[Path]]:
     return gov, ucs
 
 
+MAX_SPEC_BYTES = 2 * 1024 * 1024  # a spec is a few KB; anything this big is a mistake or an attack
+
+
+class SpecRefused(Exception):
+    """A spec file that is not read at all (its bytes never reach memory)."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.hint = code, message, hint
+
+
+def read_spec_bytes(root: Path, path: Path) -> bytes:
+    """A spec file's bytes, refusing symlinks out of the repository and oversized files
+    before reading. Raises SpecRefused, or OSError when the file cannot be read."""
+    if path.is_symlink() and root.resolve() not in path.resolve().parents:
+        raise SpecRefused("CH025", "the file is a symlink leading outside the repository")
+    size = path.stat().st_size
+    if size > MAX_SPEC_BYTES:
+        raise SpecRefused("CH005", f"the file is {size:,} bytes; specs are limited to {MAX_SPEC_BYTES:,}",
+                          "put data in data files referenced by path, not in the spec")
+    return path.read_bytes()
+
+
 class PathEscape(ValueError):
     """A path that leaves the repository (absolute, '..', or a symlink out)."""
 

@@ -14,7 +14,15 @@ from ..diagnostics import Diagnostic, did_you_mean, sort_key
 from ..spec.governance import GOVERNANCE_KINDS, Allowlist, MaturityModel, OKRSet, Organisation, Policy
 from ..spec.usecase import UseCase
 from . import yaml12
-from .files import GOVERNANCE_DIR, USECASE_FILE, USECASES_DIR, HashCache, discover, rel
+from .files import (
+    GOVERNANCE_DIR,
+    USECASES_DIR,
+    HashCache,
+    SpecRefused,
+    discover,
+    read_spec_bytes,
+    rel,
+)
 from .shape import ShapeContext, validate_shape
 
 SINGLETON_KINDS = ("Organisation", "MaturityModel", "Policy", "Allowlist")
@@ -57,24 +65,20 @@ class Repository:
         return (self.root / self.usecase_files[usecase_id]).parent
 
 
-def read_spec(root: Path, path: Path) -> tuple[SpecFile | None, list[Diagnostic]]:
-    """Read and parse one file; never raises for bad input."""
+def read_spec(root: Path, path: Path, preread: bytes | None = None) -> tuple[SpecFile | None, list[Diagnostic]]:
+    """Read (unless the caller already did, through the same guard) and parse one file;
+    never raises for bad input."""
     import hashlib
 
     r = rel(root, path)
     try:
-        if path.is_symlink() and root.resolve() not in path.resolve().parents:
-            return None, [Diagnostic(r, None, None, "CH025", "the file is a symlink leading outside the repository")]
-        if path.stat().st_size > yaml12.MAX_BYTES:
-            return None, [Diagnostic(r, None, None, "CH005",
-                                     f"the file is {path.stat().st_size:,} bytes; specs are limited to {yaml12.MAX_BYTES:,}",
-                                     hint="put data in data files referenced by path, not in the spec")]
-        raw = path.read_bytes()
+        raw = preread if preread is not None else read_spec_bytes(root, path)
+    except SpecRefused as refused:
+        return None, [Diagnostic(r, None, None, refused.code, refused.message, hint=refused.hint)]
     except OSError as exc:
         return None, [Diagnostic(r, None, None, "CH008", f"cannot read the file: {exc.strerror or exc}")]
     try:
         text = yaml12.decode(raw)
-        tab = yaml12.tab_indent_problem(text)
         data = yaml12.to_python(yaml12.compose_nodes(text))
     except yaml12.YamlProblem as p:
         if p.code == "CH001":
@@ -108,8 +112,12 @@ def _kind_problem(sf: SpecFile, expected: tuple[str, ...]) -> Diagnostic | None:
     return None
 
 
-def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | None = None) -> Repository:
-    """Load and validate everything under root. Never raises for bad input."""
+def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | None = None,
+                    preread: dict[str, bytes] | None = None) -> Repository:
+    """Load and validate everything under root. Never raises for bad input.
+
+    ``preread``: repository-relative path → bytes already read through
+    ``read_spec_bytes`` (validation reads them once for its cache key)."""
     from .crossref import check_repository
 
     root = root.resolve()
@@ -124,7 +132,7 @@ def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | 
     gov_paths, uc_paths = discover(root)
     seen_kinds: dict[str, str] = {}
     for path in gov_paths:
-        sf, diags = read_spec(root, path)
+        sf, diags = read_spec(root, path, (preread or {}).get(rel(root, path)))
         repo.diagnostics.extend(diags)
         if sf is None:
             continue
@@ -160,7 +168,7 @@ def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | 
                                                f"no {kind} document in {GOVERNANCE_DIR}/",
                                                hint=f"add a YAML file with 'kind: {kind}' (see 'charter new')"))
     for path in uc_paths:
-        sf, diags = read_spec(root, path)
+        sf, diags = read_spec(root, path, (preread or {}).get(rel(root, path)))
         repo.diagnostics.extend(diags)
         if sf is None:
             repo.broken_usecase_ids.add(path.parent.name)

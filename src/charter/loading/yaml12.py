@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from .files import MAX_SPEC_BYTES
+
 try:  # libyaml is bundled in PyYAML's wheels; fall back to pure Python if absent.
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - depends on the platform's wheel
@@ -33,7 +35,7 @@ except ImportError:  # pragma: no cover - depends on the platform's wheel
             Composer.__init__(self)
 
 
-MAX_BYTES = 2 * 1024 * 1024  # a spec is a few KB; anything this big is a mistake or an attack
+MAX_BYTES = MAX_SPEC_BYTES
 MAX_NODES = 200_000  # bound on nodes after alias expansion ("billion laughs")
 MAX_DEPTH = 64
 
