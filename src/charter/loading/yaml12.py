@@ -115,10 +115,46 @@ def _depth_guard(text: str) -> None:
                     raise YamlProblem("CH005", f"the document nests deeper than {MAX_DEPTH} levels", line, col)
             elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        # libyaml >= 0.2.6 has its own flow-nesting limit (1000), hit by its scanner
+        # before our event count reaches MAX_DEPTH: report it as ours, at our depth.
+        if "nesting depth" in (exc.problem or "") or "flow level" in (exc.context or ""):
+            mark = exc.problem_mark
+            line, col = _flow_depth_position(text, mark.index if mark is not None else len(text))
+            raise YamlProblem("CH005", f"the document nests deeper than {MAX_DEPTH} levels", line, col) from None
         return  # the composer reports syntax errors with their position
+    except yaml.YAMLError:
+        return
     finally:
         parser.dispose()
+
+
+def _flow_depth_position(text: str, end: int) -> tuple[int, int]:
+    """1-based (line, column) of the bracket that first opens flow level MAX_DEPTH + 1.
+
+    Only called on text libyaml refused for flow nesting, and only over the prefix
+    it scanned; quoted scalars inside flow collections are skipped."""
+    depth, quote, i = 0, "", 0
+    line, line_start = 1, 0
+    while i < min(end + 1, len(text)):
+        ch = text[i]
+        if ch == "\n":
+            line, line_start = line + 1, i + 1
+        elif quote:
+            if ch == "\\" and quote == '"':
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"" and depth > 0:
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line, i - line_start + 1
+        elif ch in "]}" and depth > 0:
+            depth -= 1
+        i += 1
+    return line, end - line_start + 1
 
 
 def compose_nodes(text: str) -> yaml.Node | None:
