@@ -57,7 +57,7 @@ def _apply_waiver(ctx: Context, p: Part) -> Part:
     if waiver is not None:
         rule = Rule(f"waiver '{waiver.ticket}'", "waiver",
                     f"waiver {waiver.ticket} by {waiver.owner} until {waiver.expires} applies to check '{p.label}'; "
-                    f"without it: {p.status}" + (f" ({p.rule.text})" if p.rule is not None else ""))
+                    f"without it: {p.status}" + (f" — {p.rule.text}" if p.rule is not None else ""))
         return replace(p, status="waived", reason=f"{p.reason} — waived by {waiver.owner} until {waiver.expires} "
                        f"({waiver.ticket})", rule=rule,
                        extra={**p.extra, "waiver": waiver_dict(waiver), "underlyingStatus": p.status,
