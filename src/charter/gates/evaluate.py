@@ -141,14 +141,14 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
     max_stage = tier.max_stage if tier is not None else None
     if tier is not None and max_stage is not None and stage_index(policy, stage) > stage_index(policy, max_stage):
         line, column, path = where.first([["riskTier"]], ["stage"])
-        rule = Rule(f"risk-tier:{tier.id}", "stage", f"risk tier {tier.id} allows at most stage '{max_stage}'; "
-                    "no waiver can change that")
+        cap = Rule(f"risk-tier:{tier.id}", "stage", f"risk tier {tier.id} allows at most stage '{max_stage}'; "
+                   "no waiver can change that")
         results.append(RequirementResult(
             id=MAX_STAGE_ID, kind="max-stage", origin=f"risk-tier:{tier.id}", status="fail",
             reason=f"risk tier '{tier.id}' ({tier.name}) allows at most stage '{tier.max_stage}'; "
                    f"'{stage}' is beyond it and no waiver can change that",
             description=tier.description, file=where.file, line=line, column=column, path=path,
-            rule=rule.to_dict()))
+            rule=cap.to_dict()))
 
     uc_gates = uc.gates.get(stage, [])
     for eff in effective_requirements(policy, uc, stage):
@@ -167,7 +167,8 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
         details = {**outcome.details, **notes}
         if expired:
             details["expiredWaivers"] = [waiver_dict(w) for w in expired]
-        status, reason, waiver_info, rule = outcome.status, outcome.reason, None, outcome.rule
+        status, reason, waiver_info = outcome.status, outcome.reason, None
+        rule: Rule | None = outcome.rule
         if waiver is not None:
             waiver_info = waiver_dict(waiver)
             details["underlyingStatus"] = outcome.status

@@ -420,7 +420,8 @@ def item_loc(data: Any, key: str, item_id: str | None, id_key: str = "id") -> Lo
     items = data.get(key) if isinstance(data, dict) else None
     if item_id is None or not isinstance(items, list):
         return None
-    return next(([key, i] for i, x in enumerate(items) if isinstance(x, dict) and x.get(id_key) == item_id), None)
+    index = next((i for i, x in enumerate(items) if isinstance(x, dict) and x.get(id_key) == item_id), None)
+    return [key, index] if index is not None else None
 
 
 def job_locs(where: Where, runner: str, job_id: str | None) -> list[Loc]:

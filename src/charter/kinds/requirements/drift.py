@@ -61,8 +61,11 @@ def judge(ctx: Context, r: DriftRequirement) -> Outcome:
                  "reference": res.reference, "current": res.current}
         share = f"drift share {fmt(res.drift_share)} ({len(drifted)} of {len(res.features)} features drifted" + \
                 (f": {', '.join(drifted[:5])}{'…' if len(drifted) > 5 else ''})" if drifted else ")")
-        common = {"candidate": res.drift_share, "threshold": r.max_drift_share, "comparator": "<=",
-                  "evidence": evidence, "extra": extra, "subject": ev.job}
+
+        def part(status: str, reason: str, rule: Rule) -> Part:
+            return Part(label, status, reason, candidate=res.drift_share, threshold=r.max_drift_share,
+                        comparator="<=", evidence=evidence, extra=extra, rule=rule, subject=ev.job)
+
         within = res.drift_share <= r.max_drift_share
         share_rule = Rule(ctx.origin, "drift share",
                           f"drift share {fmt(res.drift_share)} {'≤' if within else '>'} {fmt(r.max_drift_share)} "
@@ -72,13 +75,11 @@ def judge(ctx: Context, r: DriftRequirement) -> Outcome:
             desc = "; ".join(f"{k}: {', '.join(str(c) for c in v)}" for k, v in breaking.items())
             rule = Rule(ctx.origin, "schema", f"a removed or retyped column fails the drift requirement whatever "
                         f"the drift share ({desc})")
-            parts.append(Part(label, "fail", f"the schema changed between reference and current data ({desc})",
-                              rule=rule, **common))
+            parts.append(part("fail", f"the schema changed between reference and current data ({desc})", rule))
         elif not within:
-            parts.append(Part(label, "fail", f"{share} is above the maximum {fmt(r.max_drift_share)}",
-                              rule=share_rule, **common))
+            parts.append(part("fail", f"{share} is above the maximum {fmt(r.max_drift_share)}", share_rule))
         else:
-            parts.append(Part(label, "pass", f"{share} ≤ {fmt(r.max_drift_share)}", rule=share_rule, **common))
+            parts.append(part("pass", f"{share} ≤ {fmt(r.max_drift_share)}", share_rule))
     return combine(parts, what="drift reports")
 
 
