@@ -198,3 +198,14 @@ def test_github_annotations_point_at_the_failing_element(ready: GovRepo, capsys:
     line = next(x for x in out.splitlines() if "production-fairness" in x)
     assert line.startswith(f"::error file={FILE},line=113,col=3,title=")
     assert "rule: demographic_parity_ratio 0.7 < 0.8 (min of fairness check 'sex-parity')" in line
+
+
+def test_a_waived_requirement_whose_checks_are_waived_too(ready: GovRepo) -> None:
+    ready.record("fairness", results=fairness_results(ratio=(0.7, 0.6, 0.8)))
+    waiver = {"owner": "cleo", "reason": "Re-weighting.", "ticket": "RISK-7", "expires": "2099-01-01"}
+    set_uc(ready, waivers=[{"requirement": "sex-parity", **waiver}, {"requirement": "production-fairness", **waiver}])
+    r = req(gate(ready), "production-fairness")
+    assert r.status == "waived" and r.details["underlyingStatus"] == "waived"
+    assert r.rule is not None and r.rule["text"] == ("waiver RISK-7 by cleo until 2099-01-01 waives the whole "
+                                                     "requirement (its failing parts carry waivers of their own)")
+    assert r.details["parts"][0]["rule"]["source"] == "waiver 'RISK-7'"

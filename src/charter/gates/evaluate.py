@@ -21,7 +21,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from ..kinds import requirements as kinds
-from ..kinds.requirements.base import Context, Loc, Outcome, Rule, Where, waiver_dict
+from ..kinds.requirements.base import Context, Loc, Outcome, Rule, Where, fail_closed_rule, waiver_dict
 from ..loading import yaml12
 from ..loading.positions import key_path, locate
 from ..resolve import effective_requirements, get_tier, stage_index
@@ -87,9 +87,6 @@ class _Locator:
         """The position of the first candidate present in the spec, else of the fallback."""
         loc = next((c for c in candidates if self.exists(c)), fallback)
         return self.position(loc)
-
-    def line(self, loc: Loc) -> int | None:
-        return self.position(loc)[0]
 
 
 def _waivers(uc: UseCase, stage: str, today: dt.date) -> Callable[[str], tuple[Any, list[Any]]]:
@@ -168,23 +165,24 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
         if expired:
             details["expiredWaivers"] = [waiver_dict(w) for w in expired]
         status, reason, waiver_info = outcome.status, outcome.reason, None
-        rule: Rule | None = outcome.rule
+        rule: Rule | None = outcome.rule or (fail_closed_rule() if outcome.status == "error" else None)
         if waiver is not None:
             waiver_info = waiver_dict(waiver)
             details["underlyingStatus"] = outcome.status
-            if outcome.rule is not None:
-                details["underlyingRule"] = outcome.rule.to_dict()
+            if rule is not None:
+                details["underlyingRule"] = rule.to_dict()
             # say plainly what the waiver covers, so "waived" never sits beside a bare "error: ..."
+            would = {"fail": "fail", "error": "be an error"}.get(outcome.status, "be waived")
             underlying = ("it would pass without it" if outcome.status == "pass"
-                          else f"without it the requirement would {'fail' if outcome.status == 'fail' else 'be an error'}"
-                               f": {outcome.reason}")
+                          else f"without it the requirement would {would}: {outcome.reason}")
             status = "waived"
             reason = (f"waived by {waiver.owner} until {waiver.expires} ({waiver.ticket}: {waiver.reason.strip()}); "
                       f"{underlying}")
+            was = {"pass": "turns a pass into waived", "fail": "turns a fail into waived",
+                   "error": "turns an error into waived"}.get(outcome.status, "waives the whole requirement (its "
+                                                              "failing parts carry waivers of their own)")
             rule = Rule(f"waiver '{waiver.ticket}'", "waiver",
-                        f"waiver {waiver.ticket} by {waiver.owner} until {waiver.expires} turns "
-                        f"{'a pass' if outcome.status == 'pass' else 'a fail' if outcome.status == 'fail' else 'an error'}"
-                        " into waived")
+                        f"waiver {waiver.ticket} by {waiver.owner} until {waiver.expires} {was}")
         elif expired:
             last = max(expired, key=lambda w: w.expires)
             reason += f" (the waiver {last.ticket} expired on {last.expires} and no longer applies)"
@@ -195,7 +193,8 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
         candidates = kinds.locate(Where(uc, policy, where.data, gate_entry), req, outcome)
         line, column, path = where.first(candidates + ([gate_entry] if gate_entry else []), ["stage"])
         results.append(RequirementResult(
-            id=eff.requirement.id, kind=req.kind, origin=eff.origin, status=status, reason=reason,  # type: ignore[arg-type]
+            id=eff.requirement.id, kind=req.kind, origin=eff.origin,
+            status=status, reason=reason,  # type: ignore[arg-type]
             description=(req.description or "").strip() or None, metric=outcome.metric,
             candidate=outcome.candidate, threshold=outcome.threshold, comparator=outcome.comparator,
             baseline=outcome.baseline, evidence=outcome.evidence, command=outcome.command, waiver=waiver_info,

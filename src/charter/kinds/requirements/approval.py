@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ...spec.common import Id
-from .base import Checker, Context, Loc, Outcome, RequirementBase, RequirementKind, Rule, Where, item_loc, origin_text
+from .base import Checker, Context, Loc, Outcome, RequirementBase, RequirementKind, Rule, Where, origin_text
 
 
 class ApprovalRequirement(RequirementBase):

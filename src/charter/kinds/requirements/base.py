@@ -159,6 +159,9 @@ def combine(parts: list[Part], *, what: str, metric: str | None = None, empty: O
     """The requirement's outcome from its parts: the worst status, the reasons that matter."""
     if not parts:
         return empty or Outcome("pass", f"no {what} to judge", metric=metric)
+    for p in parts:
+        if p.rule is None and p.status == "error":
+            p.rule = fail_closed_rule()  # evidence that cannot be judged: failing closed decided
     ordered = sorted(parts, key=lambda p: (STATUS_ORDER[p.status], p.margin()))
     worst = ordered[0]
     status = worst.status
