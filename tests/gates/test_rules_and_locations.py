@@ -209,3 +209,8 @@ def test_a_waived_requirement_whose_checks_are_waived_too(ready: GovRepo) -> Non
     assert r.rule is not None and r.rule["text"] == ("waiver RISK-7 by cleo until 2099-01-01 waives the whole "
                                                      "requirement (its failing parts carry waivers of their own)")
     assert r.details["parts"][0]["rule"]["source"] == "waiver 'RISK-7'"
+
+
+def test_fairness_without_usable_evidence_points_at_the_fairness_job(gov: GovRepo) -> None:
+    r = req(gate(gov), "production-fairness")
+    assert r.status == "error" and where(r) == (FILE, 104, 3, "jobs[id='fairness']")

@@ -170,8 +170,8 @@ def locate(where: Where, r: FairnessRequirement, outcome: Outcome) -> list[Loc]:
                 break
     if where.gate_entry:
         out.append(where.gate_entry)
-    if outcome.status == "error" and outcome.subject is None:
-        out += job_locs(where, "fairness", None)  # no fairness job, or none with usable evidence
+    if outcome.status == "error":
+        out += job_locs(where, "fairness", outcome.subject)  # the job without usable evidence, or where one is missing
     return out + [["fairness"]]
 
 
