@@ -27,11 +27,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 from .evidence.records import EvidenceRecord
+from .kinds import requirements as requirement_kinds
 from .loading import yaml12
 from .loading.files import GOVERNANCE_DIR, USECASE_FILE, USECASES_DIR
 from .loading.loader import Repository, SpecFile
 from .loading.shape import ShapeContext, validate_shape
-from .resolve import greater_is_better, loosening, stage_index
+from .resolve import greater_is_better, stage_index
 from .spec.governance import GOVERNANCE_KINDS
 from .spec.usecase import CARD_FIELDS, UseCase
 
@@ -307,31 +308,8 @@ def _fmt(v: Any) -> str:
 
 
 def describe_requirement(r: Any) -> str:
-    k = r.kind
-    if k == "metric":
-        bounds = [f"≥ {_fmt(r.min)}" if r.min is not None else "", f"≤ {_fmt(r.max)}" if r.max is not None else ""]
-        rel = []
-        if r.min_absolute_change is not None:
-            rel.append(f"+{_fmt(r.min_absolute_change)} over the champion")
-        if r.min_relative_change is not None:
-            rel.append(f"+{_fmt(r.min_relative_change * 100)} % over the champion")
-        text = f"{r.metric} " + " ".join(b for b in bounds if b) + (" " if rel and any(bounds) else "") + ", ".join(rel)
-        return text + (f" on {r.slice}" if r.slice else "") + (" (interval bound)" if r.use_interval else "")
-    if k == "approval":
-        return f"approval by {r.role}" + (f" ×{r.count}" if r.count != 1 else "")
-    if k == "drift":
-        return f"drift share ≤ {_fmt(r.max_drift_share)}"
-    if k == "maturity":
-        return f"{r.process} ≥ level {r.min_level}"
-    if k == "documentation":
-        return f"card {', '.join(r.fields) if r.fields else 'complete'} (≥ {r.min_words} words)"
-    if k == "fairness":
-        return f"fairness {r.check or 'all checks'}" + (" (interval bound)" if r.use_interval else "")
-    if k == "evidence":
-        return f"fresh passing {r.runner} evidence"
-    if k == "data-contract":
-        return f"data contracts {', '.join(r.data) if r.data else 'of every source'}"
-    return k
+    """A short description of a requirement, by its kind's own wording."""
+    return requirement_kinds.describe(r)
 
 
 def compare_requirements(before: list[Any], after: list[Any], where: str, kind: str = "gate") -> list[Change]:
@@ -348,14 +326,14 @@ def compare_requirements(before: list[Any], after: list[Any], where: str, kind: 
         old, new = b[rid], a[rid]
         if old == new:
             continue
-        why = loosening(old, new)
+        why = requirement_kinds.loosening(old, new)
         if why:  # the validator's wording compares with the policy; here the comparison is with the base
             why = why.replace("the policy's", "the base's").replace("the policy", "the base")
         if why:
             out.append(Change(kind, f"{where}: `{rid}` loosened: {why} ({describe_requirement(old)} → "
                               f"{describe_requirement(new)})", "loosened", True, describe_requirement(old),
                               describe_requirement(new)))
-        elif loosening(new, old):
+        elif requirement_kinds.loosening(new, old):
             was, now = describe_requirement(old), describe_requirement(new)
             out.append(Change(kind, f"{where}: `{rid}` tightened ({was} → {now})", "tightened", False, was, now))
         else:

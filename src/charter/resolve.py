@@ -3,7 +3,8 @@
 Requirements combine, in order: the policy's stage requirements, the risk tier's
 extras for that stage, and the use case's own ``gates`` for that stage. A use case
 requirement with the id of a policy requirement replaces it (it may only tighten:
-``crossref`` rejects loosening); new ids add to the list.
+``crossref`` rejects loosening); new ids add to the list. What counts as
+loosening is each requirement kind's own rule (:func:`loosening`, from the registry).
 """
 
 from __future__ import annotations
@@ -11,14 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .kinds.requirements import loosening
 from .metrics.catalog import FAIRNESS_METRICS, MODEL_METRICS
 from .spec.governance import Policy, RiskTier, Stage
-from .spec.requirements import (
-    ApprovalRequirement,
-    DriftRequirement,
-    MaturityRequirement,
-    MetricRequirement,
-)
 from .spec.usecase import FairnessCheck, UseCase
 
 
@@ -71,38 +67,6 @@ def greater_is_better(metric: str) -> bool:
     return True if info is None else info.greater_is_better
 
 
-def loosening(base: Any, override: Any) -> str | None:
-    """Why override is looser than base (None when it is as strict or stricter)."""
-    if type(base) is not type(override):
-        return f"it changes the requirement's kind from '{base.kind}' to '{override.kind}'"
-    if isinstance(base, MetricRequirement):
-        if base.min is not None and (override.min is None or override.min < base.min):
-            return f"min {override.min} is below the policy's {base.min}"
-        if base.max is not None and (override.max is None or override.max > base.max):
-            return f"max {override.max} is above the policy's {base.max}"
-        if base.use_interval and not override.use_interval:
-            return "it judges the point estimate where the policy judges the interval bound"
-        for attr in ("min_absolute_change", "min_relative_change"):
-            b, o = getattr(base, attr), getattr(override, attr)
-            if b is not None and (o is None or o < b):
-                return f"{attr} {o} is below the policy's {b}"
-    if isinstance(base, MaturityRequirement):
-        if override.process != base.process:
-            return f"it checks process '{override.process}' instead of '{base.process}'"
-        if override.min_level < base.min_level:
-            return f"minLevel {override.min_level} is below the policy's {base.min_level}"
-    if isinstance(base, ApprovalRequirement):
-        if override.role != base.role:
-            return f"it asks role '{override.role}' instead of '{base.role}'"
-        if override.count < base.count:
-            return f"count {override.count} is below the policy's {base.count}"
-    if isinstance(base, DriftRequirement) and override.max_drift_share > base.max_drift_share:
-        return f"maxDriftShare {override.max_drift_share} is above the policy's {base.max_drift_share}"
-    if getattr(base, "use_interval", None) is True and getattr(override, "use_interval", None) is False:
-        return "it judges the point estimate where the policy judges the interval bound"
-    return None
-
-
 def fairness_check_loosening(default_metric: str, default_min: float | None, default_max: float | None,
                              check: FairnessCheck) -> str | None:
     if check.metric != default_metric:
@@ -119,6 +83,7 @@ def effective_fairness_checks(policy: Policy, uc: UseCase) -> list[FairnessCheck
     checks = list(uc.fairness)
     if uc.task is None or not uc.task.type.is_classification and uc.task.type.value != "regression":
         return checks
+
     attrs: list[str] = []
     for d in uc.data:
         for a in d.sensitive_attributes:
@@ -141,3 +106,7 @@ def effective_fairness_checks(policy: Policy, uc: UseCase) -> list[FairnessCheck
                 rationale="Organisation policy default.",
             ))
     return checks
+
+
+__all__ = ["EffectiveRequirement", "effective_fairness_checks", "effective_requirements", "fairness_check_loosening",
+           "get_stage", "get_tier", "greater_is_better", "loosening", "primary_metric_name", "stage_index"]

@@ -514,8 +514,8 @@ def test_use_case_gate_line_points_at_its_entry(ready: GovRepo) -> None:
     r = req(d, "recall-by-region")
     assert r.file == "usecases/churn/usecase.yaml"
     assert "recall-by-region" in text[r.line - 1]
-    policy_req = req(d, "production-quality")
-    assert text[policy_req.line - 1].startswith("stage:")
+    policy_req = req(d, "production-quality")  # a policy bound on the primary metric points at it
+    assert text[policy_req.line - 1].strip().startswith("primaryMetric:")
 
 
 def test_expired_waiver_of_a_fairness_check_is_reported(ready: GovRepo) -> None:

@@ -9,6 +9,7 @@ from charter.spec.requirements import DefinitionRequirement
 class _Ctx:
     def __init__(self, uc: object) -> None:
         self.uc = uc
+        self.origin = "policy"
 
 
 class _UC:

@@ -2,22 +2,30 @@
 
 The requirements of a stage are the policy's, plus the risk tier's extras, plus
 the use case's own stricter gates (:func:`charter.resolve.effective_requirements`).
-Each is judged by the judge of its kind (:mod:`.checks`), then waivers apply: a
-valid waiver turns the requirement's status into ``waived`` — never ``pass`` —
-and an expired one is reported and ignored. The decision passes when nothing
-fails or errors. Missing, stale or errored evidence is an error (fail closed).
+Each is judged by the judge of its kind (the registry
+:mod:`charter.kinds.requirements`), then waivers apply: a valid waiver turns the
+requirement's status into ``waived`` — never ``pass`` — and an expired one is
+reported and ignored. The decision passes when nothing fails or errors. Missing,
+stale or errored evidence is an error (fail closed).
+
+Every result carries the rule that decided it (``rule``) and points at the spec
+element that decided it (``file``/``line``/``column``/``path``), chosen by its
+kind; only a requirement with no element of its own points at ``stage:``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, cast
 
+from ..kinds import requirements as kinds
+from ..kinds.requirements.base import Context, Loc, Outcome, Rule, Where, fail_closed_rule, waiver_dict
 from ..loading import yaml12
-from ..loading.positions import locate
-from ..resolve import effective_requirements, get_tier, loosening, stage_index
+from ..loading.positions import key_path, locate
+from ..resolve import effective_requirements, get_tier, stage_index
 from ..spec.usecase import UseCase
-from .checks import JUDGES, Context, Outcome, waiver_dict
 from .evidence import EvidenceSource, EvidenceView
 from .model import GateDecision, RequirementResult
 
@@ -38,18 +46,34 @@ def next_stage(policy: Any, uc: UseCase) -> str | None:
 
 
 class _Locator:
-    """Line numbers in a use case's spec, composed lazily (only reporters that annotate need them)."""
+    """Where a verdict points in a use case's spec: file, line, column and key path.
+
+    The YAML is composed lazily, once per decision, and only when a position is asked for.
+    """
 
     def __init__(self, repo: Any, uc: UseCase) -> None:
         self.file = getattr(repo, "usecase_files", {}).get(uc.id)
         sf = getattr(repo, "files", {}).get(self.file) if self.file else None
         self.text = sf.text if sf is not None else None
+        self.data: Any = sf.data if sf is not None else None
         self._root: Any = None
         self._done = False
 
-    def line(self, loc: list[str | int]) -> int | None:
+    def exists(self, loc: Loc) -> bool:
+        node = self.data
+        for seg in loc:
+            if isinstance(node, dict) and isinstance(seg, str) and seg in node:
+                node = node[seg]
+            elif isinstance(node, list) and isinstance(seg, int) and 0 <= seg < len(node):
+                node = node[seg]
+            else:
+                return False
+        return self.data is not None
+
+    def position(self, loc: Loc) -> tuple[int | None, int | None, str | None]:
+        """(line, column, key path) of the element at loc."""
         if self.text is None:
-            return None
+            return None, None, None
         if not self._done:
             self._done = True
             try:
@@ -57,10 +81,15 @@ class _Locator:
             except yaml12.YamlProblem:
                 self._root = None
         span = locate(self._root, loc, at_key=True)
-        return span[0] if span else None
+        return (span[0], span[1], key_path(self.data, loc)) if span else (None, None, None)
+
+    def first(self, candidates: list[Loc], fallback: Loc) -> tuple[int | None, int | None, str | None]:
+        """The position of the first candidate present in the spec, else of the fallback."""
+        loc = next((c for c in candidates if self.exists(c)), fallback)
+        return self.position(loc)
 
 
-def _waivers(uc: UseCase, stage: str, today: dt.date):  # type: ignore[no-untyped-def]
+def _waivers(uc: UseCase, stage: str, today: dt.date) -> Callable[[str], tuple[Any, list[Any]]]:
     def waiver_for(req_id: str) -> tuple[Any, list[Any]]:
         matching = [w for w in uc.waivers if w.requirement == req_id and (w.stage is None or w.stage == stage)]
         valid = sorted((w for w in matching if w.expires >= today), key=lambda w: w.expires, reverse=True)
@@ -103,60 +132,74 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
     waiver_for = _waivers(uc, stage, today)
     ctx = Context(repo, uc, stage, today, view, bundle, waiver_for)
     where = _Locator(repo, uc)
-    stage_line = where.line(["stage"])
     results: list[RequirementResult] = []
-    used_waivers: set[str] = set()
 
     tier = get_tier(policy, uc.risk_tier)
     max_stage = tier.max_stage if tier is not None else None
     if tier is not None and max_stage is not None and stage_index(policy, stage) > stage_index(policy, max_stage):
+        line, column, path = where.first([["riskTier"]], ["stage"])
+        cap = Rule(f"risk-tier:{tier.id}", "stage", f"risk tier {tier.id} allows at most stage '{max_stage}'; "
+                   "no waiver can change that")
         results.append(RequirementResult(
             id=MAX_STAGE_ID, kind="max-stage", origin=f"risk-tier:{tier.id}", status="fail",
             reason=f"risk tier '{tier.id}' ({tier.name}) allows at most stage '{tier.max_stage}'; "
                    f"'{stage}' is beyond it and no waiver can change that",
-            description=tier.description, file=where.file, line=where.line(["riskTier"]) or stage_line))
+            description=tier.description, file=where.file, line=line, column=column, path=path,
+            rule=cap.to_dict()))
 
     uc_gates = uc.gates.get(stage, [])
     for eff in effective_requirements(policy, uc, stage):
         req = eff.requirement
         waiver, expired = waiver_for(req.id)
         notes: dict[str, Any] = {}
-        if eff.replaced is not None and (why := loosening(eff.replaced, req)) and waiver is None:
+        if eff.replaced is not None and (why := kinds.loosening(eff.replaced, req)) and waiver is None:
             # The validator rejects this (CH032); judge the stricter requirement anyway.
             notes["loosenedOverride"] = (f"the use case's override loosens the requirement ({why}); "
                                          "judged against the stricter one")
             req = eff.replaced
         try:
-            outcome: Outcome = JUDGES[req.kind](ctx, req)
+            outcome: Outcome = kinds.judge(replace(ctx, origin=eff.origin), req)
         except Exception as exc:  # a judge must not take the whole decision down with it
             raise RuntimeError(f"judging requirement '{req.id}' of '{uc.id}': {exc}") from exc
         details = {**outcome.details, **notes}
         if expired:
             details["expiredWaivers"] = [waiver_dict(w) for w in expired]
         status, reason, waiver_info = outcome.status, outcome.reason, None
+        rule: Rule | None = outcome.rule or (fail_closed_rule() if outcome.status == "error" else None)
         if waiver is not None:
-            used_waivers.add(req.id)
             waiver_info = waiver_dict(waiver)
             details["underlyingStatus"] = outcome.status
+            if rule is not None:
+                details["underlyingRule"] = rule.to_dict()
+            # say plainly what the waiver covers, so "waived" never sits beside a bare "error: ..."
+            would = {"fail": "fail", "error": "be an error"}.get(outcome.status, "be waived")
             underlying = ("it would pass without it" if outcome.status == "pass"
-                          else f"{outcome.status}: {outcome.reason}")
+                          else f"without it the requirement would {would}: {outcome.reason}")
             status = "waived"
             reason = (f"waived by {waiver.owner} until {waiver.expires} ({waiver.ticket}: {waiver.reason.strip()}); "
                       f"{underlying}")
+            was = {"pass": "turns a pass into waived", "fail": "turns a fail into waived",
+                   "error": "turns an error into waived"}.get(outcome.status, "waives the whole requirement (its "
+                                                              "failing parts carry waivers of their own)")
+            rule = Rule(f"waiver '{waiver.ticket}'", "waiver",
+                        f"waiver {waiver.ticket} by {waiver.owner} until {waiver.expires} {was}")
         elif expired:
             last = max(expired, key=lambda w: w.expires)
             reason += f" (the waiver {last.ticket} expired on {last.expires} and no longer applies)"
+        gate_entry: Loc | None = None
         if eff.origin == "use-case":
             index = next((i for i, r in enumerate(uc_gates) if r.id == req.id or r.id == eff.requirement.id), None)
-            line = where.line(["gates", stage, index]) if index is not None else stage_line
-        else:
-            line = stage_line
+            gate_entry = ["gates", stage, index] if index is not None else None
+        candidates = kinds.locate(Where(uc, policy, where.data, gate_entry), req, outcome)
+        line, column, path = where.first(candidates + ([gate_entry] if gate_entry else []), ["stage"])
         results.append(RequirementResult(
-            id=eff.requirement.id, kind=req.kind, origin=eff.origin, status=status, reason=reason,  # type: ignore[arg-type]
+            id=eff.requirement.id, kind=req.kind, origin=eff.origin,
+            status=status, reason=reason,  # type: ignore[arg-type]
             description=(req.description or "").strip() or None, metric=outcome.metric,
             candidate=outcome.candidate, threshold=outcome.threshold, comparator=outcome.comparator,
             baseline=outcome.baseline, evidence=outcome.evidence, command=outcome.command, waiver=waiver_info,
-            details=details, file=where.file, line=line))
+            details=details, file=where.file, line=line, column=column, path=path,
+            rule=rule.to_dict() if rule is not None else None))
 
     decision_notes = [w for w in getattr(store, "warnings", []) or [] if f"records/{uc.id}/" in w]
     for w in uc.waivers:

@@ -36,7 +36,17 @@ class RequirementResult:
     file: str | None = None
     """Spec file the requirement is answered in (the use case's usecase.yaml), for annotations."""
     line: int | None = None
-    """1-based line of the use case's gates entry, or of its `stage:` line for policy requirements."""
+    """1-based line of the spec element the verdict points at (see ``path``)."""
+    rule: dict[str, Any] | None = None
+    """The rule that decided the verdict: ``source`` ('policy', 'risk-tier:<id>', 'use-case', "fairness check
+    '<id>'", 'evaluation.threshold', "waiver '<ticket>'", 'fail-closed'), ``basis`` ('point estimate', 'upper bound
+    of the 95 % interval', ...), ``comparator`` and ``limit`` when a value was compared, ``value``, and ``text``, the
+    sentence reporters print beside the verdict."""
+    column: int | None = None
+    """1-based column of that element."""
+    path: str | None = None
+    """Key path of that element in the use case's spec (`fairness[id='age-dp']`, `card.limitations`); the failing
+    element itself, or `stage` for a requirement with no element of its own in the spec."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RequirementResult":

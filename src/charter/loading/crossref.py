@@ -10,21 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import did_you_mean, known_list
+from ..kinds import requirements as requirement_kinds
 from ..metrics.catalog import FAIRNESS_METRICS, MODEL_METRICS, TaskType, metrics_for_task
 from ..resolve import fairness_check_loosening, get_stage, get_tier, loosening, stage_index
 from ..spec import known
 from ..spec.common import PROCESS_IDS
 from ..spec.governance import ParamRule
-from ..spec.requirements import (
-    ApprovalRequirement,
-    DataContractRequirement,
-    DocumentationRequirement,
-    EvidenceRequirement,
-    FairnessRequirement,
-    MaturityRequirement,
-    MetricRequirement,
-)
-from ..spec.usecase import CARD_FIELDS, Card, UseCase
+from ..spec.usecase import UseCase
 from .files import PathEscape, resolve_inside
 from .shape import ShapeContext
 
@@ -247,41 +239,7 @@ class _Checker:
     def requirements(self, loc: Loc, reqs: list[Any], uc: UseCase | None) -> None:
         self.unique(reqs, loc, "requirement")
         for j, r in enumerate(reqs):
-            rloc = loc + [j]
-            if isinstance(r, MetricRequirement):
-                if self.metric_name(rloc + ["metric"], r.metric, uc):
-                    name = uc.evaluation.primary_metric if (uc and uc.evaluation and r.metric == "primary") else r.metric
-                    info = MODEL_METRICS.get(name)
-                    if info is not None:
-                        self.bounds(rloc, name, r.min, r.max, info)
-            elif isinstance(r, MaturityRequirement):
-                if r.process not in PROCESS_IDS:
-                    self.err("CH013", rloc + ["process"], f"unknown process '{r.process}'",
-                             did_you_mean(r.process, PROCESS_IDS) or f"processes: {', '.join(PROCESS_IDS)}")
-                elif r.process in self.max_level and r.min_level > self.max_level[r.process]:
-                    self.err("CH031", rloc + ["minLevel"],
-                             f"level {r.min_level} does not exist for '{r.process}' (highest: {self.max_level[r.process]})")
-            elif isinstance(r, ApprovalRequirement):
-                if self.ref(rloc + ["role"], r.role, self.roles, "role"):
-                    holders = [p for p in self.people.values() if r.role in p.roles]
-                    if len(holders) < r.count:
-                        self.err("CH031", rloc + ["count"],
-                                 f"{r.count} approvals by '{r.role}' are required but only {len(holders)} people hold the role")
-            elif isinstance(r, DocumentationRequirement) and r.fields:
-                names = [Card.model_fields[f].alias or f for f in CARD_FIELDS]
-                for k, f in enumerate(r.fields):
-                    if f not in names:
-                        self.err("CH013", rloc + ["fields", k], f"'{f}' is not a system card field",
-                                 did_you_mean(f, names) or f"fields: {', '.join(names)}")
-            elif isinstance(r, EvidenceRequirement):
-                if r.runner not in known.RUNNERS:
-                    self.err("CH028", rloc + ["runner"], f"'{r.runner}' is not a runner",
-                             did_you_mean(r.runner, known.RUNNERS))
-            elif isinstance(r, FairnessRequirement) and uc is not None and r.check is not None:
-                self.ref(rloc + ["check"], r.check, [c.id for c in uc.fairness], "fairness check")
-            elif isinstance(r, DataContractRequirement) and uc is not None and r.data:
-                for k, d in enumerate(r.data):
-                    self.ref(rloc + ["data", k], d, [s.id for s in uc.data], "data source")
+            requirement_kinds.crossref(self, loc + [j], r, uc)
 
     # -- use cases ----------------------------------------------------------------------
 

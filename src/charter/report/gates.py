@@ -47,6 +47,20 @@ def summary_line(decisions: Sequence[GateDecision]) -> str:
     return f"{head} ({t['pass']} pass, {t['waived']} waived, {t['fail']} fail, {t['error']} error)"
 
 
+def rule_text(r: RequirementResult) -> str | None:
+    """The sentence saying which rule decided the verdict (what every reporter prints beside it)."""
+    text = (r.rule or {}).get("text") if isinstance(r.rule, dict) else None
+    return text if isinstance(text, str) and text else None
+
+
+def where_text(r: RequirementResult) -> str | None:
+    """`file:line:column path` of the element the verdict points at."""
+    if not r.file:
+        return None
+    pos = r.file + (f":{r.line}" if r.line else "") + (f":{r.column}" if r.line and r.column else "")
+    return pos + (f" {r.path}" if r.path else "")
+
+
 def _target(d: GateDecision) -> str:
     extra = [] if d.declared_stage in (None, d.stage) else [f"declared: {d.declared_stage}"]
     if d.risk_tier:
@@ -68,15 +82,18 @@ def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbo
         lines = [f"{c(_BOLD, _target(d))}: {verdict} ({counts or 'no requirements'})"]
         width = max((len(r.id) for r in d.requirements), default=0)
         for r in d.requirements:
+            rule = rule_text(r)
             if r.status == "pass" and not verbose:
                 lines.append(f"  {c(_COLOR['pass'], _SYMBOL['pass'])} {r.id:<{width}}  {c(_DIM, r.reason)}")
                 continue
             tag = c(_COLOR[r.status], f"{_SYMBOL[r.status]} {r.id:<{width}}")
             lines.append(f"  {tag}  {r.status}: {r.reason}")
+            if rule:
+                lines.append(f"  {'':<{width + 2}}  rule: {rule}")
             if r.command and r.status in ("fail", "error"):
                 lines.append(f"  {'':<{width + 2}}  fix: {r.command}")
             if r.file and r.line and r.status in ("fail", "error"):
-                lines.append(f"  {'':<{width + 2}}  at: {r.file}:{r.line} ({r.origin})")
+                lines.append(f"  {'':<{width + 2}}  at: {where_text(r)} ({r.origin})")
         for note in d.notes:
             lines.append(f"  {c(_YELLOW, 'note:')} {note}")
         lines.append(f"  evidence {d.evidence_hash[:12]} · decided on {d.decided_on}")
@@ -112,6 +129,8 @@ def _x(value: Any) -> str:
 
 def _requirement_text(r: RequirementResult) -> str:
     lines = [r.reason]
+    if rule := rule_text(r):
+        lines.append(f"rule: {rule}")
     if r.candidate is not None and r.threshold is not None:
         lines.append(f"candidate {r.candidate:g} {r.comparator or ''} threshold {r.threshold:g}"
                      + (f" (baseline {r.baseline:g})" if r.baseline is not None else ""))
@@ -122,7 +141,7 @@ def _requirement_text(r: RequirementResult) -> str:
     if r.evidence:
         lines.append(f"evidence: {', '.join(r.evidence)}")
     if r.file:
-        lines.append(f"at: {r.file}" + (f":{r.line}" if r.line else "") + f" ({r.origin})")
+        lines.append(f"at: {where_text(r)} ({r.origin})")
     return "\n".join(lines)
 
 
@@ -185,8 +204,12 @@ def format_github(decisions: Sequence[GateDecision], *, path_prefix: str = "") -
                 props.append(f"file={gh_prop(path_prefix + r.file)}")
                 if r.line:
                     props.append(f"line={r.line}")
+                    if r.column:
+                        props.append(f"col={r.column}")
             props.append(f"title={gh_prop(f'gate {d.use_case} → {d.stage}: {r.id} ({r.status})')}")
-            message = r.reason + (f"\nfix: {r.command}" if r.command and r.status != "waived" else "")
+            rule = rule_text(r)
+            message = (r.reason + (f"\nrule: {rule}" if rule else "")
+                       + (f"\nfix: {r.command}" if r.command and r.status != "waived" else ""))
             out.append(f"::{level[r.status]} {','.join(props)}::{gh_data(message)}")
             for w in r.details.get("expiredWaivers", []) if isinstance(r.details, dict) else []:
                 wprops = [f"file={gh_prop(path_prefix + r.file)}"] if r.file else []
@@ -260,6 +283,8 @@ def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter 
         for r in sorted(d.requirements, key=lambda r: order[r.status]):
             fix = md_code(r.command) if r.command and r.status in ("fail", "error") else ""
             reason = md_text(r.reason)
+            if rule := rule_text(r):
+                reason += f" — rule: {md_text(rule)}"
             out.append(f"| {_EMOJI[r.status]} | {md_code(r.id)} | {md_text(r.kind)} | {reason} | {_value(r)} | {fix} |")
         out.append("")
         expired = [(r.id, w) for r in d.requirements for w in r.details.get("expiredWaivers", [])]

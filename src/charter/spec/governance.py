@@ -218,6 +218,24 @@ class Policy(_Document):
     links: list[Link] = []
 
 
+def fairness_settings(policy: Policy | None) -> FairnessPolicy:
+    """The policy's fairness settings; the model's defaults when the repository declares no Policy.
+
+    Callers read settings through this (or through a loaded Policy) and never
+    write a default of their own, so each default has one home: the field above.
+    """
+    return policy.fairness if policy is not None else FairnessPolicy()
+
+
+def approval_validity(policy: Policy | None) -> int:
+    """Days an approval stays valid; the field's default when the repository declares no Policy."""
+    if policy is not None:
+        return policy.approval_validity_days
+    default = Policy.model_fields["approval_validity_days"].default
+    assert isinstance(default, int)
+    return default
+
+
 # --- allowlist ------------------------------------------------------------------------
 
 ParamType = Literal["number", "integer", "string", "boolean", "null"]

@@ -1,0 +1,124 @@
+"""Requirement kind `approval`: people holding a role signed off the current evidence for this stage.
+
+An approval counts while its signer still holds the role, it is not dated in the
+future, it has not expired (its own expiry or the policy's validity, whichever
+comes first) and it signed the current evidence bundle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import Field
+
+from ...spec.common import Id
+from .base import Checker, Context, Loc, Outcome, RequirementBase, RequirementKind, Rule, Where, origin_text
+
+
+class ApprovalRequirement(RequirementBase):
+    """A person holding a role signed off the current evidence for this stage."""
+
+    kind: Literal["approval"]
+    role: Id
+    """Role the approver must hold in the organisation."""
+    count: int = Field(default=1, ge=1)
+    """How many distinct approvers with that role are needed."""
+
+
+def approval_expiry(approval: Any, validity_days: int) -> dt.date:
+    """The day after which an approval no longer counts (its own expiry or the policy's validity)."""
+    by_policy = approval.date + dt.timedelta(days=validity_days)
+    return min(by_policy, approval.expires) if approval.expires is not None else by_policy
+
+
+def judge(ctx: Context, r: ApprovalRequirement) -> Outcome:
+    validity = ctx.policy.approval_validity_days
+    people = ctx.people
+    holders = sorted(pid for pid, p in people.items() if r.role in p.roles)
+    valid: dict[str, Any] = {}
+    rejected: list[dict[str, Any]] = []
+    for a in ctx.uc.approvals:
+        if a.stage != ctx.stage or a.role != r.role:
+            continue
+        info = {"by": a.by, "role": a.role, "date": a.date.isoformat(), "evidence": a.evidence,
+                "expires": approval_expiry(a, validity).isoformat()}
+        person = people.get(a.by)
+        if person is None:
+            rejected.append({**info, "problem": f"'{a.by}' is not a person of the organisation"})
+        elif r.role not in person.roles:
+            rejected.append({**info, "problem": f"'{a.by}' no longer holds the role '{r.role}'"})
+        elif a.date > ctx.today:
+            rejected.append({**info, "problem": f"approval by '{a.by}' is dated in the future ({a.date})"})
+        elif approval_expiry(a, validity) < ctx.today:
+            own = a.expires is not None and a.expires <= a.date + dt.timedelta(days=validity)
+            why = f"its expiry {a.expires}" if own else f"the policy's {validity}-day validity"
+            rejected.append({**info, "problem": f"approval by '{a.by}' of {a.date} expired on "
+                             f"{approval_expiry(a, validity)} ({why})"})
+        elif a.evidence != ctx.bundle_hash:
+            rejected.append({**info, "problem": f"approval by '{a.by}' is stale: it signed evidence {a.evidence[:12]} "
+                             f"but the current evidence is {ctx.bundle_hash[:12]}", "stale": True})
+        else:
+            valid.setdefault(a.by, info)
+    details = {"valid": list(valid.values()), "rejected": rejected, "holders": holders, "count": r.count,
+               "evidenceHash": ctx.bundle_hash}
+    ok = len(valid) >= r.count
+    rule = Rule(ctx.origin, f"valid approvals by '{r.role}'",
+                f"{len(valid)} valid approval{'s' * (len(valid) != 1)} by '{r.role}' {'≥' if ok else '<'} {r.count} "
+                f"(count of {origin_text(ctx.origin)}; an approval counts on the current evidence "
+                f"{ctx.bundle_hash[:12]} for {validity} days)", ">=", r.count, len(valid))
+    # the element to point at: the first rejected approval of this role, which is what a reviewer fixes
+    first_rejected = next((i for i, a in enumerate(ctx.uc.approvals) if a.stage == ctx.stage and a.role == r.role
+                           and a.by not in valid), None)
+    subject = str(first_rejected) if first_rejected is not None else None
+    if ok:
+        who = ", ".join(f"{v['by']} ({v['date']})" for v in valid.values())
+        return Outcome("pass", f"approved by {who} on the current evidence {ctx.bundle_hash[:12]}",
+                       candidate=len(valid), threshold=r.count, comparator=">=", details=details, rule=rule)
+    need = r.count - len(valid)
+    eligible = [h for h in holders if h not in valid]
+    if not ctx.view.all_fresh():
+        command = f"charter run {ctx.uc.id}"
+        then = f"the evidence is not fresh: run `{command}` first, then ask for approval"
+    else:
+        who = eligible[0] if len(eligible) == 1 else "PERSON"
+        command = f"charter approve {ctx.uc.id} --stage {ctx.stage} --by {who} --role {r.role}"
+        then = f"ask {', '.join(eligible) or 'someone holding the role'} to review the evidence and run `{command}`"
+    problems = "; ".join(x["problem"] for x in rejected[:3])
+    have = f"{len(valid)} of {r.count} approval{'s' * (r.count != 1)} by '{r.role}'"
+    reason = f"{have} for stage '{ctx.stage}'" + (f" ({problems})" if problems else "") + f"; {then}"
+    if need > len(eligible) and holders:
+        reason += f"; only {len(eligible)} more people hold the role"
+    return Outcome("fail", reason, candidate=len(valid), threshold=r.count, comparator=">=", command=command,
+                   details=details, rule=rule, subject=subject)
+
+
+def crossref(c: Checker, loc: Loc, r: ApprovalRequirement, uc: Any) -> None:
+    if c.ref(loc + ["role"], r.role, c.roles, "role"):
+        holders = [p for p in c.people.values() if r.role in p.roles]
+        if len(holders) < r.count:
+            c.err("CH031", loc + ["count"],
+                  f"{r.count} approvals by '{r.role}' are required but only {len(holders)} people hold the role")
+
+
+def loosening(base: ApprovalRequirement, override: ApprovalRequirement) -> str | None:
+    if override.role != base.role:
+        return f"it asks role '{override.role}' instead of '{base.role}'"
+    if override.count < base.count:
+        return f"count {override.count} is below the policy's {base.count}"
+    return None
+
+
+def describe(r: ApprovalRequirement) -> str:
+    return f"approval by {r.role}" + (f" ×{r.count}" if r.count != 1 else "")
+
+
+def locate(where: Where, r: ApprovalRequirement, outcome: Outcome) -> list[Loc]:
+    """An approval that does not count (stale, expired...); else the gate entry or the `approvals:` list."""
+    out: list[Loc] = [["approvals", int(outcome.subject)]] if outcome.subject is not None else []
+    if where.gate_entry:
+        out.append(where.gate_entry)
+    return out + [["approvals"]]
+
+
+KIND = RequirementKind("approval", ApprovalRequirement, judge, crossref, loosening, describe, locate)

@@ -1,0 +1,185 @@
+"""Requirement kind `fairness`: every fairness check (or the named one) stays within its limit.
+
+A check's limits come from the check (the use case's, or the policy default for
+a sensitive attribute); whether its point estimate or interval bound is judged
+comes from the check unless the requirement overrides it (a high-risk tier asks
+for the interval bound). The rule on each part says which of the two decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Literal
+
+from ...evidence.records import FairnessResult
+from ...spec.common import Id
+from .base import (
+    Basis,
+    BadRecord,
+    Checker,
+    Constraint,
+    Context,
+    Loc,
+    Outcome,
+    Part,
+    RequirementBase,
+    RequirementKind,
+    Rule,
+    Where,
+    combine,
+    item_loc,
+    job_locs,
+    judge_value,
+    results_of,
+    unusable,
+    waiver_dict,
+)
+
+
+class FairnessRequirement(RequirementBase):
+    """Every fairness check (or the named one) must stay within its limit."""
+
+    kind: Literal["fairness"]
+    check: Id | None = None
+    """A fairness check id of the use case; default: all of its checks."""
+    use_interval: bool | None = None
+    """Judge the bootstrap interval's pessimistic bound rather than the point estimate (overrides the check's own setting)."""
+
+
+def _check_source(ctx: Context, check_id: str) -> str:
+    own = any(c.id == check_id for c in ctx.uc.fairness)
+    return f"fairness check '{check_id}'" if own else f"policy fairness default '{check_id}'"
+
+
+def _apply_waiver(ctx: Context, p: Part) -> Part:
+    """A fairness check can be waived on its own (the waiver names the check's id)."""
+    waiver, expired = ctx.waiver_for(p.label)
+    if waiver is not None:
+        rule = Rule(f"waiver '{waiver.ticket}'", "waiver",
+                    f"waiver {waiver.ticket} by {waiver.owner} until {waiver.expires} applies to check '{p.label}'; "
+                    f"without it: {p.status}" + (f" — {p.rule.text}" if p.rule is not None else ""))
+        return replace(p, status="waived", reason=f"{p.reason} — waived by {waiver.owner} until {waiver.expires} "
+                       f"({waiver.ticket})", rule=rule,
+                       extra={**p.extra, "waiver": waiver_dict(waiver), "underlyingStatus": p.status,
+                              **({"underlyingRule": p.rule.to_dict()} if p.rule is not None else {})})
+    if expired:
+        last = max(expired, key=lambda w: w.expires)
+        return replace(p, reason=f"{p.reason} (the waiver {last.ticket} expired on {last.expires} and no longer "
+                       "applies)", extra={**p.extra, "expiredWaivers": [waiver_dict(w) for w in expired]})
+    return p
+
+
+def judge(ctx: Context, r: FairnessRequirement) -> Outcome:
+    from ...resolve import effective_fairness_checks, greater_is_better
+
+    checks = effective_fairness_checks(ctx.policy, ctx.uc)
+    if r.check is not None:
+        checks = [c for c in checks if c.id == r.check]
+        if not checks:
+            return Outcome("error", f"the use case has no fairness check '{r.check}'", subject=r.check)
+    if not checks:
+        return Outcome("pass", "no fairness check applies: the use case declares no sensitive attributes",
+                       rule=Rule(ctx.origin, "fairness checks", "no fairness check applies"))
+    jobs = ctx.view.by_runner("fairness")
+    if not jobs:
+        return Outcome("error", "no fairness job is declared: add a job with `runner: fairness` so disparities are "
+                       "measured", rule=Rule("fail-closed", "evidence", "fairness checks need a fairness job's "
+                                             "evidence: the gate fails closed without it"))
+    if not any(ev.usable for ev in jobs):  # one message per job, not one per check
+        return combine([unusable(ev, f"job '{ev.job}'" if len(jobs) > 1 else "") for ev in jobs], what="fairness jobs")
+    min_group = ctx.policy.fairness.min_group_size
+    parts: list[Part] = []
+    for check in checks:
+        use_interval = r.use_interval if r.use_interval is not None else check.use_interval
+        limit_from = _check_source(ctx, check.id)
+        basis_kwargs: dict[str, Any] = {"interval_from": ctx.origin if r.use_interval is not None else None}
+        constraints: list[Constraint] = []
+        if check.min is not None:
+            constraints.append((">=", check.min, "min"))
+        if check.max is not None:
+            constraints.append(("<=", check.max, "max"))
+        wanted = set(check.sensitive_attributes)
+        found: list[Part] = []
+        problems: list[Part] = []
+        for ev in jobs:
+            if not ev.usable:
+                problems.append(replace(unusable(ev, check.id), subject=check.id))
+                continue
+            evidence = (ev.record.id,)  # type: ignore[union-attr]
+            try:
+                res: FairnessResult = results_of(ev, FairnessResult)
+            except BadRecord as exc:
+                problems.append(Part(check.id, "error", str(exc), evidence=evidence, subject=check.id))
+                continue
+            block = next((a for a in res.results if set(a.attributes) == wanted), None)
+            if block is None:
+                examined = ["×".join(a.attributes) for a in res.results]
+                problems.append(Part(check.id, "error",
+                                     f"job '{ev.job}' has no result for {' × '.join(check.sensitive_attributes)} "
+                                     f"(it examined: {', '.join(examined) or 'nothing'}); add the attribute to the "
+                                     "fairness job's `sensitiveAttributes`", evidence=evidence, subject=check.id))
+                continue
+            gib = greater_is_better(check.metric)
+            basis = Basis(use_interval, limit_from, confidence=res.bootstrap.get("confidence"), **basis_kwargs)
+            part = judge_value(check.id, check.metric, block.disparities.get(check.metric), constraints, basis,
+                               gib, evidence, list(block.disparities), subject=check.id)
+            small = [{"group": g.label, "n": g.n} for g in block.groups if g.small]
+            part.extra.update({"metric": check.metric, "attributes": list(check.sensitive_attributes),
+                               "useInterval": use_interval, "smallGroups": small,
+                               "groups": [{"group": g.label, "n": g.n} for g in block.groups]})
+            if small:
+                shown = ", ".join(f"{s['group']} (n={s['n']})" for s in small[:5])
+                part.reason += f"; small groups below {res.min_group_size or min_group}: {shown}"
+            found.append(part)
+        parts.extend(found if found else problems[:1])
+        if found and problems:
+            parts.extend(problems)
+    waived_parts = [_apply_waiver(ctx, p) for p in parts]
+    out = combine(waived_parts, what="fairness checks")
+    if len(waived_parts) == 1:
+        out.metric = waived_parts[0].extra.get("metric")
+        out.details = {"parts": [waived_parts[0].to_dict()]}
+    return out
+
+
+def crossref(c: Checker, loc: Loc, r: FairnessRequirement, uc: Any) -> None:
+    if uc is not None and r.check is not None:
+        c.ref(loc + ["check"], r.check, [x.id for x in uc.fairness], "fairness check")
+
+
+def loosening(base: FairnessRequirement, override: FairnessRequirement) -> str | None:
+    if base.use_interval is True and override.use_interval is False:
+        return "it judges the point estimate where the policy judges the interval bound"
+    return None
+
+
+def describe(r: FairnessRequirement) -> str:
+    return f"fairness {r.check or 'all checks'}" + (" (interval bound)" if r.use_interval else "")
+
+
+def locate(where: Where, r: FairnessRequirement, outcome: Outcome) -> list[Loc]:
+    """The fairness check that decided; for a policy default, the sensitive attribute it is applied to."""
+    check_id = outcome.subject or r.check
+    out: list[Loc] = [loc for loc in (item_loc(where.data, "fairness", check_id),) if loc is not None]
+    default = next((c for c in _defaults(where) if c.id == check_id), None)
+    if default is not None:
+        attr = default.sensitive_attributes[0]
+        for i, d in enumerate(where.uc.data):
+            if attr in d.sensitive_attributes:
+                out.append(["data", i, "sensitiveAttributes", d.sensitive_attributes.index(attr)])
+                break
+    if where.gate_entry:
+        out.append(where.gate_entry)
+    if outcome.status == "error":
+        out += job_locs(where, "fairness", outcome.subject)  # the job without usable evidence, or where one is missing
+    return out + [["fairness"]]
+
+
+def _defaults(where: Where) -> list[Any]:
+    from ...resolve import effective_fairness_checks
+
+    own = {c.id for c in where.uc.fairness}
+    return [c for c in effective_fairness_checks(where.policy, where.uc) if c.id not in own]
+
+
+KIND = RequirementKind("fairness", FairnessRequirement, judge, crossref, loosening, describe, locate)
