@@ -13,11 +13,14 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..gates.model import GateDecision, RequirementResult
 from .github import gh_data, gh_prop
+
+if TYPE_CHECKING:
+    from ..assessment import Assessment
 
 SCHEMA_VERSION = 1
 FORMATS = ("text", "json", "junit", "github", "markdown")
@@ -57,15 +60,28 @@ def _target(d: GateDecision) -> str:
 # --- text -------------------------------------------------------------------------------
 
 
-def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbose: bool = False) -> str:
+def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbose: bool = False,
+                assessments: Mapping[str, Assessment] | None = None) -> str:
+    """The text report; with ``assessments`` (use case id → its assessment) each use case's portfolio
+    state is shown, a prohibited use case's passing decision reads PROHIBITED, and the portfolio's
+    counts per state end the report."""
+    from ..assessment import states_line
+
     def c(code: str, s: str) -> str:
         return f"{code}{s}{_RESET}" if color else s
 
+    assessed = assessments or {}
     chunks = []
     for d in decisions:
-        verdict = c(_GREEN + _BOLD, "PASSED") if d.passed else c(_RED + _BOLD, "FAILED")
+        a = assessed.get(d.use_case)
+        if a is not None and a.prohibited and d.passed:
+            verdict = c(_RED + _BOLD, "PROHIBITED")  # passing 'proposed' is not a green light
+        else:
+            verdict = c(_GREEN + _BOLD, "PASSED") if d.passed else c(_RED + _BOLD, "FAILED")
         counts = ", ".join(f"{v} {k}" for k, v in d.counts.items() if v)
         lines = [f"{c(_BOLD, _target(d))}: {verdict} ({counts or 'no requirements'})"]
+        if a is not None:
+            lines.append(f"  state: {a.state_label}: {a.state_text}")
         width = max((len(r.id) for r in d.requirements), default=0)
         for r in d.requirements:
             if r.status == "pass" and not verbose:
@@ -81,19 +97,31 @@ def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbo
             lines.append(f"  {c(_YELLOW, 'note:')} {note}")
         lines.append(f"  evidence {d.evidence_hash[:12]} · decided on {d.decided_on}")
         chunks.append("\n".join(lines))
-    return "\n\n".join(chunks + [summary_line(decisions)])
+    tail = summary_line(decisions)
+    if assessments:
+        tail += f"\nportfolio: {states_line(a.state for a in assessments.values())}"
+    return "\n\n".join(chunks + [tail])
 
 
 # --- JSON -------------------------------------------------------------------------------
 
 
-def to_payload(decisions: Sequence[GateDecision]) -> dict[str, Any]:
-    return {"schemaVersion": SCHEMA_VERSION, "passed": all(d.passed for d in decisions), "totals": totals(decisions),
-            "decisions": [d.to_dict() for d in decisions]}
+def to_payload(decisions: Sequence[GateDecision], assessments: Mapping[str, Assessment] | None = None
+               ) -> dict[str, Any]:
+    out = {"schemaVersion": SCHEMA_VERSION, "passed": all(d.passed for d in decisions), "totals": totals(decisions),
+           "decisions": [d.to_dict() for d in decisions]}
+    if assessments:
+        from ..assessment import count_states
+
+        out["portfolio"] = {
+            "states": dict(count_states(a.state for a in assessments.values())),
+            "useCases": {uc: {"state": a.state, "text": a.state_text, "prohibited": a.prohibited}
+                         for uc, a in sorted(assessments.items())}}
+    return out
 
 
-def format_json(decisions: Sequence[GateDecision]) -> str:
-    return json.dumps(to_payload(decisions), indent=2, ensure_ascii=False, default=str)
+def format_json(decisions: Sequence[GateDecision], assessments: Mapping[str, Assessment] | None = None) -> str:
+    return json.dumps(to_payload(decisions, assessments), indent=2, ensure_ascii=False, default=str)
 
 
 def parse_json(text: str) -> list[GateDecision]:
