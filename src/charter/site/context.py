@@ -453,7 +453,7 @@ def usecase_view(repo: Any, d: _Directory, uc: UseCase, a: Assessment, ledger: L
     v["fairness"] = [_fairness(s, uc.id, effective) for s in jobs if s.runner == "fairness"]
     v["drift"] = [_drift(s, uc.id) for s in jobs if s.runner == "drift"]
     v["contracts"] = [_contracts(s, uc.id) for s in jobs if s.runner == "data-contract"]
-    v["decisions"] = [_decision_view(d, dec) for dec in decisions]
+    v["decisions"] = [_decision_view(d, dec, a.prohibited) for dec in decisions]
     v["checks"] = _checks(uc, effective, v["fairness"], decisions)
     v["gate"] = _gate_summary(a, v["decisions"])
     v["state"] = {"id": a.state, "label": a.state_label, "text": a.state_text}
@@ -658,7 +658,7 @@ def _contracts(s: JobEvidence, use_case: str) -> dict[str, Any]:
     } for src in res.sources]}}
 
 
-def _decision_view(d: _Directory, dec: Any) -> dict[str, Any]:
+def _decision_view(d: _Directory, dec: Any, prohibited: bool = False) -> dict[str, Any]:
     reqs = []
     for r in dec.requirements:
         parts = []
@@ -672,12 +672,16 @@ def _decision_view(d: _Directory, dec: Any) -> dict[str, Any]:
                      "evidence": list(r.evidence), "command": r.command, "waiver": r.waiver,
                      "parts": parts if len(parts) > 1 else []})
     counts = dec.counts
-    return {"stage": d.stage(dec.stage), "passed": dec.passed, "counts": counts, "evidence_hash": dec.evidence_hash,
+    # a prohibited use case passing its one allowed stage is not a green light (as in `charter gate`)
+    verdict = ("prohibited", "prohibited") if prohibited and dec.passed else \
+        ("pass", "passed") if dec.passed else ("fail", "blocked")
+    return {"stage": d.stage(dec.stage), "passed": dec.passed, "verdict": {"status": verdict[0], "text": verdict[1]},
+            "counts": counts, "evidence_hash": dec.evidence_hash,
             "decided_on": dec.decided_on, "requirements": reqs, "notes": list(getattr(dec, "notes", ()) or ()),
             "blocking": counts.get("fail", 0) + counts.get("error", 0)}
 
 
-STATE_BADGE = {"out-of-compliance": "fail", "prohibited": "blocked", "blocked-from-promotion": "blocked",
+STATE_BADGE = {"out-of-compliance": "fail", "prohibited": "prohibited", "blocked-from-promotion": "blocked",
                "ready-to-promote": "pass", "compliant": "pass"}
 """The badge each portfolio state is shown with (presentation only: the states are the assessment's)."""
 
@@ -689,7 +693,8 @@ def _gate_summary(a: Assessment, decisions: list[dict[str, Any]]) -> dict[str, A
             "text": f"{STATE_LABELS[a.state]}: {a.state_text}", "current": current, "next": nxt}
 
 
-def _checks(uc: UseCase, checks: list[Any], fairness: list[dict[str, Any]], decisions: list[Any]) -> list[dict[str, Any]]:
+def _checks(uc: UseCase, checks: list[Any], fairness: list[dict[str, Any]],
+            decisions: tuple[Any, ...]) -> list[dict[str, Any]]:
     judged: dict[str, dict[str, Any]] = {}
     for dec in decisions:
         for r in dec.requirements:
