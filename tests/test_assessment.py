@@ -119,7 +119,7 @@ def test_the_site_context_shows_every_verdict_and_count_of_the_assessments(
             [(j.job, j.freshness, j.planned_id, list(j.changed)) for j in a.jobs], uc_id
     portfolio = site_ctx["portfolio"]
     expected = dict(count_states(a.state for a in assessments.values()))
-    assert portfolio["gate_counts"] == expected
+    assert portfolio["state_counts"] == expected
     assert [(s["id"], s["count"]) for s in portfolio["states"]] == list(expected.items())
     assert [u["id"] for u in portfolio["out_of_compliance"]] == \
         sorted((uc for uc, a in assessments.items() if a.state == "out-of-compliance"),
@@ -141,7 +141,7 @@ def test_the_home_page_leads_with_production_systems_out_of_compliance(site_ctx:
     assert alert < body.index("ch-kpis") and alert < body.index("## ")
     assert "vendor-fraud-score-audit" in body[alert:body.index("ch-kpis")]
     for state, label in STATES:
-        n = site_ctx["portfolio"]["gate_counts"][state]
+        n = site_ctx["portfolio"]["state_counts"][state]
         assert f'<div id="state-{state}"><strong>{n}</strong><span>{label}</span></div>' in home
     assert "blocked or failing" not in home
 

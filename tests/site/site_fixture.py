@@ -339,8 +339,9 @@ def decisions() -> dict[str, list[GateDecision]]:
                     "ticket": "RISK-12", "expires": "2027-06-30"},)),
         ],
         "xss-probe": [
-            GateDecision("xss-probe", "experimentation", True, (
-                _req("well-defined", "definition", "pass", "the five definition questions are answered"),),
+            # out of compliance at its own stage: the home page leads with it (user text in its title)
+            GateDecision("xss-probe", "experimentation", False, (
+                _req("well-defined", "definition", "fail", f"unanswered definition questions: consumption {SCRIPT}"),),
                 BUNDLE["xss-probe"], AS_OF, "experimentation", "minimal"),
             GateDecision("xss-probe", "pilot", False, (
                 _req("pilot-contracts", "data-contract", "fail", f"no data source declares a contract {SCRIPT}"),

@@ -824,7 +824,7 @@ def _portfolio(repo: Any, d: _Directory, ucs: list[dict[str, Any]]) -> dict[str,
         "stage_rows": [{"stage": d.stage(s), "count": by_stage.get(s, 0),
                         "tiers": [matrix.get((s, t), 0) for t in tiers]} for s in stages],
         "tiers": [d.tier(t) | {"count": by_tier.get(t, 0)} for t in tiers],
-        "gate_counts": states,
+        "state_counts": states,
         "states": [{"id": s, "label": label, "count": states[s]} for s, label in STATES],
         "out_of_compliance": [{"id": u["id"], "title": u["title"], "stage": u["stage"], "tier": u["tier"],
                                "text": u["state"]["text"], "production": u["stage"]["id"] == prod}
