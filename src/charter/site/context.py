@@ -460,7 +460,7 @@ def usecase_view(repo: Any, d: _Directory, uc: UseCase, a: Assessment, ledger: L
     v["evidence_hash"] = a.evidence_hash
     v["approvals"] = _approvals(d, a)
     v["waivers"] = _waivers(d, a)
-    v["evidence_problems"] = _evidence_problems(v["jobs"])
+    v["evidence_problems"] = _evidence_problems(jobs)
     prefix = f"evidence/records/{uc.id}/"
     v["ledger_problems"] = [dict(p) for p in (ledger.problems if ledger else ())
                             if str(p.get("file", "")).startswith(prefix)]
@@ -738,20 +738,18 @@ def _waivers(d: _Directory, a: Assessment) -> list[dict[str, Any]]:
             for x in a.waivers]
 
 
-def _evidence_problems(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _evidence_problems(jobs: tuple[JobEvidence, ...]) -> list[dict[str, Any]]:
+    """Jobs whose evidence the gates cannot use, in the gates' own words (``JobEvidence.problem``), and failed jobs."""
     out = []
-    for j in jobs:
-        if j["freshness"] == "missing":
-            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "missing", "text": "no evidence recorded yet"})
-        elif j["freshness"] == "stale":
-            what = ", ".join(j["changed"]) or "its inputs"
-            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "stale",
-                        "text": f"latest record {(j['id'] or '')[:12]} ({(j.get('finished_at') or '')[:10]}) "
-                                f"predates a change of {what}"})
-        elif j["status"] == "error":
-            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "error", "text": j["reason"] or "errored"})
-        elif j["status"] == "fail":
-            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "fail", "text": j["reason"] or "failed"})
+    for s in jobs:
+        anchor = s.shown.id[:12] if s.shown is not None else "job-" + s.job
+        problem = s.problem()
+        if problem is not None:
+            out.append({"job": s.job, "anchor": anchor, "kind": s.freshness if s.freshness != "fresh" else "error",
+                        "text": problem})
+        elif s.record is not None and s.record.status == "fail":
+            out.append({"job": s.job, "anchor": anchor, "kind": "fail",
+                        "text": f"job '{s.job}' ({s.runner}) failed: {s.record.reason or 'no reason recorded'}"})
     return out
 
 
