@@ -164,3 +164,13 @@ def test_the_summary_counts_agree_with_the_assessment(ready: GovRepo, capsys) ->
     code, out, _ = gate(ready, capsys=capsys)
     assert code == 0
     assert f"portfolio: {states_line([a.state])}" in out and f"  state: {a.state_label}: {a.state_text}" in out
+
+
+def test_markdown_marks_a_prohibited_use_case(ready: GovRepo, capsys) -> None:
+    uc = ready.usecases["churn"]
+    uc["riskTier"], uc["stage"] = "prohibited", "proposed"
+    ready.write_usecase(uc)
+    code, out, _ = gate(ready, "--format", "markdown", capsys=capsys)
+    assert code == 0
+    assert "| ⛔ | **churn** | proposed |" in out and "prohibited: not eligible for promotion" in out
+    assert "✅ <b>churn</b>" not in out

@@ -180,6 +180,8 @@ def run(args: argparse.Namespace) -> int:
         text = report.format_github(decisions, path_prefix=git_prefix(root))
     elif args.format == "json":
         text = report.format_json(decisions, assessments)
+    elif args.format == "markdown":
+        text = report.format_markdown(decisions, assessments=assessments)
     else:
         text = report.FORMATTERS[args.format](decisions)
     summary = f"{report.summary_line(decisions)}\nportfolio: {states_line(a.state for a in assessments.values())}"

@@ -261,8 +261,14 @@ def _value(r: RequirementResult) -> str:
     return md_text(s)
 
 
-def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter gate") -> str:
+def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter gate",
+                    assessments: Mapping[str, Assessment] | None = None) -> str:
+    """The Markdown report; with ``assessments`` a prohibited use case's passing decision reads ⛔ prohibited."""
     t = totals(decisions)
+    barred = {uc for uc, a in (assessments or {}).items() if a.prohibited}
+
+    def mark(d: GateDecision) -> str:
+        return "⛔" if d.passed and d.use_case in barred else "✅" if d.passed else "❌"
     out = [f"## {'✅' if t['failed'] == 0 else '❌'} {md_text(title)}: {md_text(summary_line(decisions))}", ""]
     if not decisions:
         return "\n".join(out) + "\n"
@@ -273,15 +279,16 @@ def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter 
         stage = md_text(d.stage)
         if d.declared_stage not in (None, d.stage):
             stage += f" (declared {md_text(d.declared_stage)})"
-        out.append(f"| {'✅' if d.passed else '❌'} | **{md_text(d.use_case)}** | {stage} "
+        out.append(f"| {mark(d)} | **{md_text(d.use_case)}** | {stage} "
                    f"| {md_text(d.risk_tier or '')} "
                    f"| {c['pass']} | {c['waived']} | {c['fail']} | {c['error']} |")
     out.append("")
     for d in decisions:
         c = d.counts
-        state = "passed" if d.passed else f"{c['fail']} failing, {c['error']} without evidence"
+        state = ("prohibited: not eligible for promotion" if mark(d) == "⛔" else "passed" if d.passed
+                 else f"{c['fail']} failing, {c['error']} without evidence")
         out += [f"<details{'' if d.passed else ' open'}>",
-                f"<summary>{'✅' if d.passed else '❌'} <b>{html_text(d.use_case)}</b> → {html_text(d.stage)}: "
+                f"<summary>{mark(d)} <b>{html_text(d.use_case)}</b> → {html_text(d.stage)}: "
                 f"{html_text(state)}</summary>", ""]
         out += ["| | Requirement | Kind | Result | Value | Fix |", "|---|---|---|---|---|---|"]
         order = {"fail": 0, "error": 1, "waived": 2, "pass": 3}
