@@ -91,7 +91,7 @@ def test_show_json_shape_fresh(repo_root, capsys):
     assert main(["show", "credit", "--repo", str(repo_root), "-f", "json"]) == 0
     view = json.loads(capsys.readouterr().out)
     assert set(view) == {"schemaVersion", "useCase", "title", "stage", "task", "evidenceHash", "complete",
-                         "jobs", "warnings"}
+                         "jobs", "warnings", "portfolioState", "gates", "approvals", "waivers", "notes"}
     assert view["complete"] is True
     job = view["jobs"][0]
     assert set(job) == {"job", "runner", "evidenceId", "dependsOn", "state", "status", "reason", "changed", "record"}

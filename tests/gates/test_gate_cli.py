@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -24,7 +25,10 @@ def gate(g: GovRepo, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[in
 def test_all_pass_exits_0(ready: GovRepo, capsys) -> None:
     code, out, _ = gate(ready, capsys=capsys)
     assert code == 0, out
-    assert out.strip().endswith("1 of 1 use case passed their gate (7 pass, 0 waived, 0 fail, 0 error)")
+    assert out.strip().endswith("1 of 1 use case passed their gate (7 pass, 0 waived, 0 fail, 0 error)\n"
+                                "portfolio: 0 out of compliance at its stage, 0 prohibited, 0 blocked from promotion, "
+                                "0 ready to promote, 1 compliant at its stage")
+    assert "  state: compliant at its stage: passes Production; no further stage" in out
 
 
 def test_waived_does_not_fail_the_gate(ready: GovRepo, capsys) -> None:
@@ -122,3 +126,51 @@ def test_github_paths_are_relative_to_the_git_checkout(gov: GovRepo, tmp_path: P
     out = capsys.readouterr().out
     assert code == 1
     assert out.startswith("::error file=gov/usecases/churn/usecase.yaml,line=")
+
+
+def test_a_prohibited_use_case_never_reads_passed(ready: GovRepo, capsys) -> None:
+    uc = ready.usecases["churn"]
+    uc["riskTier"], uc["stage"] = "prohibited", "proposed"
+    ready.write_usecase(uc)
+    code, out, _ = gate(ready, capsys=capsys)
+    assert code == 0, out  # its allowed stage: recorded, not a failure of the portfolio
+    assert "churn → proposed (risk tier prohibited): PROHIBITED (no requirements)" in out
+    assert "PASSED" not in out
+    assert "  state: prohibited: risk tier Prohibited allows no stage beyond Proposed; not eligible for promotion" in out
+    assert out.rstrip().endswith("portfolio: 0 out of compliance at its stage, 1 prohibited, 0 blocked from promotion, "
+                                 "0 ready to promote, 0 compliant at its stage")
+    code, out, _ = gate(ready, "--stage", "next", capsys=capsys)  # fails closed beyond what the tier allows
+    assert code == 1 and "FAILED" in out and "max-stage" in out
+
+
+def test_gate_json_carries_the_portfolio_states(ready: GovRepo, capsys) -> None:
+    ready.record("drift", results=drift_results(share=0.6))
+    code, out, _ = gate(ready, "--format", "json", capsys=capsys)
+    payload = json.loads(out)
+    assert code == 1
+    assert payload["portfolio"]["states"] == {"out-of-compliance": 1, "prohibited": 0, "blocked-from-promotion": 0,
+                                              "ready-to-promote": 0, "compliant": 0}
+    assert payload["portfolio"]["useCases"]["churn"]["state"] == "out-of-compliance"
+
+
+def test_the_summary_counts_agree_with_the_assessment(ready: GovRepo, capsys) -> None:
+    from charter.assessment import assess, states_line
+
+    uc = ready.usecases["churn"]
+    uc["stage"] = "pilot"
+    ready.write_usecase(uc)
+    repo = ready.load()
+    a = assess(repo, ready.store, "churn", dt.date.fromisoformat(ON[1]))
+    code, out, _ = gate(ready, capsys=capsys)
+    assert code == 0
+    assert f"portfolio: {states_line([a.state])}" in out and f"  state: {a.state_label}: {a.state_text}" in out
+
+
+def test_markdown_marks_a_prohibited_use_case(ready: GovRepo, capsys) -> None:
+    uc = ready.usecases["churn"]
+    uc["riskTier"], uc["stage"] = "prohibited", "proposed"
+    ready.write_usecase(uc)
+    code, out, _ = gate(ready, "--format", "markdown", capsys=capsys)
+    assert code == 0
+    assert "| ⛔ | **churn** | proposed |" in out and "prohibited: not eligible for promotion" in out
+    assert "✅ <b>churn</b>" not in out

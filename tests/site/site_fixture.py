@@ -7,15 +7,19 @@ One use case carries script and markup payloads in every kind of user text.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from charter.evidence.records import EvidenceRecord
+from charter.assessment import summarise
+from charter.gates.evidence import JobEvidence
 from charter.gates.model import GateDecision, RequirementResult
-from charter.site.context import Change, JobState, LedgerStatus, SiteInputs
+from charter.site.context import Change, LedgerStatus, SiteInputs
 
 AS_OF = "2026-03-01"
 SCRIPT = "<script>window.__pwned=1</script>"
@@ -262,14 +266,27 @@ def _contract() -> dict[str, Any]:
                          "passed": True, "failures": []}]}
 
 
-def _state(uc: str, job: str, runner: str, results: dict[str, Any], freshness: str = "fresh", **kw: Any) -> JobState:
+@dataclass(frozen=True)
+class Planned:
+    """The part of a planned job the assessment reads."""
+
+    use_case: str
+    job_id: str
+    runner: str
+    evidence_id: str
+    inputs: Any = None
+    depends_on: tuple[str, ...] = ()
+
+
+def _state(uc: str, job: str, runner: str, results: dict[str, Any], freshness: str = "fresh", **kw: Any) -> JobEvidence:
     rec = record(uc, job, runner, results, **kw)
     if freshness == "stale":
-        return JobState(job, runner, "stale", None, rec, ("its spec section",), None, _id("planned", uc, job))
-    return JobState(job, runner, "fresh", rec, rec, (), _id("file", uc, job), rec.id)
+        return JobEvidence(Planned(uc, job, runner, _id("planned", uc, job)), "stale", None, rec,
+                           ("its spec section",))
+    return JobEvidence(Planned(uc, job, runner, rec.id), "fresh", rec, rec, record_sha256=_id("file", uc, job))
 
 
-def jobs() -> dict[str, list[JobState]]:
+def jobs() -> dict[str, list[JobEvidence]]:
     return {
         "churn": [_state("churn", "contract", "data-contract", _contract(), day=18),
                   _state("churn", "train", "sklearn-train", _train("churn"), day=19),
@@ -317,11 +334,14 @@ def decisions() -> dict[str, list[GateDecision]]:
                      command="charter approve churn --stage production --by cleo --role product-manager"),
                 _req("auditor-sign-off", "approval", "fail", "0 of 1 approvals by 'ml-auditor'",
                      origin="risk-tier:high", description="Independent second-line sign-off.")),
-                BUNDLE["churn"], AS_OF, "pilot", "high"),
+                BUNDLE["churn"], AS_OF, "pilot", "high", applied_waivers=({
+                    "requirement": "drift", "stage": "production", "owner": "cleo", "reason": "No live data yet.",
+                    "ticket": "RISK-12", "expires": "2027-06-30"},)),
         ],
         "xss-probe": [
-            GateDecision("xss-probe", "experimentation", True, (
-                _req("well-defined", "definition", "pass", "the five definition questions are answered"),),
+            # out of compliance at its own stage: the home page leads with it (user text in its title)
+            GateDecision("xss-probe", "experimentation", False, (
+                _req("well-defined", "definition", "fail", f"unanswered definition questions: consumption {SCRIPT}"),),
                 BUNDLE["xss-probe"], AS_OF, "experimentation", "minimal"),
             GateDecision("xss-probe", "pilot", False, (
                 _req("pilot-contracts", "data-contract", "fail", f"no data source declares a contract {SCRIPT}"),
@@ -342,8 +362,16 @@ def decisions() -> dict[str, list[GateDecision]]:
 
 def site_inputs(repo: Any, *, as_of: Any = None) -> SiteInputs:
     """An evidence source with the hand-made evidence above (drop-in for the engine)."""
+    today = dt.date.fromisoformat(AS_OF)
+    made = decisions()
+    assessments = {}
+    for uc_id, states in jobs().items():
+        uc = repo.usecases[uc_id]
+        current = next((d for d in made[uc_id] if d.stage == uc.stage), None)
+        nxt = next((d for d in made[uc_id] if d.stage != uc.stage), None)
+        assessments[uc_id] = summarise(repo, uc, states, current, nxt, today)
     return SiteInputs(
-        repo=repo, jobs=jobs(), decisions=decisions(),
+        repo=repo, assessments=assessments,
         ledger=LedgerStatus(ok=False, entries=12, head=_id("head"), records_checked=7, problems=(
             {"kind": "record", "message": f"the record's content differs from what the run wrote {SCRIPT}",
              "line": None, "file": f"evidence/records/churn/drift/{_id('churn', 'drift')}.json"},)),

@@ -58,15 +58,19 @@ def test_maturity_roll_up_and_next_stage(fixture_ctx) -> None:  # type: ignore[n
 def test_approvals_waivers_and_checks(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
     churn = next(u for u in fixture_ctx["usecases"] if u["id"] == "churn")
     (approval,) = churn["approvals"]
-    assert approval["status"] == "stale: signed other evidence" and approval["expires"] == "2027-01-10"
+    # the hand-made pilot decision has no approval requirement: nothing judged this approval
+    assert approval["status"] == "unused" and approval["expires"] == "2027-01-10"
+    assert approval["reason"] == "no requirement of stage 'pilot' asks for an approval by 'ml-auditor'"
     (waiver,) = churn["waivers"]
-    assert waiver["applied"] and not waiver["expired"]
+    assert waiver["applied"] and not waiver["expired"] and waiver["status"] == "applied"
     checks = {c["id"]: c for c in churn["checks"]}
     assert checks["sex-parity"]["origin"] == "use case" and checks["sex-parity"]["within"] is True
     assert checks["sex-parity"]["judged"]["status"] == "pass"
     assert checks["policy-demographic-parity-ratio-age-band"]["origin"] == "policy default"
-    assert churn["gate"] == {"status": "blocked", "text": "3 blocking for Production",
+    assert churn["gate"] == {"status": "blocked", "state": "blocked-from-promotion", "label": "blocked from promotion",
+                             "text": "blocked from promotion: 3 blocking for Production",
                              "current": churn["gate"]["current"], "next": churn["gate"]["next"]}
+    assert churn["state"]["id"] == "blocked-from-promotion"
     assert [p["kind"] for p in churn["evidence_problems"]] == ["stale"]
     assert churn["ledger_problems"][0]["kind"] == "record"
 

@@ -1,8 +1,21 @@
 """`charter gate [USECASE ...] [--stage STAGE]`: may each use case be in (or enter) a stage?
 
-Exit 0 when every requirement passes or is waived, 1 when any fails or lacks
-evidence, 2 when the specs are invalid (gates are never judged on invalid specs)
-or the command is misused. ``--no-fail`` reports without failing.
+Exit codes:
+
+* 0 when every requirement of every stage asked about passes or is waived;
+* 1 when any fails or lacks evidence. A prohibited use case (its risk tier allows
+  no stage beyond the first) fails closed on any stage beyond it, ``--stage next``
+  included; at the stage it is allowed (``proposed``) its decision passes and
+  exits 0, but the report says PROHIBITED, never PASSED: it is recorded, and not
+  eligible for promotion;
+* 2 when the specs are invalid (gates are never judged on invalid specs) or the
+  command is misused.
+
+``--no-fail`` reports without failing. Every use case is assessed (its declared
+stage and its next one, :func:`charter.assessment.assess`), so the text and
+JSON reports name each use case's portfolio state and end with the portfolio's
+counts per state, the same states and numbers the site and ``charter show``
+give.
 """
 
 from __future__ import annotations
@@ -116,9 +129,40 @@ def write_output(path: str, text: str) -> None:
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..engine.store import EvidenceStore
+def decisions_for(repo: Any, store: Any, ids: list[str], asked: str | None, today: dt.date | None,
+                  ) -> tuple[list[Any], dict[str, Any]]:
+    """Each use case's assessment, and the decision for the stage asked about (read from it when it is the
+    declared or the next stage)."""
+    from ..assessment import assess
     from ..gates import GateError, decide
+    from ..gates.evidence import CachingStore
+
+    cached = CachingStore(store)
+    decisions, assessments = [], {}
+    for uc_id in ids:
+        uc = repo.usecases[uc_id]
+        stage = stage_for(repo, uc, asked)
+        a = assessments[uc_id] = assess(repo, cached, uc, today)
+        if stage is None:
+            if len(ids) == 1:
+                raise UsageError(f"'{uc_id}' is at '{uc.stage}': there is no stage to promote it to")
+            print(f"charter gate: skipped '{uc_id}': at '{uc.stage}', there is no next stage", file=sys.stderr)
+            continue
+        decision = a.decision_for(stage)
+        if decision is None and stage in (a.stage, a.next_stage):
+            raise UsageError("; ".join(a.notes) or f"'{uc_id}' cannot be judged at '{stage}'")
+        if decision is None:
+            try:
+                decision = decide(repo, cached, uc, stage, a.as_of, planned=[j.planned for j in a.jobs])
+            except GateError as exc:
+                raise UsageError(str(exc)) from None
+        decisions.append(decision)
+    return decisions, assessments
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..assessment import states_line
+    from ..engine.store import EvidenceStore
     from ..report import gates as report
 
     today = parse_date(args.on, "--on")
@@ -127,35 +171,27 @@ def run(args: argparse.Namespace) -> int:
     if repo is None:
         return EXIT_INVALID
     ids = select_usecases(repo, args.usecases)
-    store = EvidenceStore(root)
-    decisions = []
-    for uc_id in ids:
-        uc = repo.usecases[uc_id]
-        stage = stage_for(repo, uc, args.stage)
-        if stage is None:
-            if len(ids) == 1:
-                raise UsageError(f"'{uc_id}' is at '{uc.stage}': there is no stage to promote it to")
-            print(f"charter gate: skipped '{uc_id}': at '{uc.stage}', there is no next stage", file=sys.stderr)
-            continue
-        try:
-            decisions.append(decide(repo, store, uc, stage, today))
-        except GateError as exc:
-            raise UsageError(str(exc)) from None
+    decisions, assessments = decisions_for(repo, EvidenceStore(root), ids, args.stage, today)
 
     if args.format == "text":
         color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = report.format_text(decisions, color=color, verbose=args.verbose)
+        text = report.format_text(decisions, color=color, verbose=args.verbose, assessments=assessments)
     elif args.format == "github":
         text = report.format_github(decisions, path_prefix=git_prefix(root))
+    elif args.format == "json":
+        text = report.format_json(decisions, assessments)
+    elif args.format == "markdown":
+        text = report.format_markdown(decisions, assessments=assessments)
     else:
         text = report.FORMATTERS[args.format](decisions)
+    summary = f"{report.summary_line(decisions)}\nportfolio: {states_line(a.state for a in assessments.values())}"
     if args.output:
         write_output(args.output, text)
-        print(report.summary_line(decisions), file=sys.stderr)
+        print(summary, file=sys.stderr)
     elif text:
         print(text)
     if args.format == "github" and not args.output:
-        print(report.summary_line(decisions), file=sys.stderr)
+        print(summary, file=sys.stderr)
 
     if args.record:
         from ..engine.ledger import Ledger

@@ -1,14 +1,24 @@
 """`charter show USECASE [--format text|json]`: the evidence of a use case for its current inputs.
 
 For each planned job: the record for exactly the current inputs (``fresh``), or
-the newest older record marked ``stale`` with what changed, or ``missing``.
-The JSON form has a ``schemaVersion`` and is stable for scripts; its
+the newest older record marked ``stale`` with what changed, or ``missing``; then
+the use case's portfolio state, its gate decisions (declared and next stage) and
+what they made of its approvals and waivers. Everything is read from
+:func:`charter.assessment.assess`, the same object ``charter gate`` and the site
+render. The JSON form has a ``schemaVersion`` and is stable for scripts; its
 ``evidenceHash`` is what approvals sign.
+
+JSON changes in schema version 1 (additions only, except one wording): each
+job's ``reason`` for stale or missing evidence is the gates' own sentence
+(``JobEvidence.problem()`` and the command), where it used to be a third
+wording; ``complete`` is the gates' "every job fresh and not errored".
+``portfolioState``, ``gates``, ``approvals`` and ``waivers`` were added.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -25,45 +35,46 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     add_repo_arg(p)
 
 
-def collect(repo: Any, uc_id: str, store: Any | None = None) -> dict[str, Any]:
-    """The JSON-ready view of one use case's evidence (what `charter show --format json` prints)."""
-    from ..engine.plan import plan_usecase
-    from ..engine.store import EvidenceStore, evidence_bundle_hash
-    from ..gates.evidence import changed_inputs
+def collect(repo: Any, uc_id: str, store: Any | None = None, today: dt.date | None = None) -> dict[str, Any]:
+    """The JSON-ready view of one use case's assessment (what `charter show --format json` prints)."""
+    from ..assessment import assess
+    from ..engine.store import EvidenceStore
 
     uc = repo.usecases[uc_id]
     store = store or EvidenceStore(repo.root)
-    planned = plan_usecase(repo, uc)
+    a = assess(repo, store, uc, today)
     jobs = []
-    for p in planned:
-        record = store.get(p.use_case, p.job_id, p.evidence_id)
-        entry: dict[str, Any] = {"job": p.job_id, "runner": p.runner, "evidenceId": p.evidence_id,
-                                 "dependsOn": list(p.depends_on)}
-        if record is not None:
-            entry.update({"state": "fresh", "status": record.status, "reason": record.reason, "changed": []})
-        else:
-            record = store.latest(p.use_case, p.job_id)
-            if record is None:
-                entry.update({"state": "missing", "status": None, "reason": "no evidence yet: run "
-                              f"`charter run {uc_id}`", "changed": []})
-            else:
-                changed = list(changed_inputs(p.inputs, record.inputs))
-                entry.update({"state": "stale", "status": record.status,
-                              "reason": f"stale: inputs changed since {record.finished_at[:19]} "
-                                        f"({', '.join(changed) or 'inputs'}); run `charter run {uc_id}`",
-                              "changed": changed})
-        entry["record"] = None if record is None else record.model_dump(mode="json")
-        jobs.append(entry)
+    for ev in a.jobs:
+        p, record = ev.planned, ev.shown
+        problem = ev.problem() if ev.freshness != "fresh" else None
+        jobs.append({
+            "job": p.job_id, "runner": p.runner, "evidenceId": p.evidence_id, "dependsOn": list(p.depends_on),
+            "state": ev.freshness, "status": record.status if record is not None else None,
+            "reason": f"{problem}: run `{ev.command}`" if problem else (record.reason if record else None),
+            "changed": list(ev.changed),
+            "record": None if record is None else record.model_dump(mode="json"),
+        })
     return {
         "schemaVersion": SHOW_SCHEMA_VERSION,
         "useCase": uc_id,
         "title": uc.title,
         "stage": uc.stage,
         "task": uc.task.type.value if uc.task else None,
-        "evidenceHash": evidence_bundle_hash(planned),
-        "complete": all(j["state"] == "fresh" and j["status"] != "error" for j in jobs),
+        "evidenceHash": a.evidence_hash,
+        "complete": a.complete,
         "jobs": jobs,
-        "warnings": list(store.warnings),
+        "portfolioState": {"state": a.state, "label": a.state_label, "text": a.state_text,
+                           "prohibited": a.prohibited, "nextStage": a.next_stage},
+        "gates": [{"stage": d.stage, "passed": d.passed, "counts": d.counts, "decidedOn": d.decided_on}
+                  for d in a.decisions],
+        "approvals": [{"stage": x.approval.stage, "by": x.approval.by, "role": x.approval.role,
+                       "date": x.approval.date.isoformat(), "expires": x.expires.isoformat(), "status": x.status,
+                       "reason": x.reason} for x in a.approvals],
+        "waivers": [{"requirement": x.waiver.requirement, "stage": x.waiver.stage, "ticket": x.waiver.ticket,
+                     "expires": x.waiver.expires.isoformat(), "status": x.status, "reason": x.reason}
+                    for x in a.waivers],
+        "notes": list(a.notes),
+        "warnings": list(getattr(store, "warnings", []) or []),
     }
 
 
@@ -163,8 +174,16 @@ def _results_text(runner: str, res: dict[str, Any]) -> list[str]:
 
 
 def format_text(view: dict[str, Any]) -> str:
+    state = view.get("portfolioState") or {}
     lines = [f"{view['useCase']}: {view['title']} (stage {view['stage']}, task {view['task']})",
-             f"evidenceHash: {view['evidenceHash']}", ""]
+             f"evidenceHash: {view['evidenceHash']}"]
+    if state:
+        lines.append(f"state: {state['label']}: {state['text']}")
+    for g in view.get("gates", []):
+        counts = ", ".join(f"{v} {k}" for k, v in g["counts"].items() if v) or "no requirements"
+        verdict = "prohibited" if state.get("prohibited") and g["passed"] else "passed" if g["passed"] else "failed"
+        lines.append(f"gate {g['stage']}: {verdict} ({counts})")
+    lines.append("")
     for j in view["jobs"]:
         rec = j.get("record")
         head = f"{j['job']} ({j['runner']}): {j['state']}"
@@ -181,6 +200,14 @@ def format_text(view: dict[str, Any]) -> str:
         if rec and rec.get("results"):
             lines.extend(_results_text(j["runner"], rec["results"]))
         lines.append("")
+    for x in view.get("approvals", []):
+        lines.append(f"approval {x['stage']} by {x['by']} ({x['role']}, {x['date']}): {x['status']}: {x['reason']}")
+    for x in view.get("waivers", []):
+        lines.append(f"waiver {x['requirement']} ({x['ticket']}, until {x['expires']}): {x['status']}: {x['reason']}")
+    if view.get("approvals") or view.get("waivers"):
+        lines.append("")
+    for n in view.get("notes", []):
+        lines.append(f"note: {n}")
     for w in view.get("warnings", []):
         lines.append(f"warning: {w}")
     return "\n".join(lines).rstrip() + "\n"

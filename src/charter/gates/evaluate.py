@@ -133,6 +133,7 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
     ctx = Context(repo, uc, stage, today, view, bundle, waiver_for)
     where = _Locator(repo, uc)
     results: list[RequirementResult] = []
+    applied: dict[tuple[Any, ...], dict[str, Any]] = {}  # every waiver a judge or decide applied, once
 
     tier = get_tier(policy, uc.risk_tier)
     max_stage = tier.max_stage if tier is not None else None
@@ -162,12 +163,16 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
         except Exception as exc:  # a judge must not take the whole decision down with it
             raise RuntimeError(f"judging requirement '{req.id}' of '{uc.id}': {exc}") from exc
         details = {**outcome.details, **notes}
+        for part in details.get("parts") or ():  # waivers a judge applied to one part (a fairness check)
+            if isinstance(part, dict) and isinstance(part.get("waiver"), dict):
+                applied.setdefault(tuple(part["waiver"].values()), part["waiver"])
         if expired:
             details["expiredWaivers"] = [waiver_dict(w) for w in expired]
         status, reason, waiver_info = outcome.status, outcome.reason, None
         rule: Rule | None = outcome.rule or (fail_closed_rule() if outcome.status == "error" else None)
         if waiver is not None:
             waiver_info = waiver_dict(waiver)
+            applied.setdefault(tuple(waiver_info.values()), waiver_info)
             details["underlyingStatus"] = outcome.status
             if rule is not None:
                 details["underlyingRule"] = rule.to_dict()
@@ -202,10 +207,13 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
             rule=rule.to_dict() if rule is not None else None))
 
     decision_notes = [w for w in getattr(store, "warnings", []) or [] if f"records/{uc.id}/" in w]
+    expired_waivers = []
     for w in uc.waivers:
         if w.expires < today:
             decision_notes.append(f"waiver of '{w.requirement}' ({w.ticket}) expired on {w.expires}")
+            expired_waivers.append(waiver_dict(w))
     passed = all(r.status in ("pass", "waived") for r in results)
     return GateDecision(
         use_case=uc.id, stage=stage, passed=passed, requirements=tuple(results), evidence_hash=bundle,
-        decided_on=today.isoformat(), declared_stage=uc.stage, risk_tier=uc.risk_tier, notes=tuple(decision_notes))
+        decided_on=today.isoformat(), declared_stage=uc.stage, risk_tier=uc.risk_tier, notes=tuple(decision_notes),
+        applied_waivers=tuple(applied.values()), expired_waivers=tuple(expired_waivers))

@@ -40,10 +40,22 @@ class JobEvidence:
     """The newest record whatever its inputs (what a stale report points at)."""
     changed: tuple[str, ...] = ()
     """For stale evidence: which inputs differ from the latest record's."""
+    record_sha256: str | None = None
+    """sha256 of the shown record's file (the value the ledger's run entry holds), when the store says."""
 
     @property
     def job(self) -> str:
         return self.planned.job_id
+
+    @property
+    def planned_id(self) -> str:
+        """The evidence id the current spec, data and code call for."""
+        return str(self.planned.evidence_id)
+
+    @property
+    def shown(self) -> EvidenceRecord | None:
+        """The record to show: the fresh one, else the newest (marked stale)."""
+        return self.record or self.latest
 
     @property
     def runner(self) -> str:
@@ -107,14 +119,28 @@ def changed_inputs(planned_inputs: Any, recorded: Any) -> tuple[str, ...]:
     return tuple(out)
 
 
-def look_up(store: EvidenceSource, planned: Any) -> JobEvidence:
+def look_up(store: EvidenceSource, planned: Any, *, with_sha256: bool = False) -> JobEvidence:
+    """The evidence for one planned job.
+
+    ``with_sha256`` also asks the store for the shown record file's sha256 (stores
+    with ``get_stored``: the engine's and the site's cache); gates do not need it.
+    """
     record = store.get(planned.use_case, planned.job_id, planned.evidence_id)
     if record is not None:
-        return JobEvidence(planned, "fresh", record, record)
+        sha = _sha256(store, planned, record) if with_sha256 else None
+        return JobEvidence(planned, "fresh", record, record, record_sha256=sha)
     latest = store.latest(planned.use_case, planned.job_id)
     if latest is None:
         return JobEvidence(planned, "missing")
-    return JobEvidence(planned, "stale", None, latest, changed_inputs(planned.inputs, latest.inputs))
+    sha = _sha256(store, planned, latest) if with_sha256 else None
+    return JobEvidence(planned, "stale", None, latest, changed_inputs(planned.inputs, latest.inputs), record_sha256=sha)
+
+
+def _sha256(store: EvidenceSource, planned: Any, record: EvidenceRecord) -> str | None:
+    get_stored = getattr(store, "get_stored", None)
+    stored = get_stored(planned.use_case, planned.job_id, record.id) if get_stored is not None else None
+    sha = getattr(stored, "sha256", None)
+    return sha if isinstance(sha, str) else None
 
 
 class EvidenceView:
@@ -132,3 +158,55 @@ class EvidenceView:
 
     def problems(self) -> list[str]:
         return [p for e in self.jobs.values() if (p := e.problem())]
+
+
+class CachingStore:
+    """Read-through cache over an evidence store: each record file is parsed once, whatever asks for it.
+
+    An assessment looks every job up once for itself and once per decision; the
+    site also verifies the ledger over the same records.
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._stored: dict[tuple[str, str, str], Any] = {}
+        self._latest: dict[tuple[str, str], Any] = {}
+
+    def get_stored(self, use_case: str, job: str, evidence_id: str) -> Any:
+        key = (use_case, job, evidence_id)
+        if key not in self._stored:
+            self._stored[key] = self.store.get_stored(use_case, job, evidence_id)
+        return self._stored[key]
+
+    def get(self, use_case: str, job: str, evidence_id: str) -> EvidenceRecord | None:
+        if not hasattr(self.store, "get_stored"):  # a plain evidence source (tests' fakes)
+            return self.store.get(use_case, job, evidence_id)  # type: ignore[no-any-return]
+        stored = self.get_stored(use_case, job, evidence_id)
+        return stored.record if stored is not None else None
+
+    def latest(self, use_case: str, job: str) -> EvidenceRecord | None:
+        """The job's most recently finished record."""
+        key = (use_case, job)
+        if key not in self._latest:
+            records_dir = getattr(self.store, "records_dir", None)
+            if records_dir is None or not hasattr(self.store, "get_stored"):
+                self._latest[key] = self.store.latest(use_case, job)
+            else:
+                folder = records_dir / use_case / job
+                found = [st.record for p in (folder.glob("*.json") if folder.is_dir() else [])
+                         if (st := self.get_stored(use_case, job, p.stem)) is not None]
+                self._latest[key] = max(found, key=lambda r: (r.finished_at, r.id)) if found else None
+        return self._latest[key]  # type: ignore[no-any-return]
+
+    def iter_stored(self) -> Any:
+        """Every record in the store (for the ledger's verification), reusing what was read already."""
+        root = self.store.records_dir
+        if not root.is_dir():
+            return
+        for path in sorted(root.glob("*/*/*.json")):
+            stored = self.get_stored(path.parent.parent.name, path.parent.name, path.stem)
+            if stored is not None:
+                yield stored
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)

@@ -71,6 +71,11 @@ class GateDecision:
     risk_tier: str | None = None
     notes: tuple[str, ...] = ()
     """Things worth knowing that do not decide anything (unreadable records, unused waivers)."""
+    applied_waivers: tuple[dict[str, Any], ...] = ()
+    """Every waiver the judges applied (on a whole requirement or on one of its parts, such as a
+    fairness check), as ``waiver_dict`` gives it, each once: what a waiver's status is read from."""
+    expired_waivers: tuple[dict[str, Any], ...] = ()
+    """The use case's waivers that had expired on ``decided_on`` (reported, never applied)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -91,4 +96,6 @@ class GateDecision:
         kwargs = {k: v for k, v in data.items() if k in known}
         kwargs["requirements"] = tuple(RequirementResult.from_dict(r) for r in data.get("requirements", ()))
         kwargs["notes"] = tuple(kwargs.get("notes") or ())
+        kwargs["applied_waivers"] = tuple(kwargs.get("applied_waivers") or ())
+        kwargs["expired_waivers"] = tuple(kwargs.get("expired_waivers") or ())
         return cls(**kwargs)

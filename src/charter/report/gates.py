@@ -13,11 +13,14 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..gates.model import GateDecision, RequirementResult
 from .github import gh_data, gh_prop
+
+if TYPE_CHECKING:
+    from ..assessment import Assessment
 
 SCHEMA_VERSION = 1
 FORMATS = ("text", "json", "junit", "github", "markdown")
@@ -71,15 +74,28 @@ def _target(d: GateDecision) -> str:
 # --- text -------------------------------------------------------------------------------
 
 
-def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbose: bool = False) -> str:
+def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbose: bool = False,
+                assessments: Mapping[str, Assessment] | None = None) -> str:
+    """The text report; with ``assessments`` (use case id → its assessment) each use case's portfolio
+    state is shown, a prohibited use case's passing decision reads PROHIBITED, and the portfolio's
+    counts per state end the report."""
+    from ..assessment import states_line
+
     def c(code: str, s: str) -> str:
         return f"{code}{s}{_RESET}" if color else s
 
+    assessed = assessments or {}
     chunks = []
     for d in decisions:
-        verdict = c(_GREEN + _BOLD, "PASSED") if d.passed else c(_RED + _BOLD, "FAILED")
+        a = assessed.get(d.use_case)
+        if a is not None and a.prohibited and d.passed:
+            verdict = c(_RED + _BOLD, "PROHIBITED")  # passing 'proposed' is not a green light
+        else:
+            verdict = c(_GREEN + _BOLD, "PASSED") if d.passed else c(_RED + _BOLD, "FAILED")
         counts = ", ".join(f"{v} {k}" for k, v in d.counts.items() if v)
         lines = [f"{c(_BOLD, _target(d))}: {verdict} ({counts or 'no requirements'})"]
+        if a is not None:
+            lines.append(f"  state: {a.state_label}: {a.state_text}")
         width = max((len(r.id) for r in d.requirements), default=0)
         for r in d.requirements:
             rule = rule_text(r)
@@ -98,19 +114,31 @@ def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbo
             lines.append(f"  {c(_YELLOW, 'note:')} {note}")
         lines.append(f"  evidence {d.evidence_hash[:12]} · decided on {d.decided_on}")
         chunks.append("\n".join(lines))
-    return "\n\n".join(chunks + [summary_line(decisions)])
+    tail = summary_line(decisions)
+    if assessments:
+        tail += f"\nportfolio: {states_line(a.state for a in assessments.values())}"
+    return "\n\n".join(chunks + [tail])
 
 
 # --- JSON -------------------------------------------------------------------------------
 
 
-def to_payload(decisions: Sequence[GateDecision]) -> dict[str, Any]:
-    return {"schemaVersion": SCHEMA_VERSION, "passed": all(d.passed for d in decisions), "totals": totals(decisions),
-            "decisions": [d.to_dict() for d in decisions]}
+def to_payload(decisions: Sequence[GateDecision], assessments: Mapping[str, Assessment] | None = None
+               ) -> dict[str, Any]:
+    out = {"schemaVersion": SCHEMA_VERSION, "passed": all(d.passed for d in decisions), "totals": totals(decisions),
+           "decisions": [d.to_dict() for d in decisions]}
+    if assessments:
+        from ..assessment import count_states
+
+        out["portfolio"] = {
+            "states": dict(count_states(a.state for a in assessments.values())),
+            "useCases": {uc: {"state": a.state, "text": a.state_text, "prohibited": a.prohibited}
+                         for uc, a in sorted(assessments.items())}}
+    return out
 
 
-def format_json(decisions: Sequence[GateDecision]) -> str:
-    return json.dumps(to_payload(decisions), indent=2, ensure_ascii=False, default=str)
+def format_json(decisions: Sequence[GateDecision], assessments: Mapping[str, Assessment] | None = None) -> str:
+    return json.dumps(to_payload(decisions, assessments), indent=2, ensure_ascii=False, default=str)
 
 
 def parse_json(text: str) -> list[GateDecision]:
@@ -256,8 +284,14 @@ def _value(r: RequirementResult) -> str:
     return md_text(s)
 
 
-def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter gate") -> str:
+def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter gate",
+                    assessments: Mapping[str, Assessment] | None = None) -> str:
+    """The Markdown report; with ``assessments`` a prohibited use case's passing decision reads ⛔ prohibited."""
     t = totals(decisions)
+    barred = {uc for uc, a in (assessments or {}).items() if a.prohibited}
+
+    def mark(d: GateDecision) -> str:
+        return "⛔" if d.passed and d.use_case in barred else "✅" if d.passed else "❌"
     out = [f"## {'✅' if t['failed'] == 0 else '❌'} {md_text(title)}: {md_text(summary_line(decisions))}", ""]
     if not decisions:
         return "\n".join(out) + "\n"
@@ -268,15 +302,16 @@ def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter 
         stage = md_text(d.stage)
         if d.declared_stage not in (None, d.stage):
             stage += f" (declared {md_text(d.declared_stage)})"
-        out.append(f"| {'✅' if d.passed else '❌'} | **{md_text(d.use_case)}** | {stage} "
+        out.append(f"| {mark(d)} | **{md_text(d.use_case)}** | {stage} "
                    f"| {md_text(d.risk_tier or '')} "
                    f"| {c['pass']} | {c['waived']} | {c['fail']} | {c['error']} |")
     out.append("")
     for d in decisions:
         c = d.counts
-        state = "passed" if d.passed else f"{c['fail']} failing, {c['error']} without evidence"
+        state = ("prohibited: not eligible for promotion" if mark(d) == "⛔" else "passed" if d.passed
+                 else f"{c['fail']} failing, {c['error']} without evidence")
         out += [f"<details{'' if d.passed else ' open'}>",
-                f"<summary>{'✅' if d.passed else '❌'} <b>{html_text(d.use_case)}</b> → {html_text(d.stage)}: "
+                f"<summary>{mark(d)} <b>{html_text(d.use_case)}</b> → {html_text(d.stage)}: "
                 f"{html_text(state)}</summary>", ""]
         out += ["| | Requirement | Kind | Result | Value | Fix |", "|---|---|---|---|---|---|"]
         order = {"fail": 0, "error": 1, "waived": 2, "pass": 3}

@@ -7,12 +7,15 @@ and it is documented where it happens.
 
 Two steps keep rendering testable without running anything:
 
-* :func:`gather` reads the evidence store, plans each use case and asks the
-  gates for decisions (the engine's code), producing :class:`SiteInputs`;
+* :func:`gather` asks :func:`charter.assessment.assess` for each use case's
+  assessment (evidence, freshness, decisions, approval and waiver statuses, the
+  portfolio state), producing :class:`SiteInputs`;
 * :func:`build_context` turns :class:`SiteInputs` into plain data (dicts, lists,
   strings, numbers), sorted, so the same inputs always give the same pages.
 
-Golden tests build :class:`SiteInputs` by hand.
+The pages never judge: every verdict, status and count shown is read from an
+:class:`~charter.assessment.Assessment`. Golden tests build :class:`SiteInputs`
+by hand (assessments summarised from hand-made evidence and decisions).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from ..assessment import STATE_LABELS, STATES, Assessment, count_states
 from ..evidence.records import (
     DataContractResult,
     DriftResult,
@@ -34,6 +38,7 @@ from ..evidence.records import (
     FairnessResult,
     TrainResult,
 )
+from ..gates.evidence import CachingStore, JobEvidence
 from ..metrics.catalog import FAIRNESS_METRICS, GROUP_METRICS, MODEL_METRICS, lookup
 from ..spec.common import PROCESS_IDS
 from ..spec.usecase import CARD_FIELDS, Card, UseCase
@@ -57,30 +62,6 @@ TRAINING_RUNNERS = ("sklearn-train", "text-finetune", "text-linear-probe")
 
 
 # --- inputs ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JobState:
-    """One planned job of a use case and what the store holds for it."""
-
-    job: str
-    runner: str
-    freshness: str
-    """fresh | stale | missing"""
-    record: EvidenceRecord | None = None
-    """The record for exactly the planned inputs (fresh only)."""
-    latest: EvidenceRecord | None = None
-    """The newest record whatever its inputs (shown, marked stale, when nothing is fresh)."""
-    changed: tuple[str, ...] = ()
-    """For stale evidence: which inputs changed since the latest record."""
-    record_sha256: str | None = None
-    """sha256 of the shown record's file (the value the ledger's run entry holds)."""
-    planned_id: str | None = None
-    """The evidence id the current spec, data and code call for."""
-
-    @property
-    def shown(self) -> EvidenceRecord | None:
-        return self.record or self.latest
 
 
 @dataclass(frozen=True)
@@ -110,9 +91,7 @@ class Change:
 class SiteInputs:
     repo: Any
     """charter.loading.loader.Repository (valid)."""
-    jobs: dict[str, list[JobState]] = field(default_factory=dict)
-    decisions: dict[str, list[Any]] = field(default_factory=dict)
-    """Use case id → GateDecision list: the current stage first (when it has requirements), then the next."""
+    assessments: dict[str, Assessment] = field(default_factory=dict)
     ledger: LedgerStatus | None = None
     changes: list[Change] = field(default_factory=list)
     as_of: str = ""
@@ -120,8 +99,8 @@ class SiteInputs:
     warnings: list[str] = field(default_factory=list)
 
     # the evidence-source interface (see EngineEvidence)
-    def usecase_evidence(self, uc_id: str) -> tuple[list[JobState], list[Any], list[str]]:
-        return self.jobs.get(uc_id, []), self.decisions.get(uc_id, []), []
+    def assessment(self, uc_id: str) -> Assessment:
+        return self.assessments[uc_id]
 
     def ledger_status(self) -> LedgerStatus | None:
         return self.ledger
@@ -134,48 +113,6 @@ class SiteInputs:
 
 
 # --- gathering from the engine ----------------------------------------------------------
-
-
-class CachingStore:
-    """Read-through cache over an evidence store: each record file is parsed once per build."""
-
-    def __init__(self, store: Any) -> None:
-        self.store = store
-        self._stored: dict[tuple[str, str, str], Any] = {}
-        self._latest: dict[tuple[str, str], Any] = {}
-
-    def get_stored(self, use_case: str, job: str, evidence_id: str) -> Any:
-        key = (use_case, job, evidence_id)
-        if key not in self._stored:
-            self._stored[key] = self.store.get_stored(use_case, job, evidence_id)
-        return self._stored[key]
-
-    def get(self, use_case: str, job: str, evidence_id: str) -> EvidenceRecord | None:
-        stored = self.get_stored(use_case, job, evidence_id)
-        return stored.record if stored is not None else None
-
-    def latest(self, use_case: str, job: str) -> EvidenceRecord | None:
-        """The job's most recently finished record (each file parsed once, whatever asks for it)."""
-        key = (use_case, job)
-        if key not in self._latest:
-            folder = self.store.records_dir / use_case / job
-            found = [st.record for p in (folder.glob("*.json") if folder.is_dir() else [])
-                     if (st := self.get_stored(use_case, job, p.stem)) is not None]
-            self._latest[key] = max(found, key=lambda r: (r.finished_at, r.id)) if found else None
-        return self._latest[key]
-
-    def iter_stored(self) -> Any:
-        """Every record in the store (for the ledger's verification), reusing what was read already."""
-        root = self.store.records_dir
-        if not root.is_dir():
-            return
-        for path in sorted(root.glob("*/*/*.json")):
-            stored = self.get_stored(path.parent.parent.name, path.parent.name, path.stem)
-            if stored is not None:
-                yield stored
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.store, name)
 
 
 class _WithoutSource:
@@ -195,11 +132,11 @@ class _WithoutSource:
 
 
 class EngineEvidence:
-    """Evidence, gate decisions and the ledger's state, read through the engine and the gates.
+    """Assessments and the ledger's state, read through the engine and the gates.
 
-    Per use case: plan its jobs (the evidence ids the current spec, data and code
-    call for), look each up in the store (fresh, stale or missing), and ask the
-    gates for the decisions on its current stage and on the next one.
+    Per use case, :func:`charter.assessment.assess`: its planned jobs' evidence
+    (fresh, stale or missing), the decisions on its current stage and the next
+    one, and what they made of its approvals and waivers.
     """
 
     def __init__(self, repo: Any, as_of: dt.date | None = None) -> None:
@@ -213,39 +150,15 @@ class EngineEvidence:
         self.judged = _WithoutSource(repo)
         self._ledger: LedgerStatus | None = None
         self._verified = False
+        self._assessed: dict[str, Assessment] = {}
 
-    def usecase_evidence(self, uc_id: str) -> tuple[list[JobState], list[Any], list[str]]:
-        from ..engine.plan import plan_usecase
-        from ..gates.evaluate import decide, next_stage
-        from ..gates.evidence import look_up
+    def assessment(self, uc_id: str) -> Assessment:
+        """The use case's assessment, made once per build (key results read other use cases' evidence too)."""
+        from ..assessment import assess
 
-        uc = self.repo.usecases[uc_id]
-        notes: list[str] = []
-        try:
-            planned = plan_usecase(self.repo, uc)
-        except ValueError as exc:
-            notes.append(f"{uc_id}: cannot plan its jobs: {exc}")
-            planned = []
-        states = []
-        for p in planned:
-            ev = look_up(self.store, p)
-            shown = ev.record or ev.latest
-            stored = self.store.get_stored(uc_id, p.job_id, shown.id) if shown is not None else None
-            states.append(JobState(job=p.job_id, runner=p.runner, freshness=ev.freshness, record=ev.record,
-                                   latest=ev.latest, changed=tuple(ev.changed),
-                                   record_sha256=stored.sha256 if stored is not None else None,
-                                   planned_id=p.evidence_id))
-        decisions = []
-        stages = [uc.stage]
-        nxt = next_stage(self.repo.policy, uc)
-        if nxt is not None:
-            stages.append(nxt)
-        for stage in stages:
-            try:
-                decisions.append(decide(self.judged, self.store, uc, stage=stage, today=self.today, planned=planned))
-            except Exception as exc:  # noqa: BLE001 — a use case the gates cannot judge is shown as such
-                notes.append(f"{uc_id}: no gate decision for stage '{stage}': {exc}")
-        return states, decisions, notes
+        if uc_id not in self._assessed:
+            self._assessed[uc_id] = assess(self.judged, self.store, self.repo.usecases[uc_id], self.today)
+        return self._assessed[uc_id]
 
     def ledger_status(self) -> LedgerStatus | None:
         """Verify the ledger's chain and every record against its run entry (reads every record once)."""
@@ -280,9 +193,7 @@ def gather(repo: Any, *, as_of: dt.date | None = None, verify_ledger: bool = Tru
     source = EngineEvidence(repo, as_of)
     inputs = SiteInputs(repo=repo, as_of=source.as_of)
     for uc_id in sorted(repo.usecases):
-        jobs, decisions, notes = source.usecase_evidence(uc_id)
-        inputs.jobs[uc_id], inputs.decisions[uc_id] = jobs, decisions
-        inputs.warnings.extend(notes)
+        inputs.assessments[uc_id] = source.assessment(uc_id)
     inputs.ledger = source.ledger_status() if verify_ledger else None
     inputs.changes = source.recent_changes()
     inputs.warnings.extend(source.notes())
@@ -306,7 +217,7 @@ def changes_from_ledger(entries: list[dict[str, Any]], limit: int = 15) -> list[
     return out[:limit]
 
 
-def changes_from_records(jobs: dict[str, list[JobState]], limit: int = 15) -> list[Change]:
+def changes_from_records(jobs: dict[str, tuple[JobEvidence, ...]], limit: int = 15) -> list[Change]:
     out = []
     for uc_id, states in jobs.items():
         for s in states:
@@ -424,11 +335,10 @@ class Session:
         self.ledger_view = _ledger_view(self.ledger)
 
     def view(self, uc_id: str) -> dict[str, Any]:
-        jobs, decisions, notes = self.source.usecase_evidence(uc_id)
-        v = usecase_view(self.repo, self.d, self.repo.usecases[uc_id], jobs, decisions, self.as_of, self.ledger,
-                         self.krs)
+        a = self.source.assessment(uc_id)
+        v = usecase_view(self.repo, self.d, self.repo.usecases[uc_id], a, self.ledger, self.krs)
         v["scores"] = self.scores.get(uc_id)
-        v["notes"] = notes
+        v["notes"] = list(a.notes)
         return v
 
     def assemble(self, views: list[dict[str, Any]]) -> dict[str, Any]:
@@ -461,8 +371,7 @@ class Session:
     def _measured(self, m: Any) -> dict[str, Any] | None:
         if m.use_case not in self.repo.usecases:
             return None
-        jobs, _decisions, _notes = self.source.usecase_evidence(m.use_case)
-        return _measured(jobs, m)
+        return _measured(self.source.assessment(m.use_case).jobs, m)
 
 
 def build_context(inputs: Any, repo: Any = None) -> dict[str, Any]:
@@ -491,8 +400,9 @@ def _key_results(repo: Any) -> dict[str, dict[str, Any]]:
 # --- one use case ---------------------------------------------------------------------------
 
 
-def usecase_view(repo: Any, d: _Directory, uc: UseCase, jobs: list[JobState], decisions: list[Any],
-                 as_of: str, ledger: LedgerStatus | None, krs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def usecase_view(repo: Any, d: _Directory, uc: UseCase, a: Assessment, ledger: LedgerStatus | None,
+                 krs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    jobs, decisions = a.jobs, a.decisions
     owners = [{"role": role, "role_name": d.roles.get(role, role), "people": [d.person(p) for p in people]}
               for role, people in sorted(uc.owner_ids().items())]
     pm = uc.owner_ids().get("product-manager") or next(iter(uc.owner_ids().values()), [])
@@ -543,14 +453,14 @@ def usecase_view(repo: Any, d: _Directory, uc: UseCase, jobs: list[JobState], de
     v["fairness"] = [_fairness(s, uc.id, effective) for s in jobs if s.runner == "fairness"]
     v["drift"] = [_drift(s, uc.id) for s in jobs if s.runner == "drift"]
     v["contracts"] = [_contracts(s, uc.id) for s in jobs if s.runner == "data-contract"]
-    v["decisions"] = [_decision_view(d, dec) for dec in decisions]
+    v["decisions"] = [_decision_view(d, dec, a.prohibited) for dec in decisions]
     v["checks"] = _checks(uc, effective, v["fairness"], decisions)
-    v["gate"] = _gate_summary(uc, v["decisions"])
-    bundle = next((dec.evidence_hash for dec in decisions), None)
-    v["evidence_hash"] = bundle
-    v["approvals"] = _approvals(repo, d, uc, bundle, as_of)
-    v["waivers"] = _waivers(d, uc, decisions, as_of)
-    v["evidence_problems"] = _evidence_problems(v["jobs"])
+    v["gate"] = _gate_summary(a, v["decisions"])
+    v["state"] = {"id": a.state, "label": a.state_label, "text": a.state_text}
+    v["evidence_hash"] = a.evidence_hash
+    v["approvals"] = _approvals(d, a)
+    v["waivers"] = _waivers(d, a)
+    v["evidence_problems"] = _evidence_problems(jobs)
     prefix = f"evidence/records/{uc.id}/"
     v["ledger_problems"] = [dict(p) for p in (ledger.problems if ledger else ())
                             if str(p.get("file", "")).startswith(prefix)]
@@ -586,7 +496,7 @@ def _uc_maturity(repo: Any, uc: UseCase) -> list[dict[str, Any]] | None:
     return out
 
 
-def _job_view(s: JobState) -> dict[str, Any]:
+def _job_view(s: JobEvidence) -> dict[str, Any]:
     r = s.shown
     out: dict[str, Any] = {
         "job": s.job, "runner": s.runner, "freshness": s.freshness, "planned_id": s.planned_id,
@@ -607,14 +517,14 @@ def _job_view(s: JobState) -> dict[str, Any]:
     return out
 
 
-def _head(s: JobState, use_case: str) -> dict[str, Any]:
+def _head(s: JobEvidence, use_case: str) -> dict[str, Any]:
     r = s.shown
     return {"job": s.job, "use_case": use_case, "runner": s.runner, "freshness": s.freshness, "id": r.id if r else None,
             "status": r.status if r else None, "reason": r.reason if r else None,
             "finished_at": r.finished_at if r else None}
 
 
-def _training(s: JobState, use_case: str) -> dict[str, Any]:
+def _training(s: JobEvidence, use_case: str) -> dict[str, Any]:
     res = _parse(s.shown, TrainResult)
     out = _head(s, use_case)
     if res is None:
@@ -649,7 +559,7 @@ def _metric_rows(uc: UseCase, metrics: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _evaluation(uc: UseCase, s: JobState) -> dict[str, Any]:
+def _evaluation(uc: UseCase, s: JobEvidence) -> dict[str, Any]:
     res: EvaluateResult | None = _parse(s.shown, EvaluateResult)
     out = _head(s, uc.id)
     if res is None:
@@ -691,7 +601,7 @@ def _effective_checks(repo: Any, uc: UseCase) -> list[Any]:
     return effective_fairness_checks(repo.policy, uc) if repo.policy else list(uc.fairness)
 
 
-def _fairness(s: JobState, use_case: str, checks: list[Any]) -> dict[str, Any]:
+def _fairness(s: JobEvidence, use_case: str, checks: list[Any]) -> dict[str, Any]:
     res: FairnessResult | None = _parse(s.shown, FairnessResult)
     out = _head(s, use_case)
     if res is None:
@@ -720,7 +630,7 @@ def _fairness(s: JobState, use_case: str, checks: list[Any]) -> dict[str, Any]:
                              "warnings": list(res.warnings)}}
 
 
-def _drift(s: JobState, use_case: str) -> dict[str, Any]:
+def _drift(s: JobEvidence, use_case: str) -> dict[str, Any]:
     res: DriftResult | None = _parse(s.shown, DriftResult)
     out = _head(s, use_case)
     if res is None:
@@ -736,7 +646,7 @@ def _drift(s: JobState, use_case: str) -> dict[str, Any]:
     }}
 
 
-def _contracts(s: JobState, use_case: str) -> dict[str, Any]:
+def _contracts(s: JobEvidence, use_case: str) -> dict[str, Any]:
     res: DataContractResult | None = _parse(s.shown, DataContractResult)
     out = _head(s, use_case)
     if res is None:
@@ -748,7 +658,7 @@ def _contracts(s: JobState, use_case: str) -> dict[str, Any]:
     } for src in res.sources]}}
 
 
-def _decision_view(d: _Directory, dec: Any) -> dict[str, Any]:
+def _decision_view(d: _Directory, dec: Any, prohibited: bool = False) -> dict[str, Any]:
     reqs = []
     for r in dec.requirements:
         parts = []
@@ -762,26 +672,29 @@ def _decision_view(d: _Directory, dec: Any) -> dict[str, Any]:
                      "evidence": list(r.evidence), "command": r.command, "waiver": r.waiver,
                      "parts": parts if len(parts) > 1 else []})
     counts = dec.counts
-    return {"stage": d.stage(dec.stage), "passed": dec.passed, "counts": counts, "evidence_hash": dec.evidence_hash,
+    # a prohibited use case passing its one allowed stage is not a green light (as in `charter gate`)
+    verdict = ("prohibited", "prohibited") if prohibited and dec.passed else \
+        ("pass", "passed") if dec.passed else ("fail", "blocked")
+    return {"stage": d.stage(dec.stage), "passed": dec.passed, "verdict": {"status": verdict[0], "text": verdict[1]},
+            "counts": counts, "evidence_hash": dec.evidence_hash,
             "decided_on": dec.decided_on, "requirements": reqs, "notes": list(getattr(dec, "notes", ()) or ()),
             "blocking": counts.get("fail", 0) + counts.get("error", 0)}
 
 
-def _gate_summary(uc: UseCase, decisions: list[dict[str, Any]]) -> dict[str, Any]:
-    current = next((x for x in decisions if x["stage"]["id"] == uc.stage), None)
-    nxt = next((x for x in decisions if x["stage"]["id"] != uc.stage), None)
-    if current is not None and not current["passed"]:
-        status, text = "fail", f"does not meet {current['stage']['name']}"
-    elif nxt is None:
-        status, text = "hold", "no further stage"
-    elif nxt["passed"]:
-        status, text = "pass", f"ready for {nxt['stage']['name']}"
-    else:
-        status, text = "blocked", f"{nxt['blocking']} blocking for {nxt['stage']['name']}"
-    return {"status": status, "text": text, "current": current, "next": nxt}
+STATE_BADGE = {"out-of-compliance": "fail", "prohibited": "prohibited", "blocked-from-promotion": "blocked",
+               "ready-to-promote": "pass", "compliant": "pass"}
+"""The badge each portfolio state is shown with (presentation only: the states are the assessment's)."""
 
 
-def _checks(uc: UseCase, checks: list[Any], fairness: list[dict[str, Any]], decisions: list[Any]) -> list[dict[str, Any]]:
+def _gate_summary(a: Assessment, decisions: list[dict[str, Any]]) -> dict[str, Any]:
+    current = next((x for x in decisions if x["stage"]["id"] == a.stage), None)
+    nxt = next((x for x in decisions if x["stage"]["id"] == a.next_stage), None) if a.next_stage else None
+    return {"status": STATE_BADGE[a.state], "state": a.state, "label": STATE_LABELS[a.state],
+            "text": f"{STATE_LABELS[a.state]}: {a.state_text}", "current": current, "next": nxt}
+
+
+def _checks(uc: UseCase, checks: list[Any], fairness: list[dict[str, Any]],
+            decisions: tuple[Any, ...]) -> list[dict[str, Any]]:
     judged: dict[str, dict[str, Any]] = {}
     for dec in decisions:
         for r in dec.requirements:
@@ -811,55 +724,32 @@ def _checks(uc: UseCase, checks: list[Any], fairness: list[dict[str, Any]], deci
     return out
 
 
-def _approvals(repo: Any, d: _Directory, uc: UseCase, bundle: str | None, as_of: str) -> list[dict[str, Any]]:
-    validity = repo.policy.approval_validity_days if repo.policy else 365
-    today = dt.date.fromisoformat(as_of) if as_of else None
+def _approvals(d: _Directory, a: Assessment) -> list[dict[str, Any]]:
+    return [{"stage": d.stage(x.approval.stage), "by": d.person(x.approval.by), "role": x.approval.role,
+             "role_name": d.roles.get(x.approval.role, x.approval.role), "date": x.approval.date.isoformat(),
+             "expires": x.expires.isoformat(), "evidence": x.approval.evidence, "note": x.approval.note,
+             "status": x.status, "reason": x.reason, "valid": x.valid} for x in a.approvals]
+
+
+def _waivers(d: _Directory, a: Assessment) -> list[dict[str, Any]]:
+    return [{"requirement": x.waiver.requirement, "stage": x.waiver.stage, "owner": d.person(x.waiver.owner),
+             "reason": x.waiver.reason, "ticket": x.waiver.ticket, "expires": x.waiver.expires.isoformat(),
+             "status": x.status, "status_reason": x.reason, "expired": x.expired, "applied": x.applied}
+            for x in a.waivers]
+
+
+def _evidence_problems(jobs: tuple[JobEvidence, ...]) -> list[dict[str, Any]]:
+    """Jobs whose evidence the gates cannot use, in the gates' own words (``JobEvidence.problem``), and failed jobs."""
     out = []
-    for a in sorted(uc.approvals, key=lambda a: (a.date, a.stage, a.by)):
-        expiry = a.date + dt.timedelta(days=validity)
-        if a.expires is not None:
-            expiry = min(expiry, a.expires)
-        person = d.people.get(a.by)
-        if person is not None and a.role not in person.roles:
-            status = "role no longer held"
-        elif today is not None and expiry < today:
-            status = "expired"
-        elif today is not None and a.date > today:
-            status = "dated in the future"
-        elif bundle is not None and a.evidence != bundle:
-            status = "stale: signed other evidence"
-        else:
-            status = "valid"
-        out.append({"stage": d.stage(a.stage), "by": d.person(a.by), "role": a.role,
-                    "role_name": d.roles.get(a.role, a.role), "date": a.date.isoformat(),
-                    "expires": expiry.isoformat(), "evidence": a.evidence, "note": a.note, "status": status,
-                    "valid": status == "valid"})
-    return out
-
-
-def _waivers(d: _Directory, uc: UseCase, decisions: list[Any], as_of: str) -> list[dict[str, Any]]:
-    used = {(r.waiver or {}).get("requirement") for dec in decisions for r in dec.requirements if r.waiver}
-    today = dt.date.fromisoformat(as_of) if as_of else None
-    return [{"requirement": w.requirement, "stage": w.stage, "owner": d.person(w.owner), "reason": w.reason,
-             "ticket": w.ticket, "expires": w.expires.isoformat(),
-             "expired": today is not None and w.expires < today, "applied": w.requirement in used}
-            for w in sorted(uc.waivers, key=lambda w: (w.expires, w.requirement))]
-
-
-def _evidence_problems(jobs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for j in jobs:
-        if j["freshness"] == "missing":
-            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "missing", "text": "no evidence recorded yet"})
-        elif j["freshness"] == "stale":
-            what = ", ".join(j["changed"]) or "its inputs"
-            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "stale",
-                        "text": f"latest record {(j['id'] or '')[:12]} ({(j.get('finished_at') or '')[:10]}) "
-                                f"predates a change of {what}"})
-        elif j["status"] == "error":
-            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "error", "text": j["reason"] or "errored"})
-        elif j["status"] == "fail":
-            out.append({"job": j["job"], "anchor": j["anchor"], "kind": "fail", "text": j["reason"] or "failed"})
+    for s in jobs:
+        anchor = s.shown.id[:12] if s.shown is not None else "job-" + s.job
+        problem = s.problem()
+        if problem is not None:
+            out.append({"job": s.job, "anchor": anchor, "kind": s.freshness if s.freshness != "fresh" else "error",
+                        "text": problem})
+        elif s.record is not None and s.record.status == "fail":
+            out.append({"job": s.job, "anchor": anchor, "kind": "fail",
+                        "text": f"job '{s.job}' ({s.runner}) failed: {s.record.reason or 'no reason recorded'}"})
     return out
 
 
@@ -912,7 +802,11 @@ def _portfolio(repo: Any, d: _Directory, ucs: list[dict[str, Any]]) -> dict[str,
     matrix = Counter((u["stage"]["id"], u["tier"]["id"]) for u in ucs)
     by_stage = Counter(u["stage"]["id"] for u in ucs)
     by_tier = Counter(u["tier"]["id"] for u in ucs)
-    gate = Counter(u["gate"]["status"] for u in ucs)
+    states = dict(count_states(u["state"]["id"] for u in ucs))
+    prod = stage_in_production(repo.policy) if repo.policy else None
+    # out of compliance is listed first, systems in production before the others
+    offending = sorted((u for u in ucs if u["state"]["id"] == "out-of-compliance"),
+                       key=lambda u: (u["stage"]["id"] != prod, -u["stage"]["index"], u["id"]))
     ranked = sorted(ucs, key=lambda u: (-(u["scores"]["priority"] if u.get("scores") else -1), u["id"]))
     value = sum(u["value_per_year"] or 0 for u in ucs if not d.stages.get(u["stage"]["id"], None)
                 or not d.stages[u["stage"]["id"]].terminal)
@@ -928,7 +822,11 @@ def _portfolio(repo: Any, d: _Directory, ucs: list[dict[str, Any]]) -> dict[str,
         "stage_rows": [{"stage": d.stage(s), "count": by_stage.get(s, 0),
                         "tiers": [matrix.get((s, t), 0) for t in tiers]} for s in stages],
         "tiers": [d.tier(t) | {"count": by_tier.get(t, 0)} for t in tiers],
-        "gate_counts": {k: gate.get(k, 0) for k in ("pass", "blocked", "fail", "hold")},
+        "state_counts": states,
+        "states": [{"id": s, "label": label, "count": states[s]} for s, label in STATES],
+        "out_of_compliance": [{"id": u["id"], "title": u["title"], "stage": u["stage"], "tier": u["tier"],
+                               "text": u["state"]["text"], "production": u["stage"]["id"] == prod}
+                              for u in offending],
         "ranked_ids": [u["id"] for u in ranked],
         "unscored": sorted(u["id"] for u in ucs if not u.get("scores")),
         "total_value": value,
@@ -1015,7 +913,7 @@ def kr_progress(baseline: float, target: float, current: float | None) -> float 
     return min(1.0, max(0.0, (current - baseline) / (target - baseline)))
 
 
-def _measured(jobs: list[JobState], m: Any) -> dict[str, Any] | None:
+def _measured(jobs: tuple[JobEvidence, ...], m: Any) -> dict[str, Any] | None:
     """The recorded value a key result points at: the use case's evaluation evidence."""
     for s in jobs:
         if s.runner != "evaluate":

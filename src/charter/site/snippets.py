@@ -14,7 +14,8 @@ from markupsafe import Markup
 from .fmt import interval, num, short
 from .safe import html
 
-STATUS_ICON = {"pass": "✔", "fail": "✖", "error": "⚠", "waived": "◐", "warn": "⚠", "blocked": "✖", "hold": "■"}
+STATUS_ICON = {"pass": "✔", "fail": "✖", "error": "⚠", "waived": "◐", "warn": "⚠", "blocked": "✖", "hold": "■",
+               "prohibited": "⛔"}
 
 
 def badge(status: str, text: Any = None) -> Markup:
