@@ -33,10 +33,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .gates.checks import approval_expiry, waiver_dict
+from .kinds.requirements.approval import verdicts as approval_verdicts
 from .gates.evaluate import GateError, decide, next_stage
 from .gates.evidence import CachingStore, EvidenceSource, JobEvidence, look_up
 from .gates.model import GateDecision
 from .resolve import get_tier
+from .spec.governance import approval_validity
 from .spec.usecase import Approval, UseCase, Waiver
 
 PortfolioState = Literal["out-of-compliance", "prohibited", "blocked-from-promotion", "ready-to-promote", "compliant"]
@@ -206,20 +208,18 @@ def approval_statuses(policy: Any, uc: UseCase, decisions: tuple[GateDecision, .
     counted: set[tuple[str, str, str]] = set()
     for dec in decisions:
         for r in dec.requirements:
-            if r.kind != "approval" or not isinstance(r.details, dict):
-                continue
-            for v in r.details.get("valid") or ():
+            valid, rejected = approval_verdicts(r)
+            for v in valid:
                 key = (dec.stage, *_approval_key(v["by"], v["role"], v["date"], v["evidence"]))
                 judged[key] = ("valid", f"counts for '{r.id}' at {dec.stage}", v["expires"])
                 counted.add((dec.stage, str(v["by"]), str(v["role"])))
-            for x in r.details.get("rejected") or ():
+            for x in rejected:
                 key = (dec.stage, *_approval_key(x["by"], x["role"], x["date"], x["evidence"]))
                 problem = str(x.get("problem", ""))
-                status: ApprovalState = ("stale" if x.get("stale") else "expired" if " expired on " in problem
-                                         else "rejected")
+                status: ApprovalState = "stale" if x.get("stale") else "expired" if x.get("expired") else "rejected"
                 if judged.get(key, ("",))[0] != "valid":
                     judged[key] = (status, problem, x["expires"])
-    validity = policy.approval_validity_days if policy is not None else 365
+    validity = approval_validity(policy)
     stages = [d.stage for d in decisions]
     out = []
     for a in sorted(uc.approvals, key=lambda a: (a.date, a.stage, a.by)):

@@ -32,6 +32,16 @@ def approval_expiry(approval: Any, validity_days: int) -> dt.date:
     return min(by_policy, approval.expires) if approval.expires is not None else by_policy
 
 
+def verdicts(result: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(counted, rejected) approvals of a judged requirement result; empty for other kinds.
+
+    Each rejected entry carries ``problem`` and may carry ``stale`` or ``expired``."""
+    details = getattr(result, "details", None)
+    if getattr(result, "kind", None) != "approval" or not isinstance(details, dict):
+        return [], []
+    return list(details.get("valid") or ()), list(details.get("rejected") or ())
+
+
 def judge(ctx: Context, r: ApprovalRequirement) -> Outcome:
     validity = ctx.policy.approval_validity_days
     people = ctx.people
@@ -54,7 +64,7 @@ def judge(ctx: Context, r: ApprovalRequirement) -> Outcome:
             own = a.expires is not None and a.expires <= a.date + dt.timedelta(days=validity)
             why = f"its expiry {a.expires}" if own else f"the policy's {validity}-day validity"
             rejected.append({**info, "problem": f"approval by '{a.by}' of {a.date} expired on "
-                             f"{approval_expiry(a, validity)} ({why})"})
+                             f"{approval_expiry(a, validity)} ({why})", "expired": True})
         elif a.evidence != ctx.bundle_hash:
             rejected.append({**info, "problem": f"approval by '{a.by}' is stale: it signed evidence {a.evidence[:12]} "
                              f"but the current evidence is {ctx.bundle_hash[:12]}", "stale": True})
