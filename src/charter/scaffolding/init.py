@@ -131,12 +131,12 @@ def render(org: str | None = None, *, example: bool = False) -> tuple[str, dict[
         from .example import example_files
 
         org_name = EXAMPLE_ORG
-        generic = template_files(org_name)
         content = example_files()
-        # the example brings its own governance, mkdocs.yml, CODEOWNERS and README-less root
-        for rel, data in generic.items():
-            if not (rel.startswith("governance/") or rel.startswith("usecases/") or rel == "mkdocs.yml"):
-                content.setdefault(rel, data)
+        content["README.md"] = (files("charter") / "templates" / "example-README.md").read_bytes()
+        # the repository-level files every governance repository gets (CI, hooks, git settings)
+        for rel, data in template_files(org_name).items():
+            if rel.startswith(".") and rel not in content:
+                content[rel] = data
         return org_name, content
     org_name = check_org(org if org is not None else DEFAULT_ORG)
     content = template_files(org_name)
@@ -200,9 +200,7 @@ def _move_in(dest: Path, content: dict[str, bytes]) -> None:
                 if not parent.exists():
                     parent.mkdir()
                     made.append(parent)
-            if target.exists() or target.is_symlink():  # appeared since the check: stop, undo
-                raise ExistingFilesError(dest, [rel])
-            os.rename(staging / rel, target)
+            _place(staging / rel, target, dest, rel)
             moved.append(target)
     except BaseException:
         for path in reversed(moved):
@@ -215,6 +213,22 @@ def _move_in(dest: Path, content: dict[str, bytes]) -> None:
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _place(src: Path, target: Path, dest: Path, rel: str) -> None:
+    """Move src to target unless target exists, even one that appeared since the check.
+
+    A hard link fails on an existing name atomically, where a rename would replace it."""
+    try:
+        os.link(src, target)
+    except FileExistsError:
+        raise ExistingFilesError(dest, [rel]) from None
+    except OSError:  # no hard links on this file system: check, then rename
+        if target.exists() or target.is_symlink():
+            raise ExistingFilesError(dest, [rel]) from None
+        os.rename(src, target)
+        return
+    src.unlink()
 
 
 def _parents(root: Path, target: Path) -> list[Path]:
