@@ -142,11 +142,20 @@ def read_text_frame(path: Path) -> Any:
     except (pd.errors.ParserError, ValueError, OSError) as exc:
         raise InferenceError(f"{path.name} cannot be read as CSV: {str(exc).strip()}") from None
     df.columns = [str(c) for c in df.columns]
-    if len(set(df.columns)) != len(df.columns):
-        raise InferenceError(f"{path.name} has duplicate column names")
+    header = _header(path, "\t" if path.suffix.lower() == ".tsv" else ",")
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise InferenceError(f"{path.name} has duplicate column names: {', '.join(dupes)}")
     if df.empty:
         raise InferenceError(f"{path.name} has no rows")
     return df
+
+
+def _header(path: Path, sep: str) -> list[str]:
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as fh:
+        return next(csv.reader(fh, delimiter=sep), [])
 
 
 def _number(text: str) -> float:
