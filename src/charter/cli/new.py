@@ -229,6 +229,7 @@ def run(args: argparse.Namespace) -> int:
         current = target.read_text(encoding="utf-8") if target.is_file() else None
         if current != text:
             atomic_write_text(target, text)
-            print(f"updated {os.path.relpath(target, Path.cwd())}")
+            shown = target.relative_to(root) if root in target.parents else target
+            print(f"updated {shown}")
     print(f"next: replace the lines marked REPLACE, then run: charter validate {Path(scaffold.path).parent}")
     return EXIT_OK
