@@ -157,3 +157,26 @@ def test_packaged_example_matches_the_checkout() -> None:
     assert example_mod.unpack(example_mod.archive_path().read_bytes()) == example_mod.collect(ROOT), (
         "the packaged example is out of date: run PYTHONPATH=src python -m charter.scaffolding.example")
     assert example_mod.archive_path().stat().st_size < 400_000
+
+
+def _run_steps(workflow: dict) -> list[tuple[str, str]]:
+    steps = workflow["jobs"]["governance"]["steps"]
+    return [(s.get("name", ""), s["run"]) for s in steps if "run" in s]
+
+
+def test_the_workflow_runs_the_example_ci_commands_and_uploads_the_built_site(tmp_path: Path) -> None:
+    written = yaml.safe_load(init_mod.render("Acme")[1][".github/workflows/governance.yml"])
+    example = yaml.safe_load((ROOT / "examples" / "ci" / "governance.yml").read_text(encoding="utf-8"))
+    assert _run_steps(written) == _run_steps(example)
+    upload = next(s for s in written["jobs"]["governance"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert "build/site/" in upload["with"]["path"].split()
+
+
+def test_the_pre_commit_config_uses_the_published_hooks() -> None:
+    written = yaml.safe_load(init_mod.render("Acme")[1][".pre-commit-config.yaml"])
+    hooks = {h["id"]: h for repo in written["repos"] for h in repo["hooks"]}
+    published = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert set(hooks) == {h["id"] for h in published}
+    for h in published:
+        assert {k: hooks[h["id"]][k] for k in ("entry", "files", "pass_filenames")} == \
+               {k: h[k] for k in ("entry", "files", "pass_filenames")}

@@ -420,7 +420,9 @@ def build(repo: Repository, req: Request, inputs: Inputs, *, target: str | None,
                         if c.type in ("integer", "float", "boolean") and not c.id_like and c.name not in excluded]
     features_categorical = [c.name for c in data_cols.values()
                             if c.type == "category" and c.name not in excluded]
-    slices = sorted((c for c in data_cols.values() if c.type == "category" and c.name not in excluded
+    # slices and fairness read the columns of the rows evaluated: a predictions file's own
+    evaluated = inputs.predictions.columns if preds_id is not None and inputs.predictions else data_cols
+    slices = sorted((c for c in evaluated.values() if c.type == "category" and c.name not in excluded
                      and 2 <= c.distinct <= MAX_SLICE_LEVELS), key=lambda c: (c.distinct, c.name))
     slice_names = [c.name for c in slices[:MAX_SLICES]]
 
@@ -489,8 +491,7 @@ def build(repo: Repository, req: Request, inputs: Inputs, *, target: str | None,
                 ev["slices"] = slice_names
             plan.jobs.append(ev)
         if sens and _runner_allowed(repo, "fairness"):
-            fair_cols = set(inputs.predictions.columns) if preds_id and inputs.predictions else set(data_cols)
-            attrs = [s for s in sensitive if s in fair_cols]
+            attrs = [s for s in sensitive if s in evaluated]
             if attrs:
                 plan.jobs.append({"id": "fairness", "runner": "fairness", "predictions": predictions_ref,
                                   "sensitiveAttributes": attrs})
