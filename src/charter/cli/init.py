@@ -7,6 +7,7 @@ Example: charter init governance --org "Acme Insurance"
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -39,10 +40,13 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     what = "the Aldermoor Group example" if result.example else f"a governance repository for {result.org}"
     print(f"wrote {what} in {result.root} ({len(result.files)} files)")
-    shown = "" if dest.resolve() == Path.cwd().resolve() else f" --repo {args.dir}"
-    shown_path = "" if not shown else f" {args.dir}"
-    if not result.example:
-        print("next: replace the placeholders marked REPLACE in governance/organisation.yaml, then")
-        print(f"  charter new usecase ID --task binary-classification --data DATA.csv{shown}")
-    print(f"  charter validate{shown_path}")
+    if dest.resolve() != Path.cwd().resolve():
+        print(f"next: cd {shlex.quote(args.dir)}")
+    if result.example:
+        print("  charter validate && charter gate && charter build")
+    else:
+        print("  replace the placeholders marked REPLACE in governance/organisation.yaml, then:")
+        print("  charter new usecase ID --task binary-classification --data DATA.csv   "
+              "(asks for the team, owner and risk tier)")
+        print("  charter validate")
     return EXIT_OK
