@@ -82,3 +82,32 @@ def test_end_of_input_at_a_prompt_is_a_usage_error(example: Path) -> None:
     p, _ = _prompter("1\n")
     with pytest.raises(UsageError, match="nothing was written"):
         decide(repo, Request(id="half"), p)
+
+
+def test_in_a_terminal_the_command_asks(example: Path, table_csv: Path) -> None:
+    """Stdin a pseudo-terminal: the missing decisions are asked, not refused."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "charter", "new", "usecase", "tty-asked", "--data", str(table_csv),
+             "--target", "defaulted", "--repo", str(example)],
+            stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+        # task, team, owner, risk by number; then accept the proposed sensitive attributes
+        os.write(master, b"1\n1\n1\n3\n\n")
+        out, err = proc.communicate(timeout=120)
+    finally:
+        os.close(master)
+        os.close(slave)
+    assert proc.returncode == 0, err
+    assert "Owning team?" in out and "Risk tier?" in out
+    spec = yaml.safe_load((example / "usecases" / "tty-asked" / "usecase.yaml").read_text(encoding="utf-8"))
+    assert (spec["team"], spec["owners"]["product-manager"], spec["riskTier"]) == \
+           ("credit-risk-analytics", "ingrid-valk", "limited")
+    assert spec["data"][0]["sensitiveAttributes"] == ["age", "sex"]

@@ -153,7 +153,7 @@ def usage_for_missing(missing: list[str], ch: Choices) -> str:
         "owner": ("--owner", [c.id for c in ch.owners]),
         "risk": ("--risk", [c.id for c in ch.tiers]),
     }
-    lines = ["not run in a terminal, and these decisions were not given:"]
+    lines = ["these decisions were not given (and there is no terminal to ask them at):"]
     for name in missing:
         flag, values = lists[name]
         what = {"owner": "a person holding product-manager", "risk": "a risk tier"}.get(name, f"a {name}")
@@ -372,7 +372,11 @@ def build(repo: Repository, req: Request, inputs: Inputs, *, target: str | None,
     spec_rel = f"usecases/{req.id}/usecase.yaml"
     if (repo.root / spec_rel).exists() or (repo.root / "usecases" / req.id).is_file():
         raise ScaffoldError(f"{spec_rel} already exists")
-    assert req.task and req.team and req.owner and req.risk
+    missing = missing_decisions(req)
+    if missing:
+        raise ScaffoldError(usage_for_missing(missing, choices(repo)))
+    check_decisions(req, choices(repo))
+    assert req.task is not None
     team = next(t for t in org.teams if t.id == req.team)
     task = req.task
     plan = _Plan()
