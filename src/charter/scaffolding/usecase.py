@@ -500,7 +500,7 @@ def build(repo: Repository, req: Request, inputs: Inputs, *, target: str | None,
                 plan.jobs.append({"id": "fairness", "runner": "fairness", "predictions": predictions_ref,
                                   "sensitiveAttributes": attrs})
     if current_id is not None and main_id is not None and _runner_allowed(repo, "drift"):
-        compared = [c for c in features_numeric + features_categorical] or \
+        compared = features_numeric + features_categorical or \
                    [c.name for c in data_cols.values() if not c.id_like and c.type != "string"]
         if compared:
             drift: dict[str, Any] = {"id": "drift", "runner": "drift", "reference": main_id, "current": current_id,
@@ -532,7 +532,7 @@ def _render(req: Request, pol: Any, team: Any, task: str, target: str | None, po
     title = req.title or req.id.replace("-", " ").replace("_", " ").capitalize()
     out: list[str] = [
         "# yaml-language-server: $schema=../../schemas/usecase.schema.json",
-        f"# Written by `charter new usecase`. Lines marked REPLACE are placeholders; answer the",
+        "# Written by `charter new usecase`. Lines marked REPLACE are placeholders; answer the",
         f"# commented definition questions before asking to enter '{next_stage}'.",
         f"# Validate with: charter validate usecases/{req.id}",
         "apiVersion: charter/v1",
