@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from charter.loading.loader import load_repository
-from charter.scaffold import new_usecase
+from charter.scaffolding.usecase import Inputs, Request, build
 from charter.schemas import render_schemas
 from charter.validation import validate
 
@@ -29,8 +29,12 @@ def test_schema_describes_fields_from_docstrings() -> None:
 
 
 def test_scaffold_is_valid_and_commented(repo: Path) -> None:
-    scaffold = new_usecase(load_repository(repo, check_data=False), "fraud-alerts", "Fraud alerts")
+    request = Request(id="fraud-alerts", task="binary-classification", title="Fraud alerts", team="analytics",
+                      owner="cleo", risk="minimal")
+    scaffold = build(load_repository(repo, check_data=False), request, Inputs(), target=None, positive_label=None,
+                     text_column=None, sensitive=[])
     assert scaffold.text.startswith("# yaml-language-server: $schema=../../schemas/usecase.schema.json\n")
+    assert "# 1. Task: what is the final task?" in scaffold.text
     path = repo / scaffold.path
     path.parent.mkdir(parents=True)
     path.write_text(scaffold.text)
@@ -40,7 +44,8 @@ def test_scaffold_is_valid_and_commented(repo: Path) -> None:
 
 def test_cli_new_refuses_existing_and_bad_ids(repo: Path) -> None:
     cmd = [sys.executable, "-m", "charter", "new", "usecase"]
-    bad = subprocess.run(cmd + ["Bad Id", "--repo", str(repo)], capture_output=True, text=True)
+    decisions = ["--task", "regression", "--team", "analytics", "--owner", "cleo", "--risk", "minimal"]
+    bad = subprocess.run(cmd + ["Bad Id", *decisions, "--repo", str(repo)], capture_output=True, text=True)
     assert bad.returncode == 2 and "not a valid id" in bad.stderr and "Traceback" not in bad.stderr
-    dup = subprocess.run(cmd + ["churn", "--repo", str(repo)], capture_output=True, text=True)
+    dup = subprocess.run(cmd + ["churn", *decisions, "--repo", str(repo)], capture_output=True, text=True)
     assert dup.returncode == 2 and "already exists" in dup.stderr

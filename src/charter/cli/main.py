@@ -22,6 +22,7 @@ EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 # Verb → module under charter.cli. Modules are imported only when their verb runs,
 # so `charter validate` never pays for torch, scikit-learn or mkdocs.
 VERBS: dict[str, str] = {
+    "init": "init",
     "validate": "validate",
     "schema": "schema",
     "new": "new",
@@ -36,6 +37,7 @@ VERBS: dict[str, str] = {
     "serve": "serve",
 }
 HELP: dict[str, str] = {
+    "init": "start a new governance repository (or write the example)",
     "validate": "check every spec; errors with file:line:column",
     "schema": "write the JSON Schemas for editors",
     "new": "scaffold a new use case spec",
