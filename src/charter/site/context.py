@@ -539,11 +539,12 @@ def usecase_view(repo: Any, d: _Directory, uc: UseCase, jobs: list[JobState], de
 
     v["jobs"] = [_job_view(s) for s in jobs]
     effective = _effective_checks(repo, uc)
-    v["training"] = [_training(s, uc.id) for s in jobs if runner_kinds.section_of(s.runner) == "training"]
-    v["evaluation"] = [_evaluation(uc, s) for s in jobs if runner_kinds.section_of(s.runner) == "evaluation"]
-    v["fairness"] = [_fairness(s, uc.id, effective) for s in jobs if runner_kinds.section_of(s.runner) == "fairness"]
-    v["drift"] = [_drift(s, uc.id) for s in jobs if runner_kinds.section_of(s.runner) == "drift"]
-    v["contracts"] = [_contracts(s, uc.id) for s in jobs if runner_kinds.section_of(s.runner) == "contracts"]
+    sections = runner_kinds.by_section(jobs, lambda s: s.runner)
+    v["training"] = [_training(s, uc.id) for s in sections["training"]]
+    v["evaluation"] = [_evaluation(uc, s) for s in sections["evaluation"]]
+    v["fairness"] = [_fairness(s, uc.id, effective) for s in sections["fairness"]]
+    v["drift"] = [_drift(s, uc.id) for s in sections["drift"]]
+    v["contracts"] = [_contracts(s, uc.id) for s in sections["contracts"]]
     v["decisions"] = [_decision_view(d, dec) for dec in decisions]
     v["checks"] = _checks(uc, effective, v["fairness"], decisions)
     v["gate"] = _gate_summary(uc, v["decisions"])

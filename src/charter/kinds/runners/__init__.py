@@ -16,18 +16,20 @@ kind that lives outside this package (a plug-in, a test fixture) joins.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from ...spec.usecase import EXTRA_JOB_MODELS
 from . import data_contract, drift, evaluate, fairness, sklearn_train, text_finetune, text_linear_probe
-from .base import PHASE_CHECK, PHASE_CONSUME, PHASE_TRAIN, Checker, Reads, RunnerKind
+from ._shared import ResultModel
+from .base import PHASE_CHECK, PHASE_CONSUME, PHASE_TRAIN, TABLE, Checker, Loc, Reads, RunnerKind, dump_spec, find, task_spec
 
 __all__ = [
-    "BUILTIN", "PHASE_CHECK", "PHASE_CONSUME", "PHASE_TRAIN", "Checker", "Reads", "RunnerKind", "UnknownRunner",
-    "all_kinds", "descriptions", "find", "get", "names", "register", "registered", "section_of", "training",
-    "unregister",
+    "BUILTIN", "PHASE_CHECK", "PHASE_CONSUME", "PHASE_TRAIN", "Checker", "Loc", "Reads", "ResultModel", "RunnerKind",
+    "UnknownRunner", "all_kinds", "by_section", "descriptions", "dump_spec", "find", "get", "names", "register", "registered",
+    "section_of", "task_spec", "training", "unregister",
 ]
 
 BUILTIN: tuple[RunnerKind[Any], ...] = (
@@ -40,7 +42,8 @@ BUILTIN: tuple[RunnerKind[Any], ...] = (
     drift.KIND,
 )
 
-_KINDS: dict[str, RunnerKind[Any]] = {k.name: k for k in BUILTIN}
+_KINDS = TABLE
+_KINDS.update({k.name: k for k in BUILTIN})
 
 
 class UnknownRunner(KeyError):
@@ -48,10 +51,6 @@ class UnknownRunner(KeyError):
 
     def __str__(self) -> str:
         return f"unknown runner '{self.args[0]}'"
-
-
-def find(name: str) -> RunnerKind[Any] | None:
-    return _KINDS.get(name)
 
 
 def get(name: str) -> RunnerKind[Any]:
@@ -83,6 +82,19 @@ def section_of(name: str) -> str | None:
     """Where a runner's evidence is shown (``contracts``, ``training``, ...); None for an unknown runner."""
     kind = _KINDS.get(name)
     return kind.section if kind is not None else None
+
+
+T = TypeVar("T")
+
+
+def by_section(items: Iterable[T], runner_of: Callable[[T], str]) -> defaultdict[str, list[T]]:
+    """Items grouped by the section their runner's evidence is shown in (unknown runners are left out)."""
+    out: defaultdict[str, list[T]] = defaultdict(list)
+    for item in items:
+        section = section_of(runner_of(item))
+        if section is not None:
+            out[section].append(item)
+    return out
 
 
 def register(kind: RunnerKind[Any]) -> None:

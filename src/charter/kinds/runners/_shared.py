@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from ...evidence.records import Estimate
+from .base import find
 
 if TYPE_CHECKING:
     from ...spec.usecase import PredictionsRef, UseCase
@@ -56,8 +57,6 @@ def format_train(res: TrainResult) -> list[str]:
 
 def training_job_ids(uc: UseCase) -> list[str]:
     """Ids of the use case's jobs whose kind writes predictions."""
-    from . import find
-
     return [j.id for j in uc.jobs if (k := find(j.runner)) is not None and k.predicts]
 
 

@@ -159,3 +159,12 @@ class RunnerKind(Generic[R]):
     def format(self, result: R) -> list[str]:
         """Lines ``charter show`` prints under the job (indented by two spaces)."""
         return []
+
+
+# The table itself lives here, below every kind module, so shared helpers can look
+# kinds up without importing the package that lists them; ``kinds.runners`` fills it.
+TABLE: dict[str, RunnerKind[Any]] = {}
+
+
+def find(name: str) -> RunnerKind[Any] | None:
+    return TABLE.get(name)
