@@ -334,3 +334,19 @@ def test_a_worker_that_dies_is_an_error_and_the_pool_is_replaced(tmp_path, monke
         assert c.status == "pass" or "worker running the job died" in c.reason
     assert len(pools) >= 2
     assert Ledger(root).verify(store=EvidenceStore(root)).ok
+
+
+def test_a_runner_must_return_its_kinds_result_model(repo_root, monkeypatch):
+    from charter.jobs import drift
+    from charter.jobs.base import JobOutput
+    from charter.kinds import runners
+
+    monkeypatch.setattr(drift, "run", lambda ctx: JobOutput("pass", None, {"drift_share": 0.0}))  # type: ignore[arg-type]
+    report = run(rb.load(repo_root), ["credit"], force=True, jobs=1)
+    r = next(r for r in report.runs if r.job == "drift")
+    assert r.status == "error" and "runner returned a dict, not its DriftResult" in r.reason
+    # a record's results read back typed through the kind
+    rec = EvidenceStore(repo_root).get("credit", "evaluate", next(p.evidence_id for p in report.planned
+                                                                   if p.job_id == "evaluate"))
+    res = runners.get("evaluate").result(rec)
+    assert res is not None and res.metrics["roc_auc"].value == rec.results["metrics"]["roc_auc"]["value"]
