@@ -70,16 +70,9 @@ def collect(repo: Any, uc_id: str, store: Any | None = None) -> dict[str, Any]:
 # --------------------------------------------------------------------------- text
 
 
-def results_text(runner: str, results: dict[str, Any]) -> list[str]:
-    """The lines a runner kind prints for a record's results (none for an unknown runner or unreadable results)."""
+def format_text(view: dict[str, Any]) -> str:
     from ..kinds import runners
 
-    kind = runners.find(runner)
-    result = kind.result(results) if kind is not None else None
-    return kind.format(result) if kind is not None and result is not None else []
-
-
-def format_text(view: dict[str, Any]) -> str:
     lines = [f"{view['useCase']}: {view['title']} (stage {view['stage']}, task {view['task']})",
              f"evidenceHash: {view['evidenceHash']}", ""]
     for j in view["jobs"]:
@@ -96,7 +89,7 @@ def format_text(view: dict[str, Any]) -> str:
         if j.get("reason"):
             lines.append(f"  reason: {j['reason']}")
         if rec and rec.get("results"):
-            lines.extend(results_text(j["runner"], rec["results"]))
+            lines.extend(runners.format_results(j["runner"], rec["results"]))
         lines.append("")
     for w in view.get("warnings", []):
         lines.append(f"warning: {w}")

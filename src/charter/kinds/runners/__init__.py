@@ -28,7 +28,7 @@ from .base import PHASE_CHECK, PHASE_CONSUME, PHASE_TRAIN, TABLE, Checker, Loc, 
 
 __all__ = [
     "BUILTIN", "PHASE_CHECK", "PHASE_CONSUME", "PHASE_TRAIN", "Checker", "Loc", "Reads", "ResultModel", "RunnerKind",
-    "UnknownRunner", "all_kinds", "by_section", "descriptions", "dump_spec", "find", "get", "names", "register", "registered",
+    "UnknownRunner", "all_kinds", "by_section", "descriptions", "format_results", "dump_spec", "find", "get", "names", "register", "registered",
     "section_of", "task_spec", "training", "unregister",
 ]
 
@@ -82,6 +82,14 @@ def section_of(name: str) -> str | None:
     """Where a runner's evidence is shown (``contracts``, ``training``, ...); None for an unknown runner."""
     kind = _KINDS.get(name)
     return kind.section if kind is not None else None
+
+
+def format_results(name: str, results: dict[str, Any]) -> list[str]:
+    """The lines ``charter show`` prints for a record's results: its kind's format (none for an
+    unknown runner or results its result model cannot read)."""
+    kind = _KINDS.get(name)
+    result = kind.result(results) if kind is not None else None
+    return kind.format(result) if kind is not None and result is not None else []
 
 
 T = TypeVar("T")
