@@ -327,11 +327,13 @@ def test_a_worker_that_dies_is_an_error_and_the_pool_is_replaced(tmp_path, monke
     report = run(rb.load(root), jobs=2)
     st = {(r.use_case, r.job): r for r in report.runs}
     for uc in ("light-a", "light-b"):
-        assert st[(uc, "drift")].status == "error"
-        assert "worker running the job died" in st[(uc, "drift")].reason
         # a job sharing the pool with the crash is retried once; it may be hit again by the retried crash
         c = st[(uc, "contract")]
         assert c.status == "pass" or "worker running the job died" in c.reason
+        # drift waits for the contract: it died itself, or was skipped because its contract's worker died
+        d = st[(uc, "drift")]
+        assert d.status == ("error" if c.status == "pass" else "skipped")
+        assert "worker running the job died" in d.reason
     assert len(pools) >= 2
     assert Ledger(root).verify(store=EvidenceStore(root)).ok
 
