@@ -108,12 +108,11 @@ def test_data_changed_since_pinned(repo_root):
     report = run(repo, ["credit"], force=True, jobs=1)
     st = _statuses(report)
     assert st[("credit", "contract")][0] == "error"
-    assert st[("credit", "train")][0] == "error"
-    assert st[("credit", "evaluate")][0] == "skipped" and st[("credit", "fairness")][0] == "skipped"
-    train = next(r for r in report.runs if r.job == "train")
-    assert "data changed since pinned" in train.reason
-    skipped = next(r for r in report.runs if r.job == "evaluate")
-    assert "upstream job 'train'" in skipped.reason
+    # everything reading the data waits for its contract, which could not run
+    runs = {r.job: r for r in report.runs}
+    for job in ("train", "evaluate", "fairness", "drift"):
+        assert runs[job].status == "skipped"
+        assert runs[job].reason.startswith("data contract 'contract' could not run: data changed since pinned")
     # the good evidence for the pinned inputs is kept
     store = EvidenceStore(repo_root)
     p = next(p for p in report.planned if p.job_id == "train")
@@ -126,16 +125,17 @@ def test_corrupt_data_file_is_an_error_with_reason(repo_root):
     rb.write_usecase(repo_root, rb.credit_usecase(bootstrap=50))
     report = run(rb.load(repo_root), ["credit"], jobs=1)
     st = {r.job: r for r in report.runs}
-    assert st["train"].status == "error" and "not valid UTF-8" in st["train"].reason
     assert st["contract"].status == "fail"  # unreadable data fails its contract, with the reason as evidence
     rec = st["contract"].record.results["sources"][0]
     assert rec["failures"][0]["check"] == "readable"
+    # and training, which reads it, is skipped with the contract's finding
+    assert st["train"].status == "skipped" and "not valid UTF-8" in st["train"].reason
     # unparseable CSV
     path.write_text('customer_id,income\n"C1,3\nC2,4,5,6\n')
     rb.write_usecase(repo_root, rb.credit_usecase(bootstrap=50))
     report = run(rb.load(repo_root), ["credit"], jobs=1)
     train = next(r for r in report.runs if r.job == "train")
-    assert train.status == "error" and ("cannot be parsed" in train.reason or "has no column" in train.reason)
+    assert train.status == "skipped" and ("cannot be parsed" in train.reason or "has no column" in train.reason)
 
 
 def test_a_job_that_raises_becomes_an_error_record(repo_root, monkeypatch):
@@ -327,10 +327,28 @@ def test_a_worker_that_dies_is_an_error_and_the_pool_is_replaced(tmp_path, monke
     report = run(rb.load(root), jobs=2)
     st = {(r.use_case, r.job): r for r in report.runs}
     for uc in ("light-a", "light-b"):
-        assert st[(uc, "drift")].status == "error"
-        assert "worker running the job died" in st[(uc, "drift")].reason
         # a job sharing the pool with the crash is retried once; it may be hit again by the retried crash
         c = st[(uc, "contract")]
         assert c.status == "pass" or "worker running the job died" in c.reason
+        # drift waits for the contract: it died itself, or was skipped because its contract's worker died
+        d = st[(uc, "drift")]
+        assert d.status == ("error" if c.status == "pass" else "skipped")
+        assert "worker running the job died" in d.reason
     assert len(pools) >= 2
     assert Ledger(root).verify(store=EvidenceStore(root)).ok
+
+
+def test_a_runner_must_return_its_kinds_result_model(repo_root, monkeypatch):
+    from charter.jobs import drift
+    from charter.jobs.base import JobOutput
+    from charter.kinds import runners
+
+    monkeypatch.setattr(drift, "run", lambda ctx: JobOutput("pass", None, {"drift_share": 0.0}))  # type: ignore[arg-type]
+    report = run(rb.load(repo_root), ["credit"], force=True, jobs=1)
+    r = next(r for r in report.runs if r.job == "drift")
+    assert r.status == "error" and "runner returned a dict, not its DriftResult" in r.reason
+    # a record's results read back typed through the kind
+    rec = EvidenceStore(repo_root).get("credit", "evaluate", next(p.evidence_id for p in report.planned
+                                                                   if p.job_id == "evaluate"))
+    res = runners.get("evaluate").result(rec)
+    assert res is not None and res.metrics["roc_auc"].value == rec.results["metrics"]["roc_auc"]["value"]

@@ -32,7 +32,27 @@ def test_dependency_order_and_upstream_ids(tmp_path):
     assert by["train"].inputs.seed == 7 and by["evaluate"].inputs.seed == 3
     assert by["drift"].inputs.data.keys() == {"applications", "recent"}
     assert set(by["train"].inputs.packages) >= {"scikit-learn", "pandas", "numpy"}
-    assert by["train"].inputs.runner_version.startswith("0.")
+    assert by["train"].inputs.runner_version == "sklearn-train@1"
+    # what reads a data source waits for the contract that checks it
+    assert by["train"].depends_on == ("contract",)
+    assert by["train"].inputs.upstream == {"contract": by["contract"].evidence_id}
+    assert by["drift"].depends_on == ("contract",)
+    assert by["contract"].depends_on == ()
+
+
+def test_result_version_not_code_decides_the_id(tmp_path, monkeypatch):
+    from charter.kinds import runners
+
+    root = rb.credit_repo(tmp_path / "r")
+    before = _ids(root)
+    # a kind's declared result version is part of its ids (and of what consumes them) ...
+    monkeypatch.setattr(type(runners.get("sklearn-train")), "result_version", "2")
+    after = _ids(root)
+    assert {j for j in before if before[j] != after[j]} == {"train", "evaluate", "fairness"}
+    # ... its source code is not: nothing under src/ is hashed
+    import charter.engine.hashing as hashing
+
+    assert not hasattr(hashing, "code_version")
 
 
 def test_ids_are_stable_and_ignore_prose(tmp_path):

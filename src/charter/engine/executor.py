@@ -2,9 +2,13 @@
 
 :func:`run` plans the selected use cases, looks every planned evidence id up in
 the store, and executes only the jobs without evidence for their current inputs
-(or every job with ``force``), in dependency order. A job whose upstream did not
-pass is skipped with a reason. Records for ``error`` outcomes are retried on the
-next run; ``pass``/``fail`` records are final for their inputs.
+(or every job with ``force``), in dependency order. A job whose upstream cannot
+feed it (a training job that errored, a data contract its data breaks: the
+upstream's kind says why, :meth:`~charter.kinds.runners.RunnerKind.blocks`) is
+``skipped`` without running; its evidence is an ``error`` record whose reason
+starts with ``skipped:`` and names the root cause, so gates fail closed on it and
+``show`` says why. Records for ``error`` outcomes are retried on the next run;
+``pass``/``fail`` records are final for their inputs.
 
 The executor is swappable: anything with ``submit(fn, *args) -> future`` whose
 future has ``add_done_callback(cb)`` and ``result()`` works. The default is a
@@ -38,6 +42,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, cast
 
 from ..evidence.records import EvidenceRecord, Lineage
+from ..kinds import runners
 from .ledger import Ledger, LedgerError
 from .lineage import current_lineage
 from .plan import PlannedJob, plan_repository
@@ -151,7 +156,6 @@ def _reason(exc: BaseException) -> str:
 
 def execute_task(task: JobTask) -> EvidenceRecord:
     """Run one job and return its evidence record (not yet stored). Never raises for job problems."""
-    from ..jobs import RUNNERS, runner_module
     from ..jobs.base import JobContext, JobError, JobOutput
 
     p = task.planned
@@ -162,7 +166,8 @@ def execute_task(task: JobTask) -> EvidenceRecord:
     artifacts = []
     try:
         allowed = set(task.allowlist.runners) if task.allowlist is not None else set()
-        if p.runner not in RUNNERS:
+        kind = runners.find(p.runner)
+        if kind is None:
             raise JobError(f"runner '{p.runner}' is not a runner Charter knows")
         if p.runner not in allowed:
             raise JobError(f"runner '{p.runner}' is not on the governance allowlist")
@@ -172,13 +177,16 @@ def execute_task(task: JobTask) -> EvidenceRecord:
             runner=p.runner, evidence_id=p.evidence_id, inputs=p.inputs, artifact_root=store.artifacts_dir,
             artifact_dir=staging, policy=task.policy, allowlist=task.allowlist, upstream=dict(task.upstream),
         )
-        out: JobOutput = runner_module(p.runner).run(ctx)
+        out: JobOutput = kind.run(ctx)
         if out.status not in ("pass", "fail", "error"):
             raise JobError(f"runner returned an unknown status {out.status!r}")
+        if out.result is not None and not isinstance(out.result, kind.result_model):
+            raise JobError(f"runner returned a {type(out.result).__name__}, not its {kind.result_model.__name__}")
         if out.status != "error" and out.artifacts:
             artifacts = store.commit_artifacts(staging, p.use_case, p.job_id, p.evidence_id, out.artifacts)
             staging = None
-        status, reason, results = out.status, out.reason, out.results
+        status, reason = out.status, out.reason
+        results = {} if out.result is None else out.result.model_dump(mode="json")
     except JobError as exc:
         status, reason, results = "error", str(exc), {}
     except MemoryError:
@@ -345,19 +353,17 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
                     continue
                 pending.remove(p)
                 progressed = True
-                bad = [d for d in deps if d not in runs or runs[d].status != "pass" or runs[d].record is None]
-                if bad:
-                    d = bad[0]
-                    why = runs[d].status if d in runs else "no evidence"
-                    finish(p, JobRun(p.use_case, p.job_id, p.runner, p.evidence_id, "skipped",
-                                     f"upstream job '{d[1]}' did not pass ({why})"))
-                    continue
                 uc = repo.usecases[p.use_case]
                 task = JobTask(
                     root=str(repo.root), usecase_dir=str(repo.usecase_dir(p.use_case)), use_case=uc,
                     job=uc.job(p.job_id), planned=p, policy=repo.policy, allowlist=repo.allowlist,
-                    upstream={d[1]: runs[d].record for d in deps}, lineage=lineage,
+                    upstream={d[1]: runs[d].record for d in deps if d in runs and runs[d].record is not None},
+                    lineage=lineage,
                 )
+                why = blocked(p, runs)
+                if why is not None:
+                    finish(p, _skip(store, ledger, task, why))
+                    continue
                 if progress:
                     progress(ProgressEvent("started", total, done, p))
                 submit(p.key, task, _now())
@@ -402,6 +408,44 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
     finally:
         if owned is not None:
             owned.shutdown(wait=True)
+
+
+def blocked(p: PlannedJob, runs: dict[tuple[str, str], JobRun]) -> str | None:
+    """Why a job cannot run given how its dependencies ended (None: it can).
+
+    A skipped dependency passes its own reason on, so every job downstream of a
+    broken data contract names the contract, not the job in between.
+    """
+    reads = p.inputs.data.keys()
+    for dep in p.depends_on:
+        jr = runs.get((p.use_case, dep))
+        if jr is not None and jr.status == "skipped":
+            return jr.reason or f"upstream job '{dep}' was skipped"
+        if jr is None or jr.record is None:
+            return f"upstream job '{dep}' did not pass (no evidence)"
+        record = jr.record
+        if jr.status != record.status:  # this run failed and the older record for the same inputs was kept
+            record = record.model_copy(update={"status": jr.status, "reason": jr.reason})
+        kind = runners.find(record.runner)
+        if kind is None:
+            why = None if record.status == "pass" else f"upstream job '{dep}' did not pass ({record.status})"
+        else:
+            why = kind.blocks(record, reads)
+        if why is not None:
+            return why
+    return None
+
+
+SKIPPED = "skipped: "
+"""Prefix of the reason of the ``error`` record a skipped job leaves."""
+
+
+def _skip(store: EvidenceStore, ledger: Ledger, task: JobTask, why: str) -> JobRun:
+    now = _now()
+    jr = _store_record(store, ledger, task.planned, _record(task, "error", SKIPPED + why, {}, [], now, 0.0))
+    if jr.status == "error" and jr.reason == SKIPPED + why:
+        jr.status, jr.reason = "skipped", why
+    return jr
 
 
 def _store_record(store: EvidenceStore, ledger: Ledger, p: PlannedJob, record: EvidenceRecord) -> JobRun:

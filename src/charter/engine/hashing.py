@@ -1,4 +1,7 @@
-"""Content hashes for evidence ids: canonical JSON, runner code versions, package versions.
+"""Content hashes for evidence ids: canonical JSON and package versions.
+
+A runner kind's own version is declared in its module (``result_version``), not
+derived from its source code: moving or refactoring code leaves evidence current.
 
 An evidence id must change whenever anything the result depends on changes, and
 must not change otherwise (no timestamps, no git commit, no absolute paths).
@@ -15,10 +18,6 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-
-from .. import __version__
-
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # src/charter
 
 
 def _default(obj: Any) -> Any:
@@ -67,30 +66,6 @@ def sha256_json(obj: Any) -> str:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-@cache
-def source_hash(relpath: str) -> str:
-    """sha256 of a file or folder (all .py files, sorted) under the charter package."""
-    path = PACKAGE_ROOT / relpath
-    h = hashlib.sha256()
-    files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
-    for f in files:
-        h.update(f.relative_to(PACKAGE_ROOT).as_posix().encode() + b"\0")
-        try:
-            h.update(f.read_bytes())
-        except OSError:
-            h.update(b"\0missing")
-        h.update(b"\0")
-    return h.hexdigest()
-
-
-def code_version(sources: tuple[str, ...]) -> str:
-    """``<charter version>+<12 hex of the sources' hash>``."""
-    h = hashlib.sha256()
-    for s in sources:
-        h.update(source_hash(s).encode())
-    return f"{__version__}+{h.hexdigest()[:12]}"
 
 
 @cache

@@ -1,13 +1,14 @@
 """Evidence: one immutable record per job run, addressed by the hash of its inputs.
 
 This module is the contract between ``run`` (which writes records), ``gate`` and
-``render`` (which only read them). Result payloads are typed per runner so a
-report can never show a number no job computed.
+``render`` (which only read them). Result payloads are typed per runner kind (each
+kind module under ``charter.kinds.runners`` holds its result model) so a report
+can never show a number no job computed.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -75,130 +76,37 @@ class EvidenceRecord(_Rec):
     finished_at: str
     duration_s: float
     results: dict[str, Any] = Field(default_factory=dict)
-    """Runner-specific payload; see the *Result models below."""
+    """The JSON of the runner kind's result model; typed access: ``charter.kinds.runners.get(runner).result(record)``."""
     artifacts: list[Artifact] = []
 
 
-# --- result payloads per runner -------------------------------------------------------
+# --- result payloads --------------------------------------------------------------------
+# Each runner kind owns its result model (``charter.kinds.runners.<kind>``) and reads a
+# record's payload with ``kind.result(record)``. The names below still resolve here,
+# lazily (the kinds import this module), for readers not yet reading through the kind.
 
-
-class ContractFailure(_Rec):
-    column: str | None
-    check: str
-    failures: int
-    examples: list[Any] = []
-
-
-class ContractSource(_Rec):
-    data: str
-    path: str
-    sha256: str
-    rows: int | None
-    passed: bool
-    failures: list[ContractFailure] = []
-
-
-class DataContractResult(_Rec):
-    sources: list[ContractSource]
-
-
-class TrainResult(_Rec):
-    estimator: str
-    params: dict[str, Any]
-    features: list[str]
-    target: str
-    n_train: int
-    n_test: int
-    n_validation: int = 0
-    labels: list[Any] = []
-    """Class labels in the order of the score columns (classification)."""
-    predictions_artifact: str
-    """Artifact name holding the held-out rows' predictions (and their sensitive/slice columns)."""
-    model_artifact: str
-    history: list[dict[str, Any]] = []
-    """Per-epoch training history (text models)."""
-    device: str | None = None
-
-
-class MetricsBlock(_Rec):
-    n: int
-    metrics: dict[str, Estimate]
-
-
-class EvaluateResult(_Rec):
-    task: str
-    source: str
-    """'job:<id>' or 'data:<id>' — where the predictions came from."""
-    n: int
-    labels: list[Any] = []
-    metrics: dict[str, Estimate]
-    confusion_matrix: list[list[int]] | None = None
-    slices: dict[str, dict[str, MetricsBlock]] = {}
-    """Slice column → value → metrics."""
-    champion: dict[str, Estimate] | None = None
-    """The champion's metrics on the same rows (relative gates)."""
-    bootstrap: dict[str, Any] = {}
-    warnings: list[str] = []
-    """Small slices, metrics that could not be computed, and similar notes."""
-
-
-class GroupRow(_Rec):
-    group: dict[str, Any]
-    label: str
-    n: int
-    small: bool
-    metrics: dict[str, float | None]
-    undefined: dict[str, str] = {}
-    """Metric → why its value (0 by fairlearn's convention) is really 0/0 in this group."""
-
-
-class AttributeFairness(_Rec):
-    attributes: list[str]
-    groups: list[GroupRow]
-    disparities: dict[str, Estimate]
-    extremes: dict[str, dict[str, Any]] = {}
-    """Disparity → the group metric it compares and the groups with its lowest and highest value."""
-
-
-class FairnessResult(_Rec):
-    task: str
-    source: str
-    min_group_size: int
-    results: list[AttributeFairness]
-    bootstrap: dict[str, Any] = {}
-    warnings: list[str] = []
-
-
-class DriftFeature(_Rec):
-    name: str
-    kind: Literal["numeric", "categorical"]
-    method: str
-    statistic: float | None
-    p_value: float | None = None
-    psi: float | None = None
-    threshold: float
-    drifted: bool
-
-
-class DriftResult(_Rec):
-    reference: str
-    current: str
-    schema_changes: dict[str, list[Any]]
-    """added / removed / retyped columns."""
-    features: list[DriftFeature]
-    drift_share: float
-    drifted: bool
-    thresholds: dict[str, float]
-    skipped: dict[str, str] = {}
-    """Features not compared, with the reason."""
-
-
-RESULT_MODELS: dict[str, type[_Rec]] = {
-    "data-contract": DataContractResult,
-    "sklearn-train": TrainResult,
-    "text-finetune": TrainResult,
-    "text-linear-probe": TrainResult,
-    "evaluate": EvaluateResult,
-    "fairness": FairnessResult,
-    "drift": DriftResult,
+_MOVED = {
+    "ContractFailure": "data_contract", "ContractSource": "data_contract", "DataContractResult": "data_contract",
+    "TrainResult": "_shared", "MetricsBlock": "evaluate", "EvaluateResult": "evaluate",
+    "GroupRow": "fairness", "AttributeFairness": "fairness", "FairnessResult": "fairness",
+    "DriftFeature": "drift", "DriftResult": "drift",
 }
+
+if TYPE_CHECKING:
+    from ..kinds.runners._shared import TrainResult
+    from ..kinds.runners.data_contract import ContractFailure, ContractSource, DataContractResult
+    from ..kinds.runners.drift import DriftFeature, DriftResult
+    from ..kinds.runners.evaluate import EvaluateResult, MetricsBlock
+    from ..kinds.runners.fairness import AttributeFairness, FairnessResult, GroupRow
+
+
+def __getattr__(name: str) -> Any:
+    if name == "RESULT_MODELS":
+        from ..kinds import runners
+
+        return {k.name: k.result_model for k in runners.all_kinds()}
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"charter.kinds.runners.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,10 +1,11 @@
 """The small interface every runner implements.
 
-``run(ctx: JobContext) -> JobOutput``: the context carries everything the job may
+``run(ctx: JobContext) -> JobOutput``: the runner kinds of :mod:`charter.kinds.runners`
+call it (this package is their execution backend). The context carries everything the job may
 read (its spec, the use case, the governance parts it needs, the evidence of the
 jobs it consumes) and a private folder for the artifacts it writes. A runner
-never writes evidence itself and never prints; the executor wraps its output
-into an :class:`~charter.evidence.records.EvidenceRecord`.
+never writes evidence itself and never prints; it returns its kind's typed result
+model and the executor stores its JSON in an :class:`~charter.evidence.records.EvidenceRecord`.
 
 Expected problems (bad data, a changed file, a missing optional package) are
 raised as :class:`JobError` and become an ``error`` record with that reason;
@@ -16,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from ..evidence.records import EvidenceRecord, Inputs
 from ..loading.files import PathEscape, resolve_inside
@@ -107,7 +110,8 @@ class JobContext:
 class JobOutput:
     status: Status
     reason: str | None = None
-    results: dict[str, Any] = field(default_factory=dict)
+    result: BaseModel | None = None
+    """The kind's result model (``None`` only when the job computed nothing)."""
     artifacts: dict[str, str] = field(default_factory=dict)
     """Artifact name → file name inside ``ctx.artifact_dir``."""
 

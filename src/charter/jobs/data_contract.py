@@ -12,7 +12,7 @@ The contract of a source becomes a pandera ``DataFrameSchema``:
 * ``strict`` → columns the contract does not declare are failures.
 
 Validation is lazy (every failure in one pass). Each failing check becomes a
-:class:`~charter.evidence.records.ContractFailure` with the number of failing
+:class:`~charter.kinds.runners.data_contract.ContractFailure` with the number of failing
 values and up to five examples. The job passes when every source passes.
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..evidence.records import ContractFailure, ContractSource, DataContractResult
+from ..kinds.runners.data_contract import ContractFailure, ContractSource, DataContractResult
 from .base import JobContext, JobError, JobOutput
 
 MAX_EXAMPLES = 5
@@ -183,7 +183,7 @@ def run(ctx: JobContext) -> JobOutput:
         reason = "contract violated: " + "; ".join(parts)
         if len(reason) > 500:
             reason = reason[:497] + "..."
-    return JobOutput("fail" if failed else "pass", reason, result.model_dump(mode="json"))
+    return JobOutput("fail" if failed else "pass", reason, result)
 
 
 PATTERN_TIMEOUT_S = 0.05  # per value; a pattern from a pull request must not hang the job

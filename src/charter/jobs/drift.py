@@ -10,7 +10,7 @@ added, removed or retyped.
 
 from __future__ import annotations
 
-from ..evidence.records import DriftFeature, DriftResult
+from ..kinds.runners.drift import DriftFeature, DriftResult
 from .base import JobContext, JobError, JobOutput, Status
 
 
@@ -60,4 +60,4 @@ def run(ctx: JobContext) -> JobOutput:
                  for k in ("added", "removed", "retyped") if schema[k]]
         reasons.append("schema changed (" + "; ".join(parts) + ")")
     status: Status = "fail" if reasons else "pass"
-    return JobOutput(status, "; ".join(reasons) or None, result.model_dump(mode="json"))
+    return JobOutput(status, "; ".join(reasons) or None, result)

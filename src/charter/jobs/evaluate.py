@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..evidence.records import Estimate, EvaluateResult, MetricsBlock
+from ..evidence.records import Estimate
+from ..kinds.runners.evaluate import EvaluateResult, MetricsBlock
 from .base import JobContext, JobError, JobOutput
 from .predictions import Predictions, load_predictions, positive_label
 
@@ -151,4 +152,4 @@ def run(ctx: JobContext) -> JobOutput:
         bootstrap=report.get("bootstrap", {}),
         warnings=warnings,
     )
-    return JobOutput("pass", None, result.model_dump(mode="json"))
+    return JobOutput("pass", None, result)

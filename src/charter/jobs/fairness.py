@@ -13,18 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..evidence.records import AttributeFairness, Estimate, FairnessResult, GroupRow
+from ..evidence.records import Estimate
+from ..kinds.runners.fairness import AttributeFairness, FairnessResult, GroupRow, fairness_attributes, min_group_size
 from .base import JobContext, JobError, JobOutput
 from .evaluate import estimate
 from .predictions import load_predictions, positive_label
-
-DEFAULT_MIN_GROUP_SIZE = 30
 
 
 def run(ctx: JobContext) -> JobOutput:
     import numpy as np
 
-    from ..engine.plan import fairness_attributes
     from ..metrics import fairness_report
 
     job, uc = ctx.job, ctx.use_case
@@ -36,7 +34,7 @@ def run(ctx: JobContext) -> JobOutput:
     preds = load_predictions(ctx, job.predictions)
     sensitive = {a: preds.column(a).to_numpy() for a in attrs}
     task = uc.task.type.value
-    min_size = ctx.policy.fairness.min_group_size if ctx.policy is not None else DEFAULT_MIN_GROUP_SIZE
+    min_size = min_group_size(ctx.policy)
     pos = None
     if task == "regression":
         y_pred = preds.y_pred if preds.y_pred is not None else preds.scores
@@ -72,7 +70,7 @@ def run(ctx: JobContext) -> JobOutput:
         )
     except ValueError as exc:
         raise JobError(f"cannot compute fairness metrics for {preds.source}: {exc}") from None
-    return JobOutput("pass", None, _result(task, preds.source, min_size, report).model_dump(mode="json"))
+    return JobOutput("pass", None, _result(task, preds.source, min_size, report))
 
 
 def _result(task: str, source: str, min_size: int, report: dict[str, Any]) -> FairnessResult:

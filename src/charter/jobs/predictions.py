@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..kinds.runners._shared import TrainResult
 from .base import JobContext, JobError
 
 ROW_ID, Y_TRUE, Y_PRED, SCORE = "__row_id", "__y_true", "__y_pred", "__score__"
@@ -94,7 +95,8 @@ def load_predictions(ctx: JobContext, ref: Any) -> Predictions:
         for c in (ROW_ID, Y_TRUE, Y_PRED):
             if c not in frame.columns:
                 raise JobError(f"the predictions of job '{ref.job}' lack column {c}")
-        labels = list(record.results.get("labels") or [])
+        trained = TrainResult.model_validate(record.results) if record.results else None
+        labels = list(trained.labels) if trained is not None else []
         score_cols = [c for c in frame.columns if c.startswith(SCORE)]
         scores = frame[score_cols].to_numpy(dtype=np.float64) if score_cols else None
         if scores is not None and labels and scores.shape[1] != len(labels):

@@ -23,7 +23,9 @@ import importlib
 from pathlib import Path
 from typing import Any
 
-from ..evidence.records import EvidenceRecord, TrainResult
+from ..evidence.records import EvidenceRecord
+from ..kinds.runners._shared import TrainResult
+from ..kinds.runners.sklearn_train import param_problem
 from ..spec import known
 from .base import JobContext, JobError, JobOutput, file_sha256
 from .predictions import PREDICTIONS_ARTIFACT, PREDICTIONS_FILE, write_predictions
@@ -33,8 +35,6 @@ MODEL_ARTIFACT = "model"
 
 def check_estimator(allowlist: Any, name: str, params: dict[str, Any], task_type: Any) -> tuple[str, str]:
     """(module, class) of an estimator allowed by both Charter's table and the allowlist, params checked."""
-    from ..loading.crossref import param_problem
-
     if name not in known.ESTIMATORS:
         raise JobError(f"estimator '{name}' is not an estimator Charter can build")
     rules = {r.name: r for r in (allowlist.estimators if allowlist is not None else [])}
@@ -229,5 +229,5 @@ def run(ctx: JobContext) -> JobOutput:
         predictions_artifact=PREDICTIONS_ARTIFACT,
         model_artifact=MODEL_ARTIFACT,
     )
-    return JobOutput("pass", None, result.model_dump(mode="json"),
+    return JobOutput("pass", None, result,
                      {MODEL_ARTIFACT: model_file, PREDICTIONS_ARTIFACT: PREDICTIONS_FILE})

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..evidence.records import TrainResult
+from ..kinds.runners._shared import TrainResult
 from ..loading.files import PathEscape, resolve_inside
 from ..spec import known
 from .base import JobContext, JobError, JobOutput
@@ -81,7 +81,8 @@ def make_config(params: dict[str, Any], seed: int):  # type: ignore[no-untyped-d
         raise JobError(str(exc)) from None
 
 
-def run(ctx: JobContext) -> JobOutput:
+def train(ctx: JobContext, method: str) -> JobOutput:
+    """Train with ``charter.textmodels.<method>`` (``fine_tune`` or ``linear_probe``, chosen by the kind)."""
     import numpy as np
     from sklearn.model_selection import train_test_split
 
@@ -119,7 +120,7 @@ def run(ctx: JobContext) -> JobOutput:
                                   stratify=labels[tr] if split.stratify else None)
     except ValueError as exc:
         raise JobError(f"cannot split the data: {exc}") from None
-    train_fn = textmodels.fine_tune if ctx.runner == "text-finetune" else textmodels.linear_probe
+    train_fn = getattr(textmodels, method)
     out_dir = ctx.artifact_dir / MODEL_FOLDER
     try:
         result = train_fn(list(texts[tr]), list(labels[tr]), list(texts[va]), list(labels[va]), folder,
@@ -145,5 +146,5 @@ def run(ctx: JobContext) -> JobOutput:
         history=[dataclasses.asdict(e) for e in result.history],
         device=result.device,
     )
-    return JobOutput("pass", None, res.model_dump(mode="json"),
+    return JobOutput("pass", None, res,
                      {MODEL_ARTIFACT: MODEL_FOLDER, PREDICTIONS_ARTIFACT: PREDICTIONS_FILE})

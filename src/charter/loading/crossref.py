@@ -11,11 +11,11 @@ from typing import Any
 
 from ..diagnostics import did_you_mean, known_list
 from ..kinds import requirements as requirement_kinds
+from ..kinds import runners
 from ..metrics.catalog import FAIRNESS_METRICS, MODEL_METRICS, TaskType, metrics_for_task
 from ..resolve import fairness_check_loosening, get_stage, get_tier, loosening, stage_index
 from ..spec import known
 from ..spec.common import PROCESS_IDS
-from ..spec.governance import ParamRule
 from ..spec.usecase import UseCase
 from .files import PathEscape, resolve_inside
 from .shape import ShapeContext
@@ -40,7 +40,7 @@ class _Checker:
         mm = repo.maturity
         self.max_level = {p.id: max(lv.level for lv in p.levels) for p in mm.processes} if mm else {}
         al = repo.allowlist
-        self.runners = set(al.runners) if al else set(known.RUNNERS)
+        self.runners = set(al.runners) if al else set(runners.names())
         self.estimators = {e.name: e for e in al.estimators} if al else {}
         self.models = {m.id: m for m in al.models} if al else {}
         self.ctx: ShapeContext | None = None
@@ -191,9 +191,9 @@ class _Checker:
             return
         self.use(self._file_of("Allowlist"))
         for i, r in enumerate(al.runners):
-            if r not in known.RUNNERS:
+            if runners.find(r) is None:
                 self.err("CH028", ["runners", i], f"'{r}' is not a runner Charter provides",
-                         did_you_mean(r, known.RUNNERS) or f"runners: {', '.join(known.RUNNERS)}")
+                         did_you_mean(r, runners.names()) or f"runners: {', '.join(runners.names())}")
         for i, e in enumerate(al.estimators):
             if e.name not in known.ESTIMATORS:
                 self.err("CH029", ["estimators", i, "name"], f"'{e.name}' is not an estimator Charter provides",
@@ -361,99 +361,20 @@ class _Checker:
                      did_you_mean(name, cols) or f"columns: {known_list(cols)}")
 
     def jobs(self, uc: UseCase) -> None:
+        """Each job: allowed, retrainable if it trains, then its kind's own checks."""
         self.unique(uc.jobs, ["jobs"], "job")
-        data_ids = [d.id for d in uc.data]
-        train_jobs = [j.id for j in uc.jobs if j.runner in known.TRAINING_RUNNERS]
         for i, job in enumerate(uc.jobs):
             loc: Loc = ["jobs", i]
             if job.runner not in self.runners:
                 self.err("CH028", loc + ["runner"], f"runner '{job.runner}' is not on the governance allowlist",
                          f"allowed: {', '.join(sorted(self.runners))}")
-            if uc.third_party and job.runner in known.TRAINING_RUNNERS:
+            kind = runners.find(job.runner)
+            if kind is None:
+                continue
+            if uc.third_party and kind.predicts:
                 self.err("CH034", loc + ["runner"], "a third-party system cannot be retrained",
                          "evaluate its precomputed predictions with 'predictions: {data: ...}'")
-            for attr in ("data", "reference", "current"):
-                value = getattr(job, attr, None)
-                if isinstance(value, str):
-                    self.ref(loc + [attr], value, data_ids, "data source")
-                elif isinstance(value, list):
-                    for k, v in enumerate(value):
-                        self.ref(loc + [attr, k], v, data_ids, "data source")
-            if job.runner == "sklearn-train":
-                self.sklearn_job(uc, job, loc)
-            elif job.runner in ("text-finetune", "text-linear-probe"):
-                if uc.task is not None and not uc.task.type.is_classification:
-                    self.err("CH034", loc + ["runner"], f"'{job.runner}' trains classifiers; the task is {uc.task.type.value}")
-                if job.model.source not in self.models:
-                    self.ref(loc + ["model", "source"], job.model.source, self.models, "allowlisted model")
-                if job.data in data_ids:
-                    self.column(loc + ["text"], uc, job.data, job.text)
-                    if uc.task and uc.task.target:
-                        self.column(["task", "target"], uc, job.data, uc.task.target)
-            elif job.runner in ("evaluate", "fairness"):
-                self.predictions(uc, job.predictions, loc + ["predictions"], train_jobs, data_ids)
-                if job.runner == "evaluate" and job.champion is not None:
-                    self.predictions(uc, job.champion, loc + ["champion"], train_jobs, data_ids)
-                if job.runner == "evaluate" and uc.task is None:
-                    self.err("CH034", loc, "evaluation needs the use case's 'task'")
-            elif job.runner == "drift":
-                if job.reference == job.current:
-                    self.err("CH034", loc + ["current"], "drift compares two different data sources")
-                for k, f in enumerate(job.features or []):
-                    if job.reference in data_ids:
-                        self.column(loc + ["features", k], uc, job.reference, f)
-
-    def sklearn_job(self, uc: UseCase, job: Any, loc: Loc) -> None:
-        name = job.estimator.name
-        rule = self.estimators.get(name)
-        if rule is None or name not in known.ESTIMATORS:
-            self.err("CH029", loc + ["estimator", "name"], f"estimator '{name}' is not on the governance allowlist",
-                     did_you_mean(name, self.estimators) or f"allowed: {known_list(self.estimators)}")
-        else:
-            kind = known.ESTIMATORS[name][2]
-            if uc.task is not None:
-                want = "regressor" if uc.task.type is TaskType.REGRESSION else "classifier"
-                if kind != want:
-                    self.err("CH029", loc + ["estimator", "name"], f"'{name}' is a {kind}; the task needs a {want}")
-            for pname, value in job.estimator.params.items():
-                ploc = loc + ["estimator", "params", pname]
-                prule = rule.params.get(pname)
-                if prule is None:
-                    self.err("CH029", ploc, f"parameter '{pname}' of {name} is not on the allowlist",
-                             did_you_mean(pname, rule.params) or f"allowed: {known_list(rule.params) or 'none'}", at_key=True)
-                elif (why := param_problem(prule, value)) is not None:
-                    self.err("CH029", ploc, f"{name}.{pname}: {why}")
-        src = uc.source(job.data)
-        if src is None:
-            return
-        if job.split.time_column:
-            self.column(loc + ["split", "timeColumn"], uc, job.data, job.split.time_column)
-        features = job.features.numeric + job.features.categorical
-        for group in ("numeric", "categorical"):
-            for k, f in enumerate(getattr(job.features, group)):
-                self.column(loc + ["features", group, k], uc, job.data, f)
-                if f in src.sensitive_attributes and not job.use_sensitive_attributes:
-                    self.err("CH033", loc + ["features", group, k], f"'{f}' is a sensitive attribute",
-                             "remove it from the features, or set useSensitiveAttributes: true with a justification")
-        if not features:
-            self.err("CH011", loc + ["features"], "a training job needs at least one feature")
-        if uc.task is not None and uc.task.target:
-            self.column(["task", "target"], uc, job.data, uc.task.target)
-            if uc.task.target in features:
-                self.err("CH033", loc + ["features"], f"the target '{uc.task.target}' is also a feature")
-        elif uc.task is not None:
-            self.err("CH011", ["task"], "training needs 'task.target' (the label column)")
-
-    def predictions(self, uc: UseCase, p: Any, loc: Loc, train_jobs: list[str], data_ids: list[str]) -> None:
-        if p.job is not None:
-            if p.job not in train_jobs:
-                self.err("CH034", loc + ["job"], f"'{p.job}' is not a training job of this use case",
-                         did_you_mean(p.job, train_jobs) or (f"training jobs: {', '.join(train_jobs)}" if train_jobs else "declare a training job first"))
-        elif self.ref(loc + ["data"], p.data, data_ids, "data source"):
-            for attr in ("label", "score", "prediction"):
-                col = getattr(p, attr)
-                if col is not None:
-                    self.column(loc + [attr], uc, p.data, col)
+            kind.crossref(self, uc, job, loc)
 
     def fairness(self, uc: UseCase) -> None:
         self.unique(uc.fairness, ["fairness"], "fairness check")
@@ -548,26 +469,6 @@ def known_roles() -> tuple[str, ...]:
     from ..spec.common import ROLE_IDS
 
     return ROLE_IDS
-
-
-def param_problem(rule: ParamRule, value: Any) -> str | None:
-    kinds = {
-        "null": value is None,
-        "boolean": isinstance(value, bool),
-        "integer": isinstance(value, int) and not isinstance(value, bool),
-        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
-        "string": isinstance(value, str),
-    }
-    if not any(kinds[t] for t in rule.type):
-        return f"expected {' or '.join(rule.type)}, got {value!r}"
-    if rule.choices is not None and value not in rule.choices:
-        return f"expected one of {rule.choices}, got {value!r}"
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if rule.min is not None and value < rule.min:
-            return f"{value} is below the allowed minimum {rule.min:g}"
-        if rule.max is not None and value > rule.max:
-            return f"{value} is above the allowed maximum {rule.max:g}"
-    return None
 
 
 def check_repository(repo: Any, *, check_data: bool = True, today: dt.date | None = None) -> None:

@@ -39,6 +39,7 @@ from ..evidence.records import (
     TrainResult,
 )
 from ..gates.evidence import CachingStore, JobEvidence
+from ..kinds import runners as runner_kinds
 from ..metrics.catalog import FAIRNESS_METRICS, GROUP_METRICS, MODEL_METRICS, lookup
 from ..spec.common import PROCESS_IDS
 from ..spec.usecase import CARD_FIELDS, Card, UseCase
@@ -58,7 +59,7 @@ CARD_TITLES = {
 }
 CARD_ALIASES = {name: (Card.model_fields[name].alias or name) for name in CARD_FIELDS}
 
-TRAINING_RUNNERS = ("sklearn-train", "text-finetune", "text-linear-probe")
+TRAINING_RUNNERS = runner_kinds.training()
 
 
 # --- inputs ---------------------------------------------------------------------------
@@ -448,11 +449,12 @@ def usecase_view(repo: Any, d: _Directory, uc: UseCase, a: Assessment, ledger: L
 
     v["jobs"] = [_job_view(s) for s in jobs]
     effective = _effective_checks(repo, uc)
-    v["training"] = [_training(s, uc.id) for s in jobs if s.runner in TRAINING_RUNNERS]
-    v["evaluation"] = [_evaluation(uc, s) for s in jobs if s.runner == "evaluate"]
-    v["fairness"] = [_fairness(s, uc.id, effective) for s in jobs if s.runner == "fairness"]
-    v["drift"] = [_drift(s, uc.id) for s in jobs if s.runner == "drift"]
-    v["contracts"] = [_contracts(s, uc.id) for s in jobs if s.runner == "data-contract"]
+    sections = runner_kinds.by_section(jobs, lambda s: s.runner)
+    v["training"] = [_training(s, uc.id) for s in sections["training"]]
+    v["evaluation"] = [_evaluation(uc, s) for s in sections["evaluation"]]
+    v["fairness"] = [_fairness(s, uc.id, effective) for s in sections["fairness"]]
+    v["drift"] = [_drift(s, uc.id) for s in sections["drift"]]
+    v["contracts"] = [_contracts(s, uc.id) for s in sections["contracts"]]
     v["decisions"] = [_decision_view(d, dec, a.prohibited) for dec in decisions]
     v["checks"] = _checks(uc, effective, v["fairness"], decisions)
     v["gate"] = _gate_summary(a, v["decisions"])
@@ -916,7 +918,7 @@ def kr_progress(baseline: float, target: float, current: float | None) -> float 
 def _measured(jobs: tuple[JobEvidence, ...], m: Any) -> dict[str, Any] | None:
     """The recorded value a key result points at: the use case's evaluation evidence."""
     for s in jobs:
-        if s.runner != "evaluate":
+        if runner_kinds.section_of(s.runner) != "evaluation":
             continue
         res: EvaluateResult | None = _parse(s.shown, EvaluateResult)
         if res is None:

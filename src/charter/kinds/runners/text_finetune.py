@@ -1,0 +1,90 @@
+"""Runner kind ``text-finetune``: fine-tune an allowlisted pre-trained transformer for text classification.
+
+Execution: :func:`charter.jobs.text_train.train` with :func:`charter.textmodels.fine_tune`.
+``text-linear-probe`` (:mod:`.text_linear_probe`) shares the spec model and the
+checks and differs only in how it trains. The model source enters the evidence
+id: an installed package by its major.minor, a repository folder by its content hash.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...engine.hashing import package_version, sha256_bytes
+from ...loading.files import PathEscape, resolve_inside, sha256_file
+from ...spec.usecase import TextTrainJob, UseCase
+from ._shared import TrainResult, format_train
+from .base import PHASE_TRAIN, Checker, Loc, Reads, RunnerKind, task_spec
+
+if TYPE_CHECKING:
+    from ...jobs.base import JobContext, JobOutput
+
+
+def model_source(repo: Any, source_id: str) -> dict[str, Any]:
+    """What identifies an allowlisted model source in an evidence id."""
+    allow = getattr(repo, "allowlist", None)
+    entry = next((m for m in (allow.models if allow else []) if m.id == source_id), None)
+    if entry is None:
+        return {"id": source_id, "allowlisted": False}
+    out: dict[str, Any] = {"id": entry.id, "package": entry.package, "path": entry.path}
+    if entry.package:
+        out["packageVersion"] = package_version(entry.package)
+    elif entry.path:
+        out["sha256"] = folder_sha256(Path(repo.root), entry.path)
+    return out
+
+
+def folder_sha256(root: Path, relpath: str) -> str | None:
+    """Content hash of a model folder inside the repository (None if unusable: the runner reports why)."""
+    try:
+        folder = resolve_inside(root, root, relpath)
+    except PathEscape:
+        return None
+    if not folder.is_dir():
+        return None
+    parts = []
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        parts.append(f.relative_to(folder).as_posix() + "\0" + sha256_file(f))
+    return sha256_bytes("\n".join(parts).encode())
+
+
+class TextFinetune(RunnerKind[TrainResult]):
+    name = "text-finetune"
+    description = "Fine-tune a pre-trained transformer for text classification (torch)."
+    spec_model = TextTrainJob
+    result_model = TrainResult
+    result_version = "1"
+    backend = "charter.jobs.text_train"
+    packages = ("torch", "transformers", "numpy", "pandas")
+    phase = PHASE_TRAIN
+    predicts = True
+    section = "training"
+    method = "fine_tune"
+    """The :mod:`charter.textmodels` function that trains."""
+
+    def reads(self, repo: Any, uc: UseCase, job: Any) -> Reads:
+        return Reads(spec={"task": task_spec(uc), "model": model_source(repo, job.model.source)},
+                     data=[job.data], seed=job.split.seed)
+
+    def crossref(self, check: Checker, uc: UseCase, job: Any, loc: Loc) -> None:
+        data_ids = [d.id for d in uc.data]
+        check.ref(loc + ["data"], job.data, data_ids, "data source")
+        if uc.task is not None and not uc.task.type.is_classification:
+            check.err("CH034", loc + ["runner"], f"'{job.runner}' trains classifiers; the task is {uc.task.type.value}")
+        if job.model.source not in check.models:
+            check.ref(loc + ["model", "source"], job.model.source, check.models, "allowlisted model")
+        if job.data in data_ids:
+            check.column(loc + ["text"], uc, job.data, job.text)
+            if uc.task and uc.task.target:
+                check.column(["task", "target"], uc, job.data, uc.task.target)
+
+    def run(self, ctx: JobContext) -> JobOutput:
+        return importlib.import_module(self.backend).train(ctx, self.method)  # type: ignore[no-any-return]
+
+    def format(self, result: TrainResult) -> list[str]:
+        return format_train(result)
+
+
+KIND = TextFinetune()
