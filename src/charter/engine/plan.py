@@ -35,11 +35,11 @@ from typing import Any
 from ..evidence.records import Inputs
 from ..kinds import runners
 from ..kinds.runners.base import dump_spec
-from ..kinds.runners.fairness import DEFAULT_MIN_GROUP_SIZE, fairness_attributes
+from ..kinds.runners.fairness import fairness_attributes
 from ..spec.usecase import UseCase
 from .hashing import package_versions, sha256_json
 
-__all__ = ["DEFAULT_MIN_GROUP_SIZE", "PlanError", "PlannedJob", "evidence_id", "fairness_attributes",
+__all__ = ["PlanError", "PlannedJob", "evidence_id", "fairness_attributes",
            "plan_repository", "plan_usecase"]
 
 

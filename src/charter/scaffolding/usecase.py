@@ -630,7 +630,7 @@ def _render(req: Request, pol: Any, team: Any, task: str, target: str | None, po
                 prefix = "  - " if first else "    "
                 first = False
                 out.append(f"{prefix}{key}: {flow(value) if isinstance(value, (dict, list)) else scalar(value)}")
-    fair = next((j for j in plan.jobs if j["runner"] == "fairness"), None)
+    fair = next((j for j in plan.jobs if j.get("sensitiveAttributes")), None)
     if fair is not None:
         out += ["", "# Fairness checks beyond the policy's defaults, for example:",
                 "# fairness:",

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ...evidence.records import DataContractResult
 from ...spec.common import Id
 from .base import (
     BadRecord,
@@ -22,6 +21,9 @@ from .base import (
     results_of,
     unusable,
 )
+
+if TYPE_CHECKING:  # result models live with their runner kinds, which import the spec
+    from ..runners.data_contract import DataContractResult
 
 
 class DataContractRequirement(RequirementBase):
@@ -72,6 +74,8 @@ def judge(ctx: Context, r: DataContractRequirement) -> Outcome:
                 continue
             evidence = (ev.record.id,)  # type: ignore[union-attr]
             try:
+                from ..runners.data_contract import DataContractResult
+
                 res: DataContractResult = results_of(ev, DataContractResult)
             except BadRecord as exc:
                 parts.append(Part(source, "error", str(exc), evidence=evidence, subject=source))

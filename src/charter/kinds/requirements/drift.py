@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ...evidence.records import DriftResult
 from ...spec.common import Number
 from .base import (
     BadRecord,
@@ -24,6 +23,9 @@ from .base import (
     results_of,
     unusable,
 )
+
+if TYPE_CHECKING:  # result models live with their runner kinds, which import the spec
+    from ..runners.drift import DriftResult
 
 
 class DriftRequirement(RequirementBase):
@@ -50,6 +52,8 @@ def judge(ctx: Context, r: DriftRequirement) -> Outcome:
             continue
         evidence = (ev.record.id,)  # type: ignore[union-attr]
         try:
+            from ..runners.drift import DriftResult
+
             res: DriftResult = results_of(ev, DriftResult)
         except BadRecord as exc:
             parts.append(Part(label, "error", str(exc), evidence=evidence, subject=ev.job))

@@ -9,9 +9,8 @@ for the interval bound). The rule on each part says which of the two decided.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ...evidence.records import FairnessResult
 from ...spec.common import Id
 from .base import (
     Basis,
@@ -34,6 +33,9 @@ from .base import (
     unusable,
     waiver_dict,
 )
+
+if TYPE_CHECKING:  # result models live with their runner kinds, which import the spec
+    from ..runners.fairness import FairnessResult
 
 
 class FairnessRequirement(RequirementBase):
@@ -107,6 +109,8 @@ def judge(ctx: Context, r: FairnessRequirement) -> Outcome:
                 continue
             evidence = (ev.record.id,)  # type: ignore[union-attr]
             try:
+                from ..runners.fairness import FairnessResult
+
                 res: FairnessResult = results_of(ev, FairnessResult)
             except BadRecord as exc:
                 problems.append(Part(check.id, "error", str(exc), evidence=evidence, subject=check.id))

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import model_validator
 
-from ...evidence.records import EvaluateResult, Estimate
+from ...evidence.records import Estimate
 from ...spec.common import NonEmpty, Number
 from .base import (
     Basis,
@@ -27,6 +27,9 @@ from .base import (
     results_of,
     unusable,
 )
+
+if TYPE_CHECKING:  # result models live with their runner kinds, which import the spec
+    from ..runners.evaluate import EvaluateResult
 
 
 class MetricRequirement(RequirementBase):
@@ -108,6 +111,8 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
             continue
         evidence = (ev.record.id,)  # type: ignore[union-attr]
         try:
+            from ..runners.evaluate import EvaluateResult
+
             res: EvaluateResult = results_of(ev, EvaluateResult)
         except BadRecord as exc:
             parts.append(Part(prefix.strip(), "error", str(exc), evidence=evidence, subject=ev.job))

@@ -24,10 +24,6 @@ from ._shared import (
 )
 from .base import Checker, Loc, Reads, RunnerKind, task_spec
 
-DEFAULT_MIN_GROUP_SIZE = 30
-"""The policy's ``fairness.minGroupSize`` when a repository has no policy."""
-
-
 class GroupRow(ResultModel):
     group: dict[str, Any]
     label: str
@@ -65,7 +61,9 @@ def fairness_attributes(uc: UseCase, job: Any) -> list[str]:
 
 
 def min_group_size(policy: Any) -> int:
-    return int(policy.fairness.min_group_size) if policy is not None else DEFAULT_MIN_GROUP_SIZE
+    from ...spec.governance import fairness_settings
+
+    return int(fairness_settings(policy).min_group_size)
 
 
 class Fairness(RunnerKind[FairnessResult]):
