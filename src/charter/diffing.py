@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .artifacts.diff import DiffReport
 from .artifacts.record import read_record
 from .errors import DiffError, GitError, SchemaVersionError
 from .evidence.records import EvidenceRecord
@@ -177,15 +178,19 @@ class GovernanceDiff:
             "loosened": sum(c.direction == "loosened" for c in changes),
             "tightened": sum(c.direction == "tightened" for c in changes),
             "promotions": sum(c.kind == "stage" and c.direction == "promotion" for c in changes),
-            "newlyFailing": sum(g.get("transition") == "newly failing" for g in gates),
-            "newlyPassing": sum(g.get("transition") == "newly passing" for g in gates),
+            "newly_failing": sum(g.get("transition") == "newly failing" for g in gates),
+            "newly_passing": sum(g.get("transition") == "newly passing" for g in gates),
         }
 
+    def report(self) -> DiffReport:
+        """The ``diff --format json`` document, validated against its published schema."""
+        return DiffReport.model_validate({
+            "base": self.base, "base_commit": self.base_commit, "decided_on": self.decided_on,
+            "summary": self.summary, "governance": [asdict(c) for c in self.governance],
+            "use_cases": [asdict(u) for u in self.usecases], "problems": self.problems})
+
     def to_dict(self) -> dict[str, Any]:
-        return {"schemaVersion": SCHEMA_VERSION, "base": self.base, "baseCommit": self.base_commit,
-                "head": "working tree", "decidedOn": self.decided_on, "summary": self.summary,
-                "governance": [asdict(c) for c in self.governance],
-                "useCases": [asdict(u) for u in self.usecases], "problems": self.problems}
+        return self.report().model_dump()
 
 
 # --- comparing specs ---------------------------------------------------------------------
@@ -658,7 +663,7 @@ def diff(root: Path, ref: str, head_repo: Repository, head_store: Any, *,
             if before_m and after_m and before_m["value"] is not None and after_m["value"] is not None:
                 delta = after_m["value"] - before_m["value"]
             u.metric = {"metric": a.evaluation.primary_metric, "before": before_m, "after": after_m, "delta": delta,
-                        "greaterIsBetter": greater_is_better(a.evaluation.primary_metric)}
+                        "greater_is_better": greater_is_better(a.evaluation.primary_metric)}
         u.gate = compare_gates(base, head, b, a, today, head_plan)
         if status == "governance" and not (u.gate and (u.gate.get("transition") or u.gate.get("requirements"))):
             continue  # the governance change does not change this use case's gate
@@ -683,7 +688,7 @@ def _metric_cell(m: dict[str, Any] | None) -> str:
     b, a = before.get("value"), after.get("value")
     text = f"{m['metric']} {_fmt(b) if b is not None else '—'} → {_fmt(a) if a is not None else '—'}"
     if m.get("delta") is not None:
-        good = (m["delta"] >= 0) == m.get("greaterIsBetter", True)
+        good = (m["delta"] >= 0) == m.get("greater_is_better", True)
         text += f" ({m['delta']:+.3g}{'' if m['delta'] == 0 else ' ▲' if good else ' ▼'})"
     if after and not after.get("fresh", True):
         text += " (stale)"
@@ -714,10 +719,10 @@ def format_markdown(d: GovernanceDiff) -> str:
         facts.append(f"⚠️ {s['loosened']} loosened")
     if s["tightened"]:
         facts.append(f"{s['tightened']} tightened")
-    if s["newlyFailing"]:
-        facts.append(f"❌ {s['newlyFailing']} gate{'s' * (s['newlyFailing'] != 1)} newly failing")
-    if s["newlyPassing"]:
-        facts.append(f"✅ {s['newlyPassing']} newly passing")
+    if s["newly_failing"]:
+        facts.append(f"❌ {s['newly_failing']} gate{'s' * (s['newly_failing'] != 1)} newly failing")
+    if s["newly_passing"]:
+        facts.append(f"✅ {s['newly_passing']} newly passing")
     out += [" · ".join(facts), ""]
     if not d.usecases and not d.governance:
         out += ["No governance change.", ""]

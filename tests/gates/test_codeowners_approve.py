@@ -174,7 +174,7 @@ def test_approve_on_invalid_specs_exits_2(recorded: GovRepo, capsys) -> None:
 
 
 def test_append_keeps_indented_sequences_and_trailing_comments() -> None:
-    from charter.cli.approve import append_approval
+    from charter.editing import append_approval
 
     text = ("id: x\napprovals:\n  - stage: pilot  # first\n    by: ben\n\n# about the gates\ngates:\n"
             "  pilot:\n    - {id: a, kind: definition}\n")

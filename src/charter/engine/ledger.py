@@ -81,13 +81,12 @@ class VerifyResult:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "entries": self.entries,
-            "head": self.head,
-            "recordsChecked": self.records_checked,
-            "problems": [asdict(p) for p in self.problems],
-        }
+        """The ``charter verify --format json`` document (:class:`~charter.artifacts.verify.VerifyReport`)."""
+        from ..artifacts.verify import VerifyReport
+
+        return VerifyReport.model_validate({
+            "ok": self.ok, "entries": self.entries, "head": self.head, "records_checked": self.records_checked,
+            "problems": [asdict(p) for p in self.problems]}).model_dump(mode="json")
 
 
 class RecordSource(Protocol):
