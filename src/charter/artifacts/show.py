@@ -14,7 +14,7 @@ SCHEMA_VERSION = 2
 
 
 class ShowJob(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     job: str
     runner: str
