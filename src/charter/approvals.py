@@ -83,16 +83,16 @@ def approve(repo: Any, store: Any, uc_id: str, *, stage: str, by: str, role: str
     base = dict(use_case=uc.id, stage=stage, by=by, role=role, evidence=bundle, file=rel)
     problems = EvidenceView(store, planned).problems()
     if problems:
-        return ApprovalOutcome("refused", problems=list(problems), **base)  # type: ignore[arg-type]
+        return ApprovalOutcome("refused", problems=list(problems), **base)
     for a in uc.approvals:
         if (a.stage, a.by, a.role, a.evidence) == (stage, by, role, bundle) and (a.expires is None or a.expires >= today):
-            return ApprovalOutcome("unchanged", approved_on=a.date, **base)  # type: ignore[arg-type]
+            return ApprovalOutcome("unchanged", approved_on=a.date, **base)
     required = any(r.requirement.kind == "approval" and r.requirement.role == role
                    for r in effective_requirements(repo.policy, uc, stage))
     entry = {"stage": stage, "by": by, "role": role, "date": today, "evidence": bundle, "expires": expires,
              "note": note}
     add_approval_to_spec(repo.root / rel, rel, entry, expected=len(uc.approvals) + 1)
-    return ApprovalOutcome("recorded", required=required, **base)  # type: ignore[arg-type]
+    return ApprovalOutcome("recorded", required=required, **base)
 
 
 __all__ = ["ApprovalOutcome", "approve", "check_person"]

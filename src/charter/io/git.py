@@ -146,7 +146,8 @@ def changed_paths(root: Path, ref: str) -> list[str] | None:
     if committed is None:
         return None
     working = ask(root, "diff", "--name-only", base) or ""
-    untracked = ask(root, "ls-files", "--others", "--exclude-standard") or ""
+    # --full-name: like diff's, relative to the top (ls-files would answer relative to root)
+    untracked = ask(root, "ls-files", "--others", "--exclude-standard", "--full-name") or ""
     paths = {p.strip() for p in (committed + "\n" + working + "\n" + untracked).splitlines() if p.strip()}
     inside = (ask(root, "rev-parse", "--show-prefix") or "").strip()
     if inside:  # the governance repository is a sub-folder of the git repository
