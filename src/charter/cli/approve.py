@@ -13,8 +13,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from .common import add_repo_arg, find_root, load_valid, parse_date
-from .main import EXIT_FAIL, EXIT_INVALID, EXIT_OK
+from .common import add_repo_arg, find_root, parse_date, require_valid
+from .main import EXIT_FAIL, EXIT_OK
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -37,9 +37,7 @@ def run(args: argparse.Namespace) -> int:
     if expires is not None and expires <= today:  # before loading: a typo should not wait for validation
         raise UsageError(f"--expires {expires} is not in the future")
     root = find_root(Path(args.repo))
-    repo = load_valid(root, "approve")
-    if repo is None:
-        return EXIT_INVALID
+    repo = require_valid(root, "approve")
     out = approve(repo, EvidenceStore(root), args.usecase, stage=args.stage, by=args.by, role=args.role,
                   today=today, expires=expires, note=args.note)
     if out.status == "refused":

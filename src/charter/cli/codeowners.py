@@ -12,8 +12,8 @@ import difflib
 import sys
 from pathlib import Path
 
-from .common import add_repo_arg, find_root, load_valid, write_output
-from .main import EXIT_FAIL, EXIT_INVALID, EXIT_OK, UsageError
+from .common import add_repo_arg, find_root, require_valid, write_output
+from .main import EXIT_FAIL, EXIT_OK, UsageError
 
 DEFAULT_TARGET = ".github/CODEOWNERS"
 
@@ -31,9 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from ..io import git
 
     root = find_root(Path(args.repo))
-    repo = load_valid(root, "codeowners")
-    if repo is None:
-        return EXIT_INVALID
+    repo = require_valid(root, "codeowners")
     top = git.toplevel(root) or root
     prefix = root.relative_to(top).as_posix() if root != top and top in root.parents else ""
     target = Path(args.output) if args.output else top / DEFAULT_TARGET

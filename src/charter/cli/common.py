@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import UsageError
+from ..errors import SpecInvalid, UsageError
 
 if TYPE_CHECKING:
     from ..loading.loader import Repository
@@ -47,8 +47,10 @@ def parse_date(value: str | None, option: str) -> dt.date | None:
         raise UsageError(f"{option}: expected a date as YYYY-MM-DD, got '{value}'") from None
 
 
-def load_valid(root: Path, verb: str, fmt: str = "text") -> Repository | None:
-    """The repository, loaded once; on invalid specs print why and return None (the caller exits 2)."""
+def require_valid(root: Path, verb: str, fmt: str = "text") -> Repository:
+    """The repository, loaded once; SpecInvalid (exit 2, with the first errors) when the specs are invalid.
+
+    With ``fmt == "github"`` the errors are also printed as workflow annotations."""
     from ..report.diagnostics import format_github, summary_line
     from ..validation import load_validated
 
@@ -58,15 +60,23 @@ def load_valid(root: Path, verb: str, fmt: str = "text") -> Repository | None:
     diags = repo.errors if repo is not None else [d for d in result.diagnostics if d.severity == "error"]
     if fmt == "github":
         print(format_github(diags))
-    print(f"charter {verb}: the specs are invalid ({summary_line(diags, result.files)}); nothing was judged",
-          file=sys.stderr)
+    lines = [f"the specs are invalid ({summary_line(diags, result.files)}); nothing was judged"]
     for d in diags[:10]:
         loc = d.file + (f":{d.line}" if d.line else "") + (f":{d.column}" if d.line and d.column else "")
-        print(f"  {loc}: {d.severity}[{d.code}] " + (f"{d.path}: " if d.path else "") + d.message, file=sys.stderr)
+        lines.append(f"  {loc}: {d.severity}[{d.code}] " + (f"{d.path}: " if d.path else "") + d.message)
     if len(diags) > 10:
-        print(f"  … and {len(diags) - 10} more", file=sys.stderr)
-    print("run `charter validate` for the details and hints", file=sys.stderr)
-    return None
+        lines.append(f"  … and {len(diags) - 10} more")
+    lines.append("run `charter validate` for the details and hints")
+    raise SpecInvalid("\n".join(lines))
+
+
+def load_valid(root: Path, verb: str, fmt: str = "text") -> Repository | None:
+    """:func:`require_valid` for verbs that exit 2 themselves: on invalid specs print why and return None."""
+    try:
+        return require_valid(root, verb, fmt)
+    except SpecInvalid as exc:
+        print(f"charter {verb}: {exc}", file=sys.stderr)
+        return None
 
 
 def select_usecases(repo: Any, wanted: list[str]) -> list[str]:

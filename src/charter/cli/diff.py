@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_format_arg, add_repo_arg, find_root, load_valid, parse_date, write_output
-from .main import EXIT_INVALID, EXIT_OK
+from .common import add_format_arg, add_repo_arg, find_root, parse_date, require_valid, write_output
+from .main import EXIT_OK
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -30,9 +30,7 @@ def run(args: argparse.Namespace) -> int:
     today = parse_date(args.on, "--on")
     root = find_root(Path(args.repo))
     resolve_ref(root, args.base)  # an unknown ref (DiffError, exit 2) is reported before any loading
-    repo = load_valid(root, "diff")
-    if repo is None:
-        return EXIT_INVALID
+    repo = require_valid(root, "diff")
     result = diff(root, args.base, repo, EvidenceStore(root), today=today)
     text = format_json(result) if args.format == "json" else format_markdown(result)
     if args.output:
