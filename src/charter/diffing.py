@@ -1,8 +1,9 @@
 """`charter diff`: the governance change of a pull request, base ref versus working tree.
 
-The base side is read from git objects (``git ls-tree`` + ``git cat-file --batch``),
-never checked out, and parsed with the loader's own functions on in-memory bytes;
-so it works in a shallow CI clone as long as the base commit was fetched. Its
+The base side is read from git objects (:class:`charter.loading.sources.GitTree`,
+through :mod:`charter.io.git`), never checked out, and loaded by the one loader
+(shape only: the base's data files are not on disk); so it works in a shallow CI
+clone as long as the base commit was fetched. Its
 evidence records (committed under ``evidence/records/``) form an in-memory store,
 which lets the same :func:`charter.gates.decide` judge the base and the head.
 

@@ -32,6 +32,16 @@ class DiffError(CharterError):
     """The comparison cannot be made (not a git repository, unknown ref)."""
 
 
+class GateError(CharterError, ValueError):
+    """A gate cannot be asked (unknown stage, no policy, jobs that cannot be planned): exit 2.
+
+    Also a ValueError, as the gate's own error has been until now."""
+
+
+class PlanError(CharterError, ValueError):
+    """The jobs of a use case cannot be planned (unknown source or job, a dependency cycle): exit 2."""
+
+
 class SchemaVersionError(CharterError):
     """A persisted file was written in a schema this Charter cannot read (newer or too old)."""
 
@@ -53,6 +63,6 @@ class LedgerError(CharterError, OSError):
 
 __all__ = [
     "EXIT_FAIL", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK",
-    "CharterError", "DiffError", "EditError", "GitError", "LedgerError", "SchemaVersionError", "SpecInvalid",
-    "StoreError", "UsageError",
+    "CharterError", "DiffError", "EditError", "GateError", "GitError", "LedgerError", "PlanError",
+    "SchemaVersionError", "SpecInvalid", "StoreError", "UsageError",
 ]

@@ -7,12 +7,12 @@ in ``results`` has its own typed model per runner kind.
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import SchemaVersionError
-from .versioning import Versioned, check_version, read_json, version_of
+from .versioning import Versioned, check_version, version_of
 
 SCHEMA_VERSION = 1
 Status = Literal["pass", "fail", "error"]
@@ -91,8 +91,6 @@ def read_record(raw: bytes | str) -> EvidenceRecord:
     except ValidationError:
         # Not readable as a current record: say so precisely when it is a newer or older one.
         try:
-            import json
-
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
             raise ValueError("not JSON") from None
@@ -102,5 +100,4 @@ def read_record(raw: bytes | str) -> EvidenceRecord:
     return record
 
 
-__all__ = ["SCHEMA_VERSION", "Artifact", "EvidenceRecord", "Inputs", "Lineage", "SchemaVersionError", "Status",
-           "read_json", "read_record"]
+__all__ = ["SCHEMA_VERSION", "Artifact", "EvidenceRecord", "Inputs", "Lineage", "Status", "read_record"]

@@ -48,7 +48,7 @@ VERBS: dict[str, str] = {
 }
 HELP: dict[str, str] = {
     "validate": "check every spec; errors with file:line:column",
-    "schema": "write the JSON Schemas for editors",
+    "schema": "write the JSON Schemas of specs and artifacts",
     "new": "scaffold a new use case spec",
     "run": "run the jobs specs reference and record evidence",
     "show": "show the latest evidence of a use case",
