@@ -213,3 +213,19 @@ def test_governance_root_in_a_subfolder(tmp_path: Path, capsys) -> None:
     [churn] = [u for u in data["use_cases"] if u["id"] == "churn"]
     assert churn["stage"] == {"before": "production", "after": "pilot"}
     assert churn["changes"][0]["direction"] == "demotion"
+
+
+def test_a_base_spec_the_loader_refuses_is_a_problem_with_the_loaders_message(tmp_path: Path, capsys) -> None:
+    top = tmp_path / "repo"
+    g = make_base(top)
+    broken = g.root / "usecases/broken/usecase.yaml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("apiVersion: charter/v1\nkind: UseCase\nid: [unclosed\n")
+    commit_all(top, "a broken spec")
+    broken.unlink()
+    commit_all(top, "fixed")
+    code = main(["diff", "--base", "HEAD~1", "--repo", str(g.root), "--on", ON, "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    [problem] = data["problems"]
+    assert problem == "usecases/broken/usecase.yaml:4: invalid YAML: did not find expected ',' or ']'"  # the loader's
