@@ -36,6 +36,9 @@ HEADER = """\
 # lists only the ML auditors so that its gates, approvals and waivers need their review.
 """
 
+DEFAULT_TARGET = ".github/CODEOWNERS"
+"""Where CODEOWNERS lives, relative to the git top level."""
+
 
 def handle(value: str | None) -> str | None:
     """`@name` for a valid GitHub handle, None for a missing or malformed one."""

@@ -1,8 +1,9 @@
 """`charter diff`: the governance change of a pull request, base ref versus working tree.
 
-The base side is read from git objects (``git ls-tree`` + ``git cat-file --batch``),
-never checked out, and parsed with the loader's own functions on in-memory bytes;
-so it works in a shallow CI clone as long as the base commit was fetched. Its
+The base side is read from git objects (:class:`charter.loading.sources.GitTree`,
+through :mod:`charter.io.git`), never checked out, and loaded by the one loader
+(shape only: the base's data files are not on disk); so it works in a shallow CI
+clone as long as the base commit was fetched. Its
 evidence records (committed under ``evidence/records/``) form an in-memory store,
 which lets the same :func:`charter.gates.decide` judge the base and the head.
 
@@ -21,123 +22,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, cast
+from typing import Any
 
+from .artifacts.diff import DiffReport
+from .artifacts.record import read_record
+from .errors import DiffError, GitError, SchemaVersionError
 from .evidence.records import EvidenceRecord
 from .kinds import requirements as requirement_kinds
-from .loading import yaml12
-from .loading.files import GOVERNANCE_DIR, USECASE_FILE, USECASES_DIR
-from .loading.loader import Repository, SpecFile
-from .loading.shape import ShapeContext, validate_shape
-from .resolve import greater_is_better, stage_index
-from .spec.governance import GOVERNANCE_KINDS
+from .loading.files import GOVERNANCE_DIR, RECORDS_DIR
+from .loading.loader import Repository
+from .resolve import greater_is_better, loosening, stage_index
 from .spec.usecase import CARD_FIELDS, UseCase
 
-SCHEMA_VERSION = 1
-RECORDS_DIR = "evidence/records"
-GIT_TIMEOUT_S = 60
-
-
-class DiffError(Exception):
-    """The comparison cannot be made (not a git repository, unknown ref)."""
-
-
-# --- git ---------------------------------------------------------------------------------
-
-
-def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    try:
-        out = subprocess.run(["git", "-C", str(cwd), *args], input=stdin, capture_output=True, timeout=GIT_TIMEOUT_S,
-                             check=False)
-    except FileNotFoundError:
-        raise DiffError("git is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise DiffError(f"git {args[0]} did not answer within {GIT_TIMEOUT_S} s") from None
-    if out.returncode != 0:
-        raise DiffError(out.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
-    return out.stdout
-
-
-def git_location(root: Path) -> tuple[Path, str]:
-    """(top level of the git repository, the governance root's path inside it: '' or 'sub/dir/')."""
-    try:
-        top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip()).resolve()
-    except DiffError:
-        raise DiffError(f"{root} is not inside a git repository") from None
-    rel = root.resolve().relative_to(top).as_posix()
-    return top, "" if rel == "." else rel + "/"
 
 
 def resolve_ref(root: Path, ref: str) -> str:
-    if ref.startswith("-"):
-        raise DiffError(f"'{ref}' is not a git ref")
-    try:
-        return _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
-    except DiffError:
-        raise DiffError(f"unknown git ref '{ref}': in a shallow clone, fetch it first "
-                        f"(for example `git fetch --depth=1 origin {ref}`)") from None
-
-
-def _ls_tree(root: Path, commit: str, paths: list[str]) -> dict[str, str]:
-    """path → blob id of the files under paths at commit."""
-    raw = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *paths)
-    out = {}
-    for entry in raw.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, path = entry.partition(b"\t")
-        parts = meta.split()
-        if len(parts) == 3 and parts[1] == b"blob":
-            out[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
-    return out
-
-
-def _cat_blobs(root: Path, blob_ids: list[str]) -> dict[str, bytes]:
-    if not blob_ids:
-        return {}
-    unique = list(dict.fromkeys(blob_ids))
-    raw = _git(root, "cat-file", "--batch", stdin=("\n".join(unique) + "\n").encode())
-    out: dict[str, bytes] = {}
-    pos = 0
-    for oid in unique:
-        end = raw.index(b"\n", pos)
-        header = raw[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        out[oid] = raw[pos:pos + size]
-        pos += size + 1
-    return out
-
-
-# --- specs from bytes --------------------------------------------------------------------
-
-
-def parse_spec(rel: str, raw: bytes, kinds: dict[str, type]) -> tuple[Any, SpecFile | None, str | None]:
-    """(model, spec file, problem) of one spec given as bytes, with the loader's own functions."""
-    import hashlib
+    """The commit ``ref`` names; DiffError when it names none (or ``root`` is not in git)."""
+    from .io import git
 
     try:
-        text = yaml12.decode(raw)
-        data = yaml12.to_python(yaml12.compose_nodes(text))
-    except yaml12.YamlProblem as p:
-        return None, None, f"{rel}:{p.line or ''}: {p.message}"
-    if not isinstance(data, dict):
-        return None, None, f"{rel}: not a mapping"
-    sf = SpecFile(rel, raw, text, data, hashlib.sha256(raw).hexdigest())
-    model_type = kinds.get(data.get("kind"))  # type: ignore[arg-type]
-    if model_type is None or data.get("apiVersion") != "charter/v1":
-        return None, sf, f"{rel}: not a charter/v1 {'/'.join(kinds)} document"
-    model, diags = validate_shape(model_type, ShapeContext(rel, text, data))
-    if model is None:
-        first = diags[0] if diags else None
-        where = f"{first.path}: " if first and first.path else ""
-        return None, sf, f"{rel}: invalid ({where}{first.message if first else ''})"
-    return model, sf, None
+        git.location(root)
+        return git.resolve_commit(root, ref)
+    except GitError as exc:
+        raise DiffError(str(exc)) from None
 
 
 class MemoryStore:
@@ -176,55 +85,39 @@ class Snapshot:
 
 
 def base_snapshot(root: Path, commit: str, usecase_ids: set[str] | None = None) -> Snapshot:
-    """The governance repository at a commit, read from git objects only."""
-    _, prefix = git_location(root)
-    tree = _ls_tree(root, commit, [f"{prefix}{GOVERNANCE_DIR}", f"{prefix}{USECASES_DIR}", f"{prefix}{RECORDS_DIR}"])
-    specs: dict[str, str] = {}
+    """The governance repository at a commit, read from git objects only, with the one loader.
+
+    Only each file's shape is checked: the base's data files are not on disk."""
+    from .loading.loader import load_repository
+    from .loading.sources import GitTree
+
+    try:
+        tree = GitTree(root, commit)
+    except GitError as exc:
+        raise DiffError(str(exc)) from None
+    repo = load_repository(tree, check_data=False, cross_reference=False)
+    problems = [f"{d.file}:{d.line}: {d.message}" if d.line else f"{d.file}: {d.message}" for d in repo.errors]
     records: dict[str, set[str]] = {}
-    record_blobs: dict[str, str] = {}
-    for path, oid in tree.items():
-        if not path.startswith(prefix):
-            continue
-        rel = path[len(prefix):]
+    wanted: list[str] = []
+    for rel in tree.files_under(RECORDS_DIR):
         parts = PurePosixPath(rel).parts
-        if parts[0] == GOVERNANCE_DIR and len(parts) == 2 and rel.endswith((".yaml", ".yml")):
-            specs[rel] = oid
-        elif parts[0] == USECASES_DIR and len(parts) == 3 and parts[2] == USECASE_FILE:
-            specs[rel] = oid
-        elif rel.startswith(RECORDS_DIR + "/") and len(parts) == 5 and rel.endswith(".json"):
+        if len(parts) == 5 and rel.endswith(".json"):
             records.setdefault(parts[2], set()).add("/".join(parts[3:]))
             if usecase_ids is None or parts[2] in usecase_ids:
-                record_blobs[rel] = oid
-    blobs = _cat_blobs(root, list(specs.values()) + list(record_blobs.values()))
-    repo = Repository(root=root)
-    problems: list[str] = []
-    spec_bytes = {rel: blobs.get(oid, b"") for rel, oid in specs.items()}
-    for rel in sorted(spec_bytes):
-        if rel.startswith(GOVERNANCE_DIR + "/"):
-            model, sf, problem = parse_spec(rel, spec_bytes[rel], dict(GOVERNANCE_KINDS))
-            kind = sf.data.get("kind") if sf else None
-            if model is not None:
-                if kind == "OKRs":
-                    repo.okrs.append(model)
-                else:
-                    setattr(repo, {"Organisation": "organisation", "MaturityModel": "maturity", "Policy": "policy",
-                                   "Allowlist": "allowlist"}[cast(str, kind)], model)  # a parsed model has a kind
-        else:
-            model, sf, problem = parse_spec(rel, spec_bytes[rel], {"UseCase": UseCase})
-            if model is not None:
-                repo.usecases[model.id] = model
-                repo.usecase_files[model.id] = rel
-        if sf is not None:
-            repo.files[rel] = sf
-        if problem:
-            problems.append(problem)
+                wanted.append(rel)
+    try:
+        blobs = tree.read_many(wanted)
+    except GitError as exc:
+        raise DiffError(str(exc)) from None
     recs: list[EvidenceRecord] = []
-    for rel, oid in sorted(record_blobs.items()):
+    for rel in wanted:
         try:
-            recs.append(EvidenceRecord.model_validate_json(blobs.get(oid, b"")))
+            recs.append(read_record(blobs.get(rel, b"")))
+        except SchemaVersionError as exc:
+            problems.append(f"{rel}: {exc}")
         except ValueError:
             problems.append(f"{rel}: not a readable evidence record")
-    return Snapshot(repo, MemoryStore(recs), spec_bytes, records, problems)
+    return Snapshot(repo, MemoryStore(recs), tree.spec_bytes(), records, problems)
 
 
 def head_snapshot(repo: Repository, store: Any) -> Snapshot:
@@ -287,15 +180,19 @@ class GovernanceDiff:
             "loosened": sum(c.direction == "loosened" for c in changes),
             "tightened": sum(c.direction == "tightened" for c in changes),
             "promotions": sum(c.kind == "stage" and c.direction == "promotion" for c in changes),
-            "newlyFailing": sum(g.get("transition") == "newly failing" for g in gates),
-            "newlyPassing": sum(g.get("transition") == "newly passing" for g in gates),
+            "newly_failing": sum(g.get("transition") == "newly failing" for g in gates),
+            "newly_passing": sum(g.get("transition") == "newly passing" for g in gates),
         }
 
+    def report(self) -> DiffReport:
+        """The ``diff --format json`` document, validated against its published schema."""
+        return DiffReport.model_validate({
+            "base": self.base, "base_commit": self.base_commit, "decided_on": self.decided_on,
+            "summary": self.summary, "governance": [asdict(c) for c in self.governance],
+            "use_cases": [asdict(u) for u in self.usecases], "problems": self.problems})
+
     def to_dict(self) -> dict[str, Any]:
-        return {"schemaVersion": SCHEMA_VERSION, "base": self.base, "baseCommit": self.base_commit,
-                "head": "working tree", "decidedOn": self.decided_on, "summary": self.summary,
-                "governance": [asdict(c) for c in self.governance],
-                "useCases": [asdict(u) for u in self.usecases], "problems": self.problems}
+        return self.report().model_dump()
 
 
 # --- comparing specs ---------------------------------------------------------------------
@@ -745,7 +642,7 @@ def diff(root: Path, ref: str, head_repo: Repository, head_store: Any, *,
             if before_m and after_m and before_m["value"] is not None and after_m["value"] is not None:
                 delta = after_m["value"] - before_m["value"]
             u.metric = {"metric": a.evaluation.primary_metric, "before": before_m, "after": after_m, "delta": delta,
-                        "greaterIsBetter": greater_is_better(a.evaluation.primary_metric)}
+                        "greater_is_better": greater_is_better(a.evaluation.primary_metric)}
         u.gate = compare_gates(base, head, b, a, today, head_plan)
         if status == "governance" and not (u.gate and (u.gate.get("transition") or u.gate.get("requirements"))):
             continue  # the governance change does not change this use case's gate
@@ -770,7 +667,7 @@ def _metric_cell(m: dict[str, Any] | None) -> str:
     b, a = before.get("value"), after.get("value")
     text = f"{m['metric']} {_fmt(b) if b is not None else '—'} → {_fmt(a) if a is not None else '—'}"
     if m.get("delta") is not None:
-        good = (m["delta"] >= 0) == m.get("greaterIsBetter", True)
+        good = (m["delta"] >= 0) == m.get("greater_is_better", True)
         text += f" ({m['delta']:+.3g}{'' if m['delta'] == 0 else ' ▲' if good else ' ▼'})"
     if after and not after.get("fresh", True):
         text += " (stale)"
@@ -801,10 +698,10 @@ def format_markdown(d: GovernanceDiff) -> str:
         facts.append(f"⚠️ {s['loosened']} loosened")
     if s["tightened"]:
         facts.append(f"{s['tightened']} tightened")
-    if s["newlyFailing"]:
-        facts.append(f"❌ {s['newlyFailing']} gate{'s' * (s['newlyFailing'] != 1)} newly failing")
-    if s["newlyPassing"]:
-        facts.append(f"✅ {s['newlyPassing']} newly passing")
+    if s["newly_failing"]:
+        facts.append(f"❌ {s['newly_failing']} gate{'s' * (s['newly_failing'] != 1)} newly failing")
+    if s["newly_passing"]:
+        facts.append(f"✅ {s['newly_passing']} newly passing")
     out += [" · ".join(facts), ""]
     if not d.usecases and not d.governance:
         out += ["No governance change.", ""]

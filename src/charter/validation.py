@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .diagnostics import Diagnostic
+from .io.fs import atomic_write
 from .loading.files import SpecRefused, discover, read_spec_bytes
 
 if TYPE_CHECKING:
@@ -65,19 +65,27 @@ def _stat_sig(path: str) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def validate(root: Path, *, use_cache: bool = True, today: date | None = None) -> ValidationResult:
+    """Diagnostics for the repository at ``root`` (from the cache when nothing changed)."""
+    return _validate(root, use_cache=use_cache, today=today)[0]
+
+
+def load_validated(root: Path, *, today: date | None = None) -> tuple[ValidationResult, Repository | None]:
+    """Validate, and load the repository if it is valid: the specs are read and loaded once.
+
+    A cache miss already loaded the repository to validate it, so it is reused;
+    a cache hit loads it from the bytes validation read for its key. The
+    repository is None when the specs are invalid."""
+    result, repo, raw = _validate(root, use_cache=True, today=today)
+    if not result.ok:
+        return result, None
+    if repo is None:
+        repo = load_repository_with_hashes(result.root, result.root / CACHE_DIR / "sha256.json", raw)
+    return result, repo
+
+
+def _validate(root: Path, *, use_cache: bool, today: date | None) -> tuple[ValidationResult, Repository | None,
+                                                                          dict[str, bytes]]:
     today = today or date.today()
     root = root.resolve()
     gov, ucs = discover(root)
@@ -89,7 +97,7 @@ def validate(root: Path, *, use_cache: bool = True, today: date | None = None) -
             cached = json.loads(cache_file.read_text())
             if cached.get("key") == key and all(_stat_sig(str(root / p)) == sig for p, sig in cached["data"].items()):
                 diags = [Diagnostic(**{k: v for k, v in d.items() if k != "title"}) for d in cached["diagnostics"]]
-                return ValidationResult(root, diags, len(paths), True, _sources(raw, diags))
+                return ValidationResult(root, diags, len(paths), True, _sources(raw, diags)), None, raw
         except (ValueError, KeyError, TypeError, OSError):
             pass  # a corrupt cache is just a miss
     hash_cache_file = root / CACHE_DIR / "sha256.json"
@@ -104,11 +112,11 @@ def validate(root: Path, *, use_cache: bool = True, today: date | None = None) -
             continue
     if use_cache:
         try:
-            atomic_write_text(cache_file, json.dumps({
+            atomic_write(cache_file, json.dumps({
                 "key": key, "data": data_stats, "diagnostics": [d.to_dict() for d in diags]}))
         except OSError:
             pass  # a read-only checkout still validates
-    return ValidationResult(root, diags, len(paths), False, _sources(raw, diags))
+    return ValidationResult(root, diags, len(paths), False, _sources(raw, diags)), repo, raw
 
 
 def load_repository_with_hashes(root: Path, hash_cache_file: Path,
@@ -125,7 +133,7 @@ def load_repository_with_hashes(root: Path, hash_cache_file: Path,
     repo = load_repository(root, hashes=hashes, preread=preread)
     if hashes.dirty:
         try:
-            atomic_write_text(hash_cache_file, json.dumps(hashes.entries))
+            atomic_write(hash_cache_file, json.dumps(hashes.entries))
         except OSError:
             pass
     return repo
@@ -134,3 +142,6 @@ def load_repository_with_hashes(root: Path, hash_cache_file: Path,
 def _sources(raw: dict[str, bytes], diags: list[Diagnostic]) -> dict[str, str]:
     wanted = {d.file for d in diags}
     return {rel: data.decode("utf-8", "replace") for rel, data in raw.items() if rel in wanted}
+
+
+atomic_write_text = atomic_write  # the name cli/new.py imports

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from charter.cli.approve import append_approval
+from charter.editing import append_approval
 
 
 def test_blank_line_before_the_next_key_stays_there() -> None:

@@ -13,6 +13,7 @@ from support import ORGANISATION, POLICY, GovRepo
 
 from charter.cli.main import main
 from charter.codeowners import generate, high_risk_tiers
+from charter.errors import UsageError
 from charter.gates import decide
 
 EXPECTED = """\
@@ -174,7 +175,7 @@ def test_approve_on_invalid_specs_exits_2(recorded: GovRepo, capsys) -> None:
 
 
 def test_append_keeps_indented_sequences_and_trailing_comments() -> None:
-    from charter.cli.approve import append_approval
+    from charter.editing import append_approval
 
     text = ("id: x\napprovals:\n  - stage: pilot  # first\n    by: ben\n\n# about the gates\ngates:\n"
             "  pilot:\n    - {id: a, kind: definition}\n")
@@ -188,3 +189,25 @@ def test_append_keeps_indented_sequences_and_trailing_comments() -> None:
 def test_charter_validate_accepts_the_edited_spec(recorded: GovRepo, tmp_path: Path) -> None:
     assert approve(recorded, "--stage", "production", "--by", "cleo", "--role", "product-manager") == 0
     assert main(["validate", str(recorded.root), "--no-cache"]) == 0
+
+
+def test_approve_is_a_core_function_that_returns_what_it_did(recorded: GovRepo) -> None:
+    from charter.approvals import approve as approve_core
+
+    args = dict(stage="production", by="cleo", role="product-manager", today=TODAY)
+    out = approve_core(recorded.load(), recorded.store, "churn", **args)
+    assert (out.status, out.evidence, out.file) == ("recorded", recorded.bundle_hash(), "usecases/churn/usecase.yaml")
+    again = approve_core(recorded.load(), recorded.store, "churn", **args)
+    assert again.status == "unchanged" and again.approved_on == TODAY
+    with pytest.raises(UsageError, match="unknown stage 'prod'"):
+        approve_core(recorded.load(), recorded.store, "churn", **{**args, "stage": "prod"})
+
+
+def test_the_editor_refuses_what_it_cannot_edit_safely() -> None:
+    from charter.editing import append_approval, reparse_usecase
+    from charter.errors import EditError
+
+    with pytest.raises(EditError, match="'approvals' in the spec is not a list"):
+        append_approval("id: x\napprovals: none\n", {"stage": "p"})
+    with pytest.raises(EditError, match="no longer validates"):
+        reparse_usecase("usecases/x/usecase.yaml", "id: x\n")

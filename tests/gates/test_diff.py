@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from support import CSV, ORGANISATION, POLICY, USECASE, GovRepo, evaluate_results
 
+from charter.artifacts.diff import DiffReport
 from charter.cli.main import main
 from charter.diffing import DiffError, diff
 from charter.engine.store import EvidenceStore
@@ -167,9 +168,10 @@ def test_markdown_for_a_pr_comment(pr: GovRepo, capsys) -> None:
 def test_json_format(pr: GovRepo, capsys) -> None:
     code = main(["diff", "--base", "HEAD~1", "--repo", str(pr.root), "--on", ON, "--format", "json"])
     data = json.loads(capsys.readouterr().out)
-    assert code == 0 and data["schemaVersion"] == 1
-    assert data["summary"]["newlyFailing"] == 1 and data["summary"]["loosened"] >= 2
-    assert [u["id"] for u in data["useCases"]] == ["churn", "fraud", "legacy"]
+    assert code == 0 and data["schema_version"] == 2
+    assert data["summary"]["newly_failing"] == 1 and data["summary"]["loosened"] >= 2
+    assert [u["id"] for u in data["use_cases"]] == ["churn", "fraud", "legacy"]
+    DiffReport.model_validate(data)  # the published schema's model reads what diff writes
 
 
 def test_unknown_ref_exits_2(pr: GovRepo, capsys) -> None:
@@ -194,7 +196,7 @@ def test_works_in_a_shallow_clone_once_the_base_is_fetched(pr: GovRepo, tmp_path
     git(clone, "fetch", "-q", "--depth=1", "origin", base)
     assert main(["diff", "--base", base, "--repo", str(clone), "--on", ON, "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [u["id"] for u in data["useCases"]] == ["churn", "fraud", "legacy"]
+    assert [u["id"] for u in data["use_cases"]] == ["churn", "fraud", "legacy"]
     assert git(clone, "rev-parse", "--is-shallow-repository").strip() == "true"
 
 
@@ -208,6 +210,22 @@ def test_governance_root_in_a_subfolder(tmp_path: Path, capsys) -> None:
     code = main(["diff", "--base", "HEAD~1", "--repo", str(g.root), "--on", ON, "--format", "json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0
-    [churn] = [u for u in data["useCases"] if u["id"] == "churn"]
+    [churn] = [u for u in data["use_cases"] if u["id"] == "churn"]
     assert churn["stage"] == {"before": "production", "after": "pilot"}
     assert churn["changes"][0]["direction"] == "demotion"
+
+
+def test_a_base_spec_the_loader_refuses_is_a_problem_with_the_loaders_message(tmp_path: Path, capsys) -> None:
+    top = tmp_path / "repo"
+    g = make_base(top)
+    broken = g.root / "usecases/broken/usecase.yaml"
+    broken.parent.mkdir(parents=True)
+    broken.write_text("apiVersion: charter/v1\nkind: UseCase\nid: [unclosed\n")
+    commit_all(top, "a broken spec")
+    broken.unlink()
+    commit_all(top, "fixed")
+    code = main(["diff", "--base", "HEAD~1", "--repo", str(g.root), "--on", ON, "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    [problem] = data["problems"]
+    assert problem == "usecases/broken/usecase.yaml:4: invalid YAML: did not find expected ',' or ']'"  # the loader's

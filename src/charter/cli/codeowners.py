@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import subprocess
 import sys
 from pathlib import Path
 
-from .common import add_repo_arg, find_root
-from .main import EXIT_FAIL, EXIT_INVALID, EXIT_OK, UsageError
+from ..codeowners import DEFAULT_TARGET
+from .common import add_repo_arg, find_root, require_valid, write_output
+from .main import EXIT_FAIL, EXIT_OK, UsageError
 
-DEFAULT_TARGET = ".github/CODEOWNERS"
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -27,24 +26,13 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     add_repo_arg(p)
 
 
-def git_toplevel(root: Path) -> Path | None:
-    try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"], capture_output=True, text=True,
-                             timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return Path(out.stdout.strip()).resolve() if out.returncode == 0 and out.stdout.strip() else None
-
-
 def run(args: argparse.Namespace) -> int:
     from ..codeowners import generate
-    from .gate import load_valid, write_output
+    from ..io import git
 
     root = find_root(Path(args.repo))
-    repo = load_valid(root, "codeowners")
-    if repo is None:
-        return EXIT_INVALID
-    top = git_toplevel(root) or root
+    repo = require_valid(root, "codeowners")
+    top = git.toplevel(root) or root
     prefix = root.relative_to(top).as_posix() if root != top and top in root.parents else ""
     target = Path(args.output) if args.output else top / DEFAULT_TARGET
     try:

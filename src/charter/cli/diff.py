@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import add_format_arg, add_repo_arg, find_root
-from .main import EXIT_INVALID, EXIT_OK, UsageError
+from .common import add_format_arg, add_repo_arg, find_root, parse_date, require_valid, write_output
+from .main import EXIT_OK
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
@@ -24,23 +24,14 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..diffing import DiffError, diff, format_json, format_markdown, resolve_ref
+    from ..diffing import diff, format_json, format_markdown, resolve_ref
     from ..engine.store import EvidenceStore
-    from .gate import load_valid, parse_date, write_output
 
     today = parse_date(args.on, "--on")
     root = find_root(Path(args.repo))
-    try:
-        resolve_ref(root, args.base)  # an unknown ref is a usage error, before any loading
-    except DiffError as exc:
-        raise UsageError(str(exc)) from None
-    repo = load_valid(root, "diff")
-    if repo is None:
-        return EXIT_INVALID
-    try:
-        result = diff(root, args.base, repo, EvidenceStore(root), today=today)
-    except DiffError as exc:
-        raise UsageError(str(exc)) from None
+    resolve_ref(root, args.base)  # an unknown ref (DiffError, exit 2) is reported before any loading
+    repo = require_valid(root, "diff")
+    result = diff(root, args.base, repo, EvidenceStore(root), today=today)
     text = format_json(result) if args.format == "json" else format_markdown(result)
     if args.output:
         write_output(args.output, text)

@@ -27,7 +27,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import add_format_arg, add_repo_arg, find_root
+from .common import (  # noqa: F401  (load_valid, parse_date… are imported from here by other verbs)
+    add_format_arg,
+    add_repo_arg,
+    find_root,
+    git_prefix,
+    load_valid,
+    parse_date,
+    select_usecases,
+    write_output,
+)
 from .main import EXIT_FAIL, EXIT_INVALID, EXIT_OK, UsageError
 
 NEXT = "next"
@@ -47,53 +56,6 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     add_repo_arg(p)
 
 
-def parse_date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option}: expected a date as YYYY-MM-DD, got '{value}'") from None
-
-
-def load_valid(root: Path, verb: str, fmt: str = "text") -> Any:
-    """Validate, then load; on invalid specs print why and return None (the caller exits 2)."""
-    from ..report.diagnostics import format_github, summary_line
-    from ..validation import CACHE_DIR, load_repository_with_hashes, validate
-
-    result = validate(root)
-    if result.ok:
-        repo = load_repository_with_hashes(root, root / CACHE_DIR / "sha256.json")
-        if repo.ok:
-            return repo
-        diags = repo.errors
-    else:
-        diags = [d for d in result.diagnostics if d.severity == "error"]
-    if fmt == "github":
-        print(format_github(diags))
-    print(f"charter {verb}: the specs are invalid ({summary_line(diags, result.files)}); nothing was judged",
-          file=sys.stderr)
-    for d in diags[:10]:
-        loc = d.file + (f":{d.line}" if d.line else "") + (f":{d.column}" if d.line and d.column else "")
-        print(f"  {loc}: {d.severity}[{d.code}] " + (f"{d.path}: " if d.path else "") + d.message, file=sys.stderr)
-    if len(diags) > 10:
-        print(f"  … and {len(diags) - 10} more", file=sys.stderr)
-    print("run `charter validate` for the details and hints", file=sys.stderr)
-    return None
-
-
-def select_usecases(repo: Any, wanted: list[str]) -> list[str]:
-    from ..diagnostics import did_you_mean, known_list
-
-    if not wanted:
-        return sorted(repo.usecases)
-    for uc_id in wanted:
-        if uc_id not in repo.usecases:
-            hint = did_you_mean(uc_id, repo.usecases) or f"use cases: {known_list(repo.usecases) or 'none'}"
-            raise UsageError(f"unknown use case '{uc_id}' ({hint})")
-    return list(dict.fromkeys(wanted))
-
-
 def stage_for(repo: Any, uc: Any, asked: str | None) -> str | None:
     from ..diagnostics import did_you_mean
     from ..gates import next_stage
@@ -108,25 +70,6 @@ def stage_for(repo: Any, uc: Any, asked: str | None) -> str | None:
         ids = [s.id for s in policy.stages]
         raise UsageError(f"unknown stage '{asked}' ({did_you_mean(asked, ids) or 'stages: ' + ', '.join(ids)})")
     return asked
-
-
-def git_prefix(root: Path) -> str:
-    """The repository root's folder inside its git checkout ('' at the top or outside git)."""
-    from .codeowners import git_toplevel
-
-    top = git_toplevel(root)
-    if top is None or top == root.resolve() or top not in root.resolve().parents:
-        return ""
-    return root.resolve().relative_to(top).as_posix() + "/"
-
-
-def write_output(path: str, text: str) -> None:
-    from ..validation import atomic_write_text
-
-    try:
-        atomic_write_text(Path(path), text if text.endswith("\n") else text + "\n")
-    except OSError as exc:
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def decisions_for(repo: Any, store: Any, ids: list[str], asked: str | None, today: dt.date | None,

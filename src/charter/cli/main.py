@@ -2,6 +2,10 @@
 
 Exit codes: 0 ok · 1 a gate or check failed · 2 invalid specs or misuse ·
 3 internal error (crash log written) · 130 interrupted.
+
+Every error meant for the user is a :class:`charter.errors.CharterError` that
+carries its exit code; :func:`main` is the only place that turns an exception
+into a message and an exit code.
 """
 
 from __future__ import annotations
@@ -16,8 +20,15 @@ import traceback
 from pathlib import Path
 
 from .. import __version__
-
-EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+from ..errors import (  # noqa: F401  (the verbs import the exit codes and UsageError from here)
+    EXIT_FAIL,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    CharterError,
+    UsageError,
+)
 
 # Verb → module under charter.cli. Modules are imported only when their verb runs,
 # so `charter validate` never pays for torch, scikit-learn or mkdocs.
@@ -39,7 +50,7 @@ VERBS: dict[str, str] = {
 HELP: dict[str, str] = {
     "init": "start a new governance repository (or write the example)",
     "validate": "check every spec; errors with file:line:column",
-    "schema": "write the JSON Schemas for editors",
+    "schema": "write the JSON Schemas of specs and artifacts",
     "new": "scaffold a new use case spec",
     "run": "run the jobs specs reference and record evidence",
     "show": "show the latest evidence of a use case",
@@ -51,10 +62,6 @@ HELP: dict[str, str] = {
     "build": "render the governance site and build it with MkDocs",
     "serve": "preview the governance site",
 }
-
-
-class UsageError(Exception):
-    """The command was misused (exit 2)."""
 
 
 def _available() -> dict[str, object]:
@@ -96,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INVALID
     try:
         return int(mods[args.verb].run(args))  # type: ignore[attr-defined]
-    except UsageError as exc:
-        print(f"charter {args.verb}: error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+    except CharterError as exc:
+        # OSError-based errors (a full disk in the store) carry their sentence in strerror
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(f"charter {args.verb}: error: {message}", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -1,4 +1,4 @@
-"""`charter schema`: write the JSON Schemas editors use (yaml-language-server)."""
+"""`charter schema`: write the JSON Schemas of the specs (for editors) and of every persisted artifact."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from .main import EXIT_FAIL, EXIT_OK
 
 def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default="schemas", help="folder to write into (default: schemas/)")
-    p.add_argument("--check", action="store_true", help="exit 1 if the files on disk differ from the models")
+    p.add_argument("--check", action="store_true", help="exit 1 if the files on disk differ from the models (specs and artifacts)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..schemas import render_schemas
-    from ..validation import atomic_write_text
+    from ..io.fs import atomic_write
 
     out = Path(args.out)
     stale = []
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
             continue
         stale.append(path)
         if not args.check:
-            atomic_write_text(path, text)
+            atomic_write(path, text)
     if args.check:
         for path in stale:
             print(f"{path}: out of date (run: charter schema --out {out})")

@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
         if result.ok:
             print(f"ledger ok: {result.entries} entries, {result.records_checked} evidence records match; "
                   f"head {result.head or '(empty)'}")
+        elif all(p.kind == "schema" for p in result.problems):
+            print(f"ledger NOT VERIFIED: written in a schema this Charter does not read ({result.entries} entries)")
         else:
             print(f"ledger TAMPERED: {len(result.problems)} problem(s) in {result.entries} entries and "
                   f"{result.records_checked} records")

@@ -2,11 +2,14 @@
 
 ``evidence/ledger.jsonl`` holds one JSON entry per line::
 
-    {"seq": 7, "prev": "<hash of entry 6>", "hash": "<sha256 of this entry>",
+    {"schema_version": 2, "seq": 7, "prev": "<hash of entry 6>", "hash": "<sha256 of this entry>",
      "at": "2026-05-01T12:00:00+00:00", "type": "run" | "decision", "payload": {...}}
 
-``hash`` is the sha256 of the canonical JSON of ``seq``, ``prev``, ``at``, ``type``
-and ``payload``; ``prev`` of the first entry is 64 zeros. Editing an entry breaks
+(the model is :class:`charter.artifacts.ledger.LedgerEntry`; every key is
+snake_case). ``hash`` is the sha256 of the canonical JSON of ``schema_version``,
+``seq``, ``prev``, ``at``, ``type`` and ``payload``; ``prev`` of the first entry
+is 64 zeros. A ledger written in an older schema is reported by :meth:`Ledger.verify`
+and refused by :meth:`Ledger.append`, with how to record it again. Editing an entry breaks
 its hash; removing or reordering entries breaks the chain of ``prev`` and the
 sequence numbers; cutting entries off the end is caught by the head anchor
 ``evidence/ledger.head`` (the last seq and hash, rewritten atomically on every
@@ -32,24 +35,33 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .hashing import canonical_json
-from .store import StoredRecord, StoreError, atomic_write_bytes, disk_full_message
+from ..artifacts.decision import DecisionRecord
+from ..artifacts.ledger import LedgerEntry, RunEntry
+from ..artifacts.versioning import check_version, version_of
+from ..errors import LedgerError, SchemaVersionError, StoreError
+from ..io.fs import atomic_write
+from .store import StoredRecord, disk_full_message
 
 LEDGER_FILE = "evidence/ledger.jsonl"
 HEAD_FILE = "evidence/ledger.head"
 GENESIS = "0" * 64
 ENTRY_TYPES = ("run", "decision")
 _KEYS = ("seq", "prev", "hash", "at", "type", "payload")
+ENTRY_SCHEMA_VERSION = LedgerEntry.SCHEMA_VERSION
 
 
-def entry_hash(seq: int, prev: str, at: str, type_: str, payload: Any) -> str:
-    body = {"seq": seq, "prev": prev, "at": at, "type": type_, "payload": payload}
+def entry_hash(seq: int, prev: str, at: str, type_: str, payload: Any,
+               schema_version: int = ENTRY_SCHEMA_VERSION) -> str:
+    body: dict[str, Any] = {"seq": seq, "prev": prev, "at": at, "type": type_, "payload": payload}
+    if schema_version >= 2:  # schema 1 hashed no version; its entries still chain-check (then are reported old)
+        body["schema_version"] = schema_version
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
 class LedgerProblem:
     kind: str
-    """edited | removed | reordered | truncated | corrupt | record"""
+    """edited | removed | reordered | truncated | corrupt | record | schema"""
     message: str
     line: int | None = None
     """1-based line of ledger.jsonl (None for problems outside it)."""
@@ -69,17 +81,12 @@ class VerifyResult:
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "entries": self.entries,
-            "head": self.head,
-            "recordsChecked": self.records_checked,
-            "problems": [asdict(p) for p in self.problems],
-        }
+        """The ``charter verify --format json`` document (:class:`~charter.artifacts.verify.VerifyReport`)."""
+        from ..artifacts.verify import VerifyReport
 
-
-class LedgerError(OSError):
-    """The ledger could not be appended to (the file is unchanged)."""
+        return VerifyReport.model_validate({
+            "ok": self.ok, "entries": self.entries, "head": self.head, "records_checked": self.records_checked,
+            "problems": [asdict(p) for p in self.problems]}).model_dump(mode="json")
 
 
 class RecordSource(Protocol):
@@ -113,10 +120,15 @@ class Ledger:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             last, ends_with_newline = _last_entry(fd)
+            if last is not None:
+                try:
+                    check_version(LedgerEntry, version_of(LedgerEntry, last), LEDGER_FILE)
+                except SchemaVersionError as exc:  # never mix schemas in one chain
+                    raise LedgerError(None, str(exc)) from None
             seq = (last["seq"] + 1) if last else 1
             prev = last["hash"] if last else GENESIS
-            entry = {"seq": seq, "prev": prev, "hash": entry_hash(seq, prev, at, type_, payload),
-                     "at": at, "type": type_, "payload": payload}
+            entry = {"schema_version": ENTRY_SCHEMA_VERSION, "seq": seq, "prev": prev,
+                     "hash": entry_hash(seq, prev, at, type_, payload), "at": at, "type": type_, "payload": payload}
             line = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
             data = line.encode("utf-8")
             if not ends_with_newline:
@@ -130,7 +142,7 @@ class Ledger:
                 raise LedgerError(exc.errno, disk_full_message(exc, "the ledger")) from exc
             try:
                 head = json.dumps({"seq": seq, "hash": entry["hash"]}) + "\n"
-                atomic_write_bytes(self.head_path, head.encode())
+                atomic_write(self.head_path, head)
             except OSError as exc:
                 raise LedgerError(exc.errno, disk_full_message(exc, "the ledger head")) from exc
             return entry
@@ -142,14 +154,14 @@ class Ledger:
 
     def append_run(self, *, use_case: str, job: str, runner: str, evidence_id: str, status: str,
                    reason: str | None, record_sha256: str | None, duration_s: float | None) -> dict[str, Any]:
-        return self.append("run", {
-            "useCase": use_case, "job": job, "runner": runner, "evidenceId": evidence_id,
-            "status": status, "reason": reason, "recordSha256": record_sha256, "durationS": duration_s,
-        })
+        run = RunEntry(use_case=use_case, job=job, runner=runner, evidence_id=evidence_id, status=status,  # type: ignore[arg-type]
+                       reason=reason, record_sha256=record_sha256, duration_s=duration_s)
+        return self.append("run", run.model_dump(mode="json"))
 
-    def append_decision(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Record a gate decision (any JSON-ready dict, e.g. ``GateDecision.to_dict()``)."""
-        return self.append("decision", payload)
+    def append_decision(self, decision: Any) -> dict[str, Any]:
+        """Record a gate decision (a ``GateDecision`` or its ``to_dict()``), validated as a
+        :class:`~charter.artifacts.decision.DecisionRecord` first."""
+        return self.append("decision", DecisionRecord.from_decision(decision).model_dump(mode="json"))
 
     # --- reading ---------------------------------------------------------------------
 
@@ -169,6 +181,19 @@ class Ledger:
                 out.append(entry)
         return out
 
+    def read_entries(self) -> list[LedgerEntry]:
+        """Every entry as a typed :class:`LedgerEntry`, in file order; lines that are not entries are
+        left out (verify() reports them). Raises SchemaVersionError for a ledger in a schema this
+        Charter does not read."""
+        out = []
+        for i, entry in enumerate(self.entries(), start=1):
+            check_version(LedgerEntry, version_of(LedgerEntry, entry), f"{LEDGER_FILE} (entry {i})")
+            try:
+                out.append(LedgerEntry.model_validate(entry))
+            except ValueError:
+                continue
+        return out
+
     def verify(self, *, store: RecordSource | None = None, expected_head: str | None = None) -> VerifyResult:
         """Check the chain line by line, the head anchor, and (with a store) every record against its run entry."""
         problems: list[LedgerProblem] = []
@@ -185,7 +210,9 @@ class Ledger:
         expected_seq, expected_prev = 1, GENESIS
         valid = 0
         last_seq, last_hash = 0, None
-        runs: dict[tuple[str, str, str], dict[str, Any]] = {}
+        runs: dict[tuple[str, str, str], RunEntry] = {}
+        old_lines: list[int] = []
+        old_message = ""
         for i, rawline in enumerate(lines, start=1):
             is_last = i == len(lines)
             try:
@@ -203,7 +230,20 @@ class Ledger:
                     problems.append(LedgerProblem("corrupt", f"line {i} is not a ledger entry (invalid JSON or "
                                                   "missing fields): it was edited or damaged", i))
                 continue
-            if entry_hash(seq, prev, entry["at"], entry["type"], entry["payload"]) != h:
+            version = version_of(LedgerEntry, entry)
+            try:
+                check_version(LedgerEntry, version)
+            except SchemaVersionError as exc:
+                if version is not None and version < LedgerEntry.SCHEMA_VERSION:
+                    old_lines.append(i)  # reported once below; still chain-checked
+                    old_message = old_message or str(exc)
+                else:
+                    problems.append(LedgerProblem("schema", f"line {i} (seq {seq}): {exc}", i))
+                    valid += 1
+                    expected_seq, expected_prev = seq + 1, h
+                    last_seq, last_hash = seq, h
+                    continue
+            if version is None or entry_hash(seq, prev, entry["at"], entry["type"], entry["payload"], version) != h:
                 problems.append(LedgerProblem("edited", f"line {i} (seq {seq}) was changed after it was written: "
                                               "its content no longer matches its hash", i))
             elif seq > expected_seq:
@@ -219,16 +259,24 @@ class Ledger:
             valid += 1
             expected_seq, expected_prev = seq + 1, h
             last_seq, last_hash = seq, h
-            if entry.get("type") == "run" and isinstance(entry.get("payload"), dict) \
-                    and entry["payload"].get("recordSha256"):
-                p = entry["payload"]
-                runs[(str(p.get("useCase")), str(p.get("job")), str(p.get("evidenceId")))] = p
+            if version == ENTRY_SCHEMA_VERSION and entry.get("type") == "run" and isinstance(entry.get("payload"), dict):
+                try:
+                    run = RunEntry.model_validate(entry["payload"])
+                except ValueError:
+                    run = None
+                if run is not None and run.record_sha256:
+                    runs[(run.use_case, run.job, run.evidence_id)] = run
+        if old_lines:
+            span = f"line {old_lines[0]}" if len(old_lines) == 1 else f"lines {old_lines[0]}–{old_lines[-1]}"
+            problems.insert(0, LedgerProblem("schema", f"{span} ({len(old_lines)} of {len(lines)} entries): "
+                                             f"{old_message}; evidence records are not checked against it",
+                                             old_lines[0]))
         if trailing_partial and not any(p.kind == "truncated" for p in problems):
             problems.append(LedgerProblem("truncated", f"line {len(lines)} has no final newline: the file was cut",
                                           len(lines)))
         self._check_head(problems, last_seq, last_hash, len(lines), expected_head)
         checked = 0
-        if store is not None:
+        if store is not None and not old_lines:
             for stored in store.iter_stored():
                 checked += 1
                 r = stored.record
@@ -237,7 +285,7 @@ class Ledger:
                 if run is None:
                     problems.append(LedgerProblem("record", "no run entry in the ledger for this evidence record "
                                                   "(added by hand, or ledger entries were removed)", None, rel))
-                elif run.get("recordSha256") != stored.sha256:
+                elif run.record_sha256 != stored.sha256:
                     problems.append(LedgerProblem("record", "the record's content differs from what the run wrote "
                                                   "(edited after the run)", None, rel))
             for w in store.warnings:

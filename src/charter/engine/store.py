@@ -6,17 +6,16 @@ Layout inside a governance repository::
     evidence/ledger.jsonl                                  committed (see ledger.py)
     .charter/artifacts/<use-case>/<job>/<evidence-id>/...  local only (models, predictions)
 
-Every write goes to a temporary file in the target folder, is flushed and
-fsync'ed, then renamed over the target (``os.replace``): a reader sees the old
-file or the new one, never half of one, whatever happens to the writing process
-(Ctrl-C, ``kill -9``, a full disk). A record file that cannot be read or parsed
-(hand-edited, truncated by something else) is skipped with a warning in
-:attr:`EvidenceStore.warnings`, never a crash.
+Every write goes through :func:`charter.io.fs.atomic_write`: a reader sees the
+old file or the new one, never half of one, whatever happens to the writing
+process (Ctrl-C, ``kill -9``, a full disk). A record file that cannot be read or parsed
+(hand-edited, truncated by something else, written in a schema this Charter
+does not read) is skipped with a warning in :attr:`EvidenceStore.warnings`,
+never a crash.
 """
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import math
@@ -28,15 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..artifacts.record import read_record
+from ..errors import SchemaVersionError, StoreError
 from ..evidence.records import Artifact, EvidenceRecord
+from ..io.fs import atomic_write, tree_sha256, write_error_message
+from ..loading.files import RECORDS_DIR
 
-RECORDS_DIR = "evidence/records"
 ARTIFACTS_DIR = ".charter/artifacts"
 STAGING_DIR = ".staging"
-
-
-class StoreError(OSError):
-    """Writing to the store failed; the store is unchanged."""
 
 
 @dataclass(frozen=True)
@@ -63,42 +61,8 @@ def record_bytes(record: EvidenceRecord) -> bytes:
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically; on any failure the old file stays and no temp file is left."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    _fsync_dir(path.parent)
-
-
 def disk_full_message(exc: OSError, what: str) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"disk full while writing {what}: no space left on the device; the store is unchanged"
-    return f"cannot write {what}: {exc.strerror or exc}"
+    return write_error_message(exc, what)
 
 
 class EvidenceStore:
@@ -125,7 +89,10 @@ class EvidenceStore:
             self._warn(path, f"cannot be read ({exc.strerror or exc})")
             return None
         try:
-            record = EvidenceRecord.model_validate_json(raw)
+            record = read_record(raw)
+        except SchemaVersionError as exc:
+            self._warn(path, f"cannot be read: {exc}; skipped")
+            return None
         except ValueError as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self._warn(path, f"is not a valid evidence record ({first}); skipped")
@@ -182,7 +149,7 @@ class EvidenceStore:
         path = self.record_path(record.use_case, record.job, record.id)
         data = record_bytes(record)
         try:
-            atomic_write_bytes(path, data)
+            atomic_write(path, data)
         except OSError as exc:
             raise StoreError(exc.errno, disk_full_message(exc, f"evidence record {path.name}")) from exc
         return StoredRecord(record, path, hashlib.sha256(data).hexdigest())
@@ -210,7 +177,7 @@ class EvidenceStore:
         """Write one artifact file atomically."""
         folder = self.artifact_folder(use_case, job, evidence_id)
         path = folder / name
-        atomic_write_bytes(path, data)
+        atomic_write(path, data)
         return Artifact(
             name=name,
             path=path.relative_to(self.artifacts_dir).as_posix(),
@@ -237,23 +204,14 @@ class EvidenceStore:
             path = folder / filename
             files = [f for f in path.rglob("*") if f.is_file()] if path.is_dir() else [path]
             out.append(Artifact(name=name, path=path.relative_to(self.artifacts_dir).as_posix(),
-                                sha256=artifact_sha256(path), bytes=sum(f.stat().st_size for f in files)))
+                                sha256=tree_sha256(path), bytes=sum(f.stat().st_size for f in files)))
         return out
 
     def clean_staging(self) -> None:
         shutil.rmtree(self.artifacts_dir / STAGING_DIR, ignore_errors=True)
 
 
-def artifact_sha256(path: Path) -> str:
-    """The hash recorded for an artifact: a file's sha256, or a folder's (sorted relative path + file hash)."""
-    if path.is_dir():
-        h = hashlib.sha256()
-        for f in sorted(path.rglob("*")):
-            if f.is_file():
-                h.update(f.relative_to(path).as_posix().encode() + b"\0")
-                h.update(hashlib.sha256(f.read_bytes()).hexdigest().encode() + b"\n")
-        return h.hexdigest()
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+artifact_sha256 = tree_sha256  # the name runners import: the hash an Artifact records
 
 
 def evidence_bundle_hash(planned: Iterable[Any]) -> str:

@@ -1,7 +1,7 @@
 """Evidence: one immutable record per job run, addressed by the hash of its inputs.
 
-This module is the contract between ``run`` (which writes records), ``gate`` and
-``render`` (which only read them). Result payloads are typed per runner kind (each
+The envelope (:class:`EvidenceRecord` and its parts) is defined in
+:mod:`charter.artifacts.record`; result payloads are typed per runner kind (each
 kind module under ``charter.kinds.runners`` holds its result model) so a report
 can never show a number no job computed.
 """
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-SCHEMA_VERSION = 1
-Status = Literal["pass", "fail", "error"]
+# The envelope is a persisted artifact and lives with the others (charter.artifacts);
+# its names stay importable from here.
+from ..artifacts.record import SCHEMA_VERSION, Artifact, EvidenceRecord, Inputs, Lineage, Status  # noqa: F401
 
 
 class _Rec(BaseModel):
@@ -28,56 +29,6 @@ class Estimate(_Rec):
     high: float | None = None
     reason: str | None = None
     """Why the value is undefined (None), e.g. a single class in the slice."""
-
-
-class Inputs(_Rec):
-    spec_sha256: str
-    """Hash of the job's canonical spec section (and the spec parts it reads)."""
-    data: dict[str, str] = {}
-    """Data source id → sha256 of the file read."""
-    upstream: dict[str, str] = {}
-    """Job id → evidence id of the records this job consumed."""
-    runner_version: str
-    """Charter version plus a hash of the runner's code."""
-    packages: dict[str, str] = {}
-    """Versions of the packages whose behaviour the result depends on."""
-    seed: int | None = None
-
-
-class Lineage(_Rec):
-    git_commit: str | None
-    git_dirty: bool | None
-    charter_version: str
-    python: str
-    platform: str
-
-
-class Artifact(_Rec):
-    name: str
-    path: str
-    """Path relative to the artifact store."""
-    sha256: str
-    bytes: int
-
-
-class EvidenceRecord(_Rec):
-    schema_version: int = SCHEMA_VERSION
-    id: str
-    """sha256 of the canonical inputs: the same inputs always give the same id."""
-    use_case: str
-    job: str
-    runner: str
-    status: Status
-    reason: str | None = None
-    """Why the job failed or errored."""
-    inputs: Inputs
-    lineage: Lineage
-    started_at: str
-    finished_at: str
-    duration_s: float
-    results: dict[str, Any] = Field(default_factory=dict)
-    """The JSON of the runner kind's result model; typed access: ``charter.kinds.runners.get(runner).result(record)``."""
-    artifacts: list[Artifact] = []
 
 
 # --- result payloads --------------------------------------------------------------------

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path, PurePosixPath
+
+from ..io.fs import file_sha256
 
 GOVERNANCE_DIR = "governance"
 USECASES_DIR = "usecases"
 USECASE_FILE = "usecase.yaml"
+RECORDS_DIR = "evidence/records"
+"""Committed evidence records (see engine/store.py); listed here so a git tree can be read without the engine."""
 
 
 def discover(root: Path) -> tuple[list[Path], list[Path]]:
@@ -59,12 +62,7 @@ def resolve_inside(root: Path, base: Path, relpath: str) -> Path:
     return candidate
 
 
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
+sha256_file = file_sha256  # the one file hash (io/fs); the name stays for the runners that import it
 
 
 class HashCache:

@@ -7,7 +7,7 @@ Phase 1 (shape) validates each file against its model; phase 2 (meaning, in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..diagnostics import Diagnostic, did_you_mean, sort_key
@@ -19,11 +19,10 @@ from .files import (
     USECASES_DIR,
     HashCache,
     SpecRefused,
-    discover,
-    read_spec_bytes,
     rel,
 )
 from .shape import ShapeContext, validate_shape
+from .sources import SpecSource, WorkTree
 
 SINGLETON_KINDS = ("Organisation", "MaturityModel", "Policy", "Allowlist")
 
@@ -66,13 +65,17 @@ class Repository:
 
 
 def read_spec(root: Path, path: Path, preread: bytes | None = None) -> tuple[SpecFile | None, list[Diagnostic]]:
-    """Read (unless the caller already did, through the same guard) and parse one file;
-    never raises for bad input."""
+    """Read (unless the caller already did, through the same guard) and parse one file on disk."""
+    r = rel(root, path)
+    return read_spec_from(WorkTree(root, {r: preread} if preread is not None else {}), r)
+
+
+def read_spec_from(source: SpecSource, r: str) -> tuple[SpecFile | None, list[Diagnostic]]:
+    """Read and parse one spec file of a source; never raises for bad input."""
     import hashlib
 
-    r = rel(root, path)
     try:
-        raw = preread if preread is not None else read_spec_bytes(root, path)
+        raw = source.read(r)
     except SpecRefused as refused:
         return None, [Diagnostic(r, None, None, refused.code, refused.message, hint=refused.hint)]
     except OSError as exc:
@@ -112,27 +115,32 @@ def _kind_problem(sf: SpecFile, expected: tuple[str, ...]) -> Diagnostic | None:
     return None
 
 
-def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | None = None,
-                    preread: dict[str, bytes] | None = None) -> Repository:
-    """Load and validate everything under root. Never raises for bad input.
+def load_repository(source: Path | str | SpecSource, *, check_data: bool = True, hashes: HashCache | None = None,
+                    preread: dict[str, bytes] | None = None, cross_reference: bool = True) -> Repository:
+    """Load and validate a repository: the working tree at a path, or any :class:`SpecSource`
+    (a git commit for ``diff``). Never raises for bad input.
 
-    ``preread``: repository-relative path → bytes already read through
-    ``read_spec_bytes`` (validation reads them once for its cache key)."""
+    ``preread``: root-relative path → bytes already read through ``read_spec_bytes``
+    (validation reads them once for its cache key). ``cross_reference=False`` stops
+    after each file's shape (a base commit whose data files are not on disk)."""
     from .crossref import check_repository
 
-    root = root.resolve()
+    if isinstance(source, (str, Path)):
+        source = WorkTree(Path(source), dict(preread or {}))
+    root = source.root
     repo = Repository(root=root)
     if hashes is not None:
         repo.hashes = hashes
-    if not (root / GOVERNANCE_DIR).is_dir() and not (root / USECASES_DIR).is_dir():
+    has_governance = source.has_dir(GOVERNANCE_DIR)
+    if not has_governance and not source.has_dir(USECASES_DIR):
         repo.diagnostics.append(Diagnostic(".", None, None, "CH008",
                                            f"no '{GOVERNANCE_DIR}/' or '{USECASES_DIR}/' folder in {root}",
                                            hint="run charter in the root of a governance repository, or pass its path"))
         return repo
-    gov_paths, uc_paths = discover(root)
+    gov_paths, uc_paths = source.spec_paths()
     seen_kinds: dict[str, str] = {}
     for path in gov_paths:
-        sf, diags = read_spec(root, path, (preread or {}).get(rel(root, path)))
+        sf, diags = read_spec_from(source, path)
         repo.diagnostics.extend(diags)
         if sf is None:
             continue
@@ -163,15 +171,16 @@ def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | 
         else:
             repo.okrs.append(model)  # type: ignore[arg-type]
     for kind in SINGLETON_KINDS:
-        if kind not in seen_kinds and (root / GOVERNANCE_DIR).is_dir():
+        if kind not in seen_kinds and has_governance:
             repo.diagnostics.append(Diagnostic(GOVERNANCE_DIR, None, None, "CH008",
                                                f"no {kind} document in {GOVERNANCE_DIR}/",
                                                hint=f"add a YAML file with 'kind: {kind}' (see 'charter new')"))
     for path in uc_paths:
-        sf, diags = read_spec(root, path, (preread or {}).get(rel(root, path)))
+        folder = PurePosixPath(path).parent.name
+        sf, diags = read_spec_from(source, path)
         repo.diagnostics.extend(diags)
         if sf is None:
-            repo.broken_usecase_ids.add(path.parent.name)
+            repo.broken_usecase_ids.add(folder)
             continue
         repo.files[sf.rel] = sf
         problem = _kind_problem(sf, ("UseCase",))
@@ -182,7 +191,7 @@ def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | 
             model, diags = validate_shape(UseCase, ShapeContext(sf.rel, sf.text, sf.data))
             repo.diagnostics.extend(diags)
         if model is None:
-            repo.broken_usecase_ids.add(path.parent.name)
+            repo.broken_usecase_ids.add(folder)
             if isinstance(sf.data.get("id"), str):
                 repo.broken_usecase_ids.add(sf.data["id"])
             continue
@@ -193,6 +202,7 @@ def load_repository(root: Path, *, check_data: bool = True, hashes: HashCache | 
             continue
         repo.usecases[uc.id] = uc
         repo.usecase_files[uc.id] = sf.rel
-    check_repository(repo, check_data=check_data)
+    if cross_reference:
+        check_repository(repo, check_data=check_data)
     repo.diagnostics.sort(key=sort_key)
     return repo

@@ -646,14 +646,14 @@ def _render(req: Request, pol: Any, team: Any, task: str, target: str | None, po
 
 def codeowners_text(root: Path) -> tuple[Path, str] | None:
     """(the CODEOWNERS file, its text regenerated from the repository as it is now), or None when invalid."""
-    from ..cli.codeowners import DEFAULT_TARGET, git_toplevel
-    from ..codeowners import generate
+    from ..codeowners import DEFAULT_TARGET, generate
+    from ..io.git import toplevel
     from ..loading.loader import load_repository
 
     repo = load_repository(root, check_data=False)
     if any(d.severity == "error" for d in repo.diagnostics):
         return None
-    top = git_toplevel(root) or root
+    top = toplevel(root) or root
     prefix = root.relative_to(top).as_posix() if root != top and top in root.parents else ""
     target = top / DEFAULT_TARGET
     shown = target.relative_to(top).as_posix()

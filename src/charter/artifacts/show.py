@@ -1,0 +1,52 @@
+"""``charter show --format json``: the evidence of one use case for its current inputs."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .record import EvidenceRecord
+from .versioning import Versioned
+
+SCHEMA_VERSION = 2
+"""2: snake_case keys (1 used camelCase: useCase, evidenceHash, evidenceId, dependsOn)."""
+
+
+class ShowJob(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    job: str
+    runner: str
+    evidence_id: str
+    """The evidence id of the job's current inputs."""
+    depends_on: list[str] = []
+    state: Literal["fresh", "stale", "missing"]
+    status: Literal["pass", "fail", "error"] | None
+    reason: str | None = None
+    changed: list[str] = []
+    """What changed since the shown record, when it is stale."""
+    record: EvidenceRecord | None = None
+    """The record for the current inputs (fresh), else the latest one (stale), else None."""
+
+
+class ShowReport(Versioned):
+    SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
+    MIN_SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
+    ARTIFACT: ClassVar[str] = "show report"
+    UPGRADE_HINT: ClassVar[str] = "run `charter show --format json` again"
+
+    schema_version: int = SCHEMA_VERSION
+    use_case: str
+    title: str
+    stage: str
+    task: str | None
+    evidence_hash: str
+    """Hash of the current evidence bundle: what approvals sign."""
+    complete: bool
+    """Every job has fresh, non-error evidence."""
+    jobs: list[ShowJob]
+    warnings: list[str] = []
+
+
+__all__ = ["ShowJob", "ShowReport"]

@@ -1,0 +1,1 @@
+"""Plumbing with one implementation each: git (:mod:`.git`) and the file system (:mod:`.fs`)."""
