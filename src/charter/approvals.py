@@ -64,6 +64,7 @@ def approve(repo: Any, store: Any, uc_id: str, *, stage: str, by: str, role: str
     from .engine.plan import plan_usecase
     from .engine.store import evidence_bundle_hash
     from .gates.evidence import EvidenceView
+    from .kinds.requirements.approval import asks_for
     from .resolve import effective_requirements, stage_index
 
     if expires is not None and expires <= today:
@@ -87,8 +88,7 @@ def approve(repo: Any, store: Any, uc_id: str, *, stage: str, by: str, role: str
     for a in uc.approvals:
         if (a.stage, a.by, a.role, a.evidence) == (stage, by, role, bundle) and (a.expires is None or a.expires >= today):
             return ApprovalOutcome("unchanged", approved_on=a.date, **base)
-    required = any(r.requirement.kind == "approval" and r.requirement.role == role
-                   for r in effective_requirements(repo.policy, uc, stage))
+    required = any(asks_for(r.requirement, role) for r in effective_requirements(repo.policy, uc, stage))
     entry = {"stage": stage, "by": by, "role": role, "date": today, "evidence": bundle, "expires": expires,
              "note": note}
     add_approval_to_spec(repo.root / rel, rel, entry, expected=len(uc.approvals) + 1)

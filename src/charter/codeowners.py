@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .spec.requirements import ApprovalRequirement
+from .kinds.requirements.approval import asks_for
 
 # A GitHub user (`octocat`) or team (`org/team`) handle; anything else is refused, so a
 # spec cannot smuggle a line break or an extra pattern into the file.
@@ -55,7 +55,7 @@ def high_risk_tiers(policy: Any) -> set[str]:
         return set()
     out = set()
     for tier in policy.risk_tiers:
-        needs_auditor = any(isinstance(r, ApprovalRequirement) and r.role == AUDITOR_ROLE
+        needs_auditor = any(asks_for(r, AUDITOR_ROLE)
                             for reqs in tier.requires.values() for r in reqs)
         if tier.id == "high" or needs_auditor:
             out.add(tier.id)

@@ -32,6 +32,11 @@ def approval_expiry(approval: Any, validity_days: int) -> dt.date:
     return min(by_policy, approval.expires) if approval.expires is not None else by_policy
 
 
+def asks_for(requirement: Any, role: str) -> bool:
+    """Whether a requirement asks for an approval by this role."""
+    return isinstance(requirement, ApprovalRequirement) and requirement.role == role
+
+
 def verdicts(result: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(counted, rejected) approvals of a judged requirement result; empty for other kinds.
 
