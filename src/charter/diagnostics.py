@@ -28,6 +28,8 @@ CODES: dict[str, str] = {
     "CH011": "missing required key",
     "CH012": "wrong type",
     "CH013": "invalid value",
+    "CH014": "misnamed spec file",
+    "CH015": "use-case folder without a spec",
     "CH020": "unknown reference",
     "CH021": "person does not hold the required role",
     "CH022": "duplicate id",
