@@ -24,7 +24,7 @@ from ..spec.requirements import (
     MaturityRequirement,
     MetricRequirement,
 )
-from ..spec.usecase import CARD_FIELDS, Card, UseCase
+from ..spec.usecase import CARD_FIELDS, Card, Features, UseCase
 from .files import PathEscape, resolve_inside
 from .shape import ShapeContext
 
@@ -217,6 +217,37 @@ class _Checker:
                     resolve_inside(self.repo.root, self.repo.root, m.path)
                 except PathEscape as exc:
                     self.err("CH025", ["models", i, "path"], f"'{m.path}': {exc}")
+
+    def param_rule_bounds(self) -> None:
+        """An allowlist rule whose range is empty: blamed here, not on the use cases it rejects."""
+        al = self.repo.allowlist
+        if al is None:
+            return
+        self.use(self._file_of("Allowlist"))
+        for i, e in enumerate(al.estimators):
+            for pname, rule in e.params.items():
+                if rule.min is not None and rule.max is not None and rule.min > rule.max:
+                    self.err("CH031", ["estimators", i, "params", pname, "max"],
+                             f"{e.name}.{pname}: max {rule.max:g} is below min {rule.min:g}; no value is allowed",
+                             "swap the bounds, or remove the parameter to disallow it")
+
+    def feature_groups(self, uc: UseCase, rel: str) -> None:
+        """A training column is either numeric or categorical, and listed once: the pipeline
+        would otherwise encode it twice."""
+        self.use(rel)
+        for i, job in enumerate(uc.jobs):
+            features = getattr(job, "features", None)
+            if not isinstance(features, Features):
+                continue
+            seen: dict[str, str] = {}
+            for group in ("numeric", "categorical"):
+                for k, name in enumerate(getattr(features, group)):
+                    if name not in seen:
+                        seen[name] = group
+                        continue
+                    where = f"twice under '{group}'" if seen[name] == group else f"under both '{seen[name]}' and '{group}'"
+                    self.err("CH022", ["jobs", i, "features", group, k], f"feature '{name}' is listed {where}",
+                             "list each column once, under numeric or categorical")
 
     # -- shared pieces ------------------------------------------------------------------
 
@@ -604,6 +635,8 @@ def param_problem(rule: ParamRule, value: Any) -> str | None:
         return f"expected {' or '.join(rule.type)}, got {value!r}"
     if rule.choices is not None and value not in rule.choices:
         return f"expected one of {rule.choices}, got {value!r}"
+    if rule.min is not None and rule.max is not None and rule.min > rule.max:
+        return None  # an empty range is the allowlist's error (param_rule_bounds), not the use case's
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if rule.min is not None and value < rule.min:
             return f"{value} is below the allowed minimum {rule.min:g}"
@@ -618,6 +651,8 @@ def check_repository(repo: Any, *, check_data: bool = True, today: dt.date | Non
     c.maturity()
     c.policy()
     c.allowlist()
+    c.param_rule_bounds()
     c.okrs()
     for uc_id, uc in repo.usecases.items():
         c.usecase(uc, repo.usecase_files[uc_id])
+        c.feature_groups(uc, repo.usecase_files[uc_id])
