@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..gates.model import GateDecision, RequirementResult
+from .escape import safe_text
 from .github import gh_data, gh_prop
 
 SCHEMA_VERSION = 1
@@ -80,7 +81,8 @@ def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbo
         for note in d.notes:
             lines.append(f"  {c(_YELLOW, 'note:')} {note}")
         lines.append(f"  evidence {d.evidence_hash[:12]} · decided on {d.decided_on}")
-        chunks.append("\n".join(lines))
+        # each entry is one line: a newline or control character from a spec is shown escaped
+        chunks.append("\n".join(safe_text(line, keep_sgr=color) for line in lines))
     return "\n\n".join(chunks + [summary_line(decisions)])
 
 
