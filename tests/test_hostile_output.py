@@ -46,7 +46,7 @@ def _edit(repo: Path, old: str, new: str, append: str = "") -> None:
 
 def _no_forged_line(output: str) -> None:
     for line in output.splitlines():
-        assert "FORGED" not in line or not line.lstrip().startswith("::"), line
+        assert not line.lstrip().startswith("::error::FORGED"), line
     assert "\x1b" not in output
 
 
@@ -135,3 +135,13 @@ def test_code_frame_keeps_the_caret_under_the_column_in_a_long_line() -> None:
     assert len(text) < MAX_FRAME_WIDTH + 20 and len(caret) < MAX_FRAME_WIDTH + 20
     start = caret.index("^")
     assert text[start:start + 5] == "19999" and caret.count("^") == 5
+
+
+def test_invalid_specs_reported_by_gate_show_and_build_have_no_forged_lines(repo: Path) -> None:
+    # Diagnostics escape their text when made: every command that prints one is covered.
+    _edit(repo, "  product-manager: cleo", f'  product-manager: "cleo{FORGE}"')
+    for args in (["gate"], ["gate", "--format", "github"], ["show", "churn"], ["build"]):
+        out = charter(*args, cwd=repo)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        assert "FORGED" in out.stdout + out.stderr
+        _no_forged_line(out.stdout + out.stderr)

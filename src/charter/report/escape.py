@@ -42,6 +42,10 @@ def safe_text(value: object, *, keep_sgr: bool = False) -> str:
 _FRAME_CONTROL = re.compile(_CONTROL.pattern.replace("\x00-\x1f", "\x00-\x08\x0a-\x1f"))  # tabs stay
 
 
+def has_control(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
 def frame_text(line: str) -> str:
     """A source line for a code frame: each control character but the tab becomes one
     U+FFFD, so the caret under it still points at the right column."""
