@@ -213,3 +213,10 @@ def test_use_case_folder_without_a_spec_is_reported(repo: Path) -> None:
     [d] = _errors(repo)
     assert (d.code, d.file) == ("CH015", "usecases/forgotten/usecase.yaml")
     assert "usecases/forgotten/ has no usecase.yaml" in d.message
+
+
+def test_folder_symlink_leading_outside_without_a_spec_is_an_escape(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    os.symlink(tmp_path / "empty", repo / "usecases/evil")
+    [d] = _errors(repo)
+    assert (d.code, d.file) == ("CH025", "usecases/evil/usecase.yaml")

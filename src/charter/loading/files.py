@@ -53,6 +53,9 @@ def read_spec_bytes(root: Path, path: Path) -> bytes:
     resolve outside the repository (through a symlink at any level), non-regular files
     (a FIFO would block forever) and oversized files, all before reading.
     Raises SpecRefused, or OSError when the file cannot be read."""
+    if root.resolve() not in path.resolve().parents:
+        raise SpecRefused("CH025", "the file is a symlink leading outside the repository" if path.is_symlink()
+                          else "the file is reached through a symlink leading outside the repository")
     in_usecases = path.parent.parent == root / USECASES_DIR
     if in_usecases and path.name != USECASE_FILE:
         raise SpecRefused("CH014", f"the use-case spec is named '{path.name}'; Charter reads only '{USECASE_FILE}'",
@@ -60,10 +63,6 @@ def read_spec_bytes(root: Path, path: Path) -> bytes:
     if in_usecases and not (path.exists() or path.is_symlink()):
         raise SpecRefused("CH015", f"the folder {USECASES_DIR}/{path.parent.name}/ has no {USECASE_FILE}",
                           f"add {USECASE_FILE} (see 'charter new'), or move the folder out of {USECASES_DIR}/")
-    root_real = root.resolve()
-    if root_real not in path.resolve().parents:
-        raise SpecRefused("CH025", "the file is reached through a symlink leading outside the repository"
-                          if not path.is_symlink() else "the file is a symlink leading outside the repository")
     _check_regular(os.stat(path).st_mode)
     # O_NONBLOCK: a FIFO swapped in after the stat above must not block the open.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))

@@ -66,7 +66,10 @@ def format_text(diags: Sequence[Diagnostic], sources: Mapping[str, str], *, colo
     """Linear in the number of diagnostics: each source is split once, and after
     MAX_PER_FILE_AND_CODE diagnostics of one code in one file the rest are counted."""
     split: dict[str, list[str]] = {}
-    totals = Counter((d.file, d.code) for d in diags)
+    hidden: dict[str, list[tuple[str, int]]] = {}  # file → (code, diagnostics not shown)
+    for (file, code), total in sorted(Counter((d.file, d.code) for d in diags).items()):
+        if total > MAX_PER_FILE_AND_CODE:
+            hidden.setdefault(file, []).append((code, total - MAX_PER_FILE_AND_CODE))
     last_of_file = {d.file: i for i, d in enumerate(diags)}
     shown: Counter[tuple[str, str]] = Counter()
     chunks = []
@@ -75,11 +78,9 @@ def format_text(diags: Sequence[Diagnostic], sources: Mapping[str, str], *, colo
         shown[key] += 1
         if shown[key] <= MAX_PER_FILE_AND_CODE:
             chunks.append(_one(d, sources, split, color))
-        if last_of_file[d.file] == i:
-            for (file, code), total in sorted(totals.items()):
-                if file == d.file and total > MAX_PER_FILE_AND_CODE:
-                    more = total - MAX_PER_FILE_AND_CODE
-                    chunks.append(f"{safe_text(file)}: … and {more:,} more {code} in this file")
+        if last_of_file[d.file] == i:  # the counts close the file's report
+            chunks += [f"{safe_text(d.file)}: … and {more:,} more {code} in this file"
+                       for code, more in hidden.get(d.file, [])]
     return "\n".join(chunks)
 
 
