@@ -43,7 +43,7 @@ def test_code_in_mkdocs_yml_is_named(name: str) -> None:
 
 def test_data_only_configurations_pass() -> None:
     assert config_problems(default_config_file().read_text()) == []
-    assert config_problems((ROOT / "mkdocs.yml").read_text()) == []  # the example builds pull requests as is
+    assert config_problems((ROOT / "mkdocs.yml").read_text(), ROOT) == []  # the example builds pull requests as is
     assert config_problems("site_name: !ENV [SITE, x]\nplugins:\n  - search: {lang: en}\n"
                            "markdown_extensions:\n  - markdown.extensions.tables\n  - toc: {permalink: true}\n") == []
 
@@ -81,3 +81,19 @@ def test_a_configuration_mkdocs_rejects_is_a_user_error(repo: Path) -> None:
     out = charter("build", "--trust-config", cwd=repo)
     assert out.returncode == 2, out.stdout + out.stderr
     assert "custom_dir" in out.stderr and "internal error" not in out.stderr
+
+
+@pytest.mark.parametrize("setting", ["site_dir: .", "site_dir: ..", "site_dir: /tmp", "site_dir: governance",
+                                     "docs_dir: usecases/churn", "site_dir: evidence", "site_dir: mkdocs.yml/x",
+                                     "docs_dir: ''", "site_dir: [a]"])
+def test_folders_the_build_empties_stay_away_from_the_repository(repo: Path, setting: str) -> None:
+    assert config_problems(f"site_name: X\n{setting}\n", repo)
+    assert config_problems("site_name: X\nsite_dir: out/site\ndocs_dir: build/docs\n", repo) == []
+
+
+def test_build_refuses_to_empty_the_checkout(repo: Path) -> None:
+    (repo / "mkdocs.yml").write_text("site_name: X\nsite_dir: .\n")
+    out = charter("build", cwd=repo)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "'site_dir: .' is not a folder inside the repository" in out.stderr
+    assert (repo / "governance/policy.yaml").is_file() and not (repo / "build").exists()

@@ -55,6 +55,7 @@ _Tolerant.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suff
 def configured_dirs(root: Path) -> tuple[Path, Path]:
     """(docs_dir, site_dir) as the repository's mkdocs.yml sets them, else build/docs and build/site."""
     cfg = config_file(root)
+    check_config(cfg)  # before the build writes to (or empties) the folders it names
     data: dict[str, Any] = {}
     if cfg.parent == root:
         try:
@@ -151,8 +152,28 @@ def _names(value: Any, what: str, problems: list[str]) -> list[tuple[str, Any]]:
     return out
 
 
-def config_problems(text: str) -> list[str]:
-    """What in an mkdocs.yml Charter does not run untrusted (empty: data only)."""
+# The repository's own folders: a docs or site folder there would be overwritten or emptied.
+OWN_FOLDERS = frozenset({".git", ".github", "governance", "usecases", "evidence", "site", "schemas", "src"})
+
+
+def _folder_problem(key: str, value: Any, root: Path) -> str | None:
+    """docs_dir and site_dir are emptied and rewritten: strictly inside the repository,
+    away from its own files (``site_dir: .`` would delete the checkout)."""
+    if not isinstance(value, str) or not value.strip():
+        return f"'{key}' is not a folder name"
+    real_root = root.resolve()
+    target = (real_root / value).resolve()
+    if real_root not in target.parents:
+        return f"'{key}: {value}' is not a folder inside the repository"
+    top = target.relative_to(real_root).parts[0]
+    if top in OWN_FOLDERS or (real_root / top).is_file():
+        return f"'{key}: {value}' is among the repository's own files (the build empties it)"
+    return None
+
+
+def config_problems(text: str, root: Path | None = None) -> list[str]:
+    """What in an mkdocs.yml Charter does not run untrusted (empty: data only); with
+    ``root``, also docs and site folders that are not the build's to empty."""
     loader = _Audit(text)
     try:
         data = loader.get_single_data()
@@ -172,6 +193,9 @@ def config_problems(text: str) -> list[str]:
                    "extra_templates": "templates run with Python's reach",
                    "extra_javascript": "scripts would run in every reader's browser"}.get(key, "not a data setting")
             problems.append(f"'{key}' is not allowed ({why})")
+    for key in ("docs_dir", "site_dir"):
+        if root is not None and key in data and (why := _folder_problem(key, data[key], root)) is not None:
+            problems.append(why)
     theme = data.get("theme")
     theme_map = {"name": theme} if isinstance(theme, str) else theme if isinstance(theme, dict) else None
     if theme is not None and theme_map is None:
@@ -201,7 +225,7 @@ def check_config(cfg: Path) -> None:
         text = cfg.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UntrustedConfig(cfg, [f"it cannot be read ({exc})"]) from None
-    problems = config_problems(text)
+    problems = config_problems(text, cfg.parent)
     if problems:
         raise UntrustedConfig(cfg, problems)
 
