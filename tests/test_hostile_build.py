@@ -32,6 +32,9 @@ HOSTILE = {
     "extra-templates": "site_name: X\nextra_templates: [evil.html]\n",
     "extra-javascript": "site_name: X\nextra_javascript: [evil.js]\n",
     "inherit": "INHERIT: other.yml\nsite_name: X\n",
+    "markup-in-site-name": "site_name: X<script>window.__pwned=1</script>\n",
+    "markup-in-nav": "site_name: X\nnav:\n  - '<img src=x onerror=alert(1)>': index.md\n",
+    "analytics": "site_name: X\nextra:\n  analytics: {provider: google, property: G-X}\n",
 }
 
 

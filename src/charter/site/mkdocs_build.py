@@ -171,6 +171,20 @@ def _folder_problem(key: str, value: Any, root: Path) -> str | None:
     return None
 
 
+def _markup_paths(value: Any, where: str) -> Iterator[str]:
+    if isinstance(value, str):
+        if "<" in value:
+            yield f"'{where or '.'}'"
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            path = f"{where}.{k}" if where else str(k)
+            yield from _markup_paths(str(k), path)
+            yield from _markup_paths(v, path)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _markup_paths(v, f"{where}[{i}]")
+
+
 def config_problems(text: str, root: Path | None = None) -> list[str]:
     """What in an mkdocs.yml Charter does not run untrusted (empty: data only); with
     ``root``, also docs and site folders that are not the build's to empty."""
@@ -193,6 +207,11 @@ def config_problems(text: str, root: Path | None = None) -> list[str]:
                    "extra_templates": "templates run with Python's reach",
                    "extra_javascript": "scripts would run in every reader's browser"}.get(key, "not a data setting")
             problems.append(f"'{key}' is not allowed ({why})")
+    markup = sorted(set(_markup_paths(data, "")))
+    if markup:
+        problems.append(f"{', '.join(markup[:5])} holds '<' (MkDocs puts these settings into every page unescaped)")
+    if isinstance(data.get("extra"), dict) and "analytics" in data["extra"]:
+        problems.append("'extra.analytics' is not allowed (it loads a third party's script on every page)")
     for key in ("docs_dir", "site_dir"):
         if root is not None and key in data and (why := _folder_problem(key, data[key], root)) is not None:
             problems.append(why)
