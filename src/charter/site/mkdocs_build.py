@@ -213,8 +213,8 @@ def config_problems(text: str, root: Path | None = None) -> list[str]:
     if isinstance(data.get("extra"), dict) and "analytics" in data["extra"]:
         problems.append("'extra.analytics' is not allowed (it loads a third party's script on every page)")
     for key in ("docs_dir", "site_dir"):
-        if root is not None and key in data and (why := _folder_problem(key, data[key], root)) is not None:
-            problems.append(why)
+        if root is not None and key in data and (folder := _folder_problem(key, data[key], root)) is not None:
+            problems.append(folder)
     theme = data.get("theme")
     theme_map = {"name": theme} if isinstance(theme, str) else theme if isinstance(theme, dict) else None
     if theme is not None and theme_map is None:
