@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from .report.escape import has_control, safe_text
+
 Severity = Literal["error", "warning"]
 
 # Stable codes: tests and users key on these, so never renumber.
@@ -28,6 +30,8 @@ CODES: dict[str, str] = {
     "CH011": "missing required key",
     "CH012": "wrong type",
     "CH013": "invalid value",
+    "CH014": "misnamed spec file",
+    "CH015": "use-case folder without a spec",
     "CH020": "unknown reference",
     "CH021": "person does not hold the required role",
     "CH022": "duplicate id",
@@ -61,6 +65,14 @@ class Diagnostic:
     hint: str | None = None
     severity: Severity = "error"
     end_column: int | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # Messages quote spec values: a newline or ESC in one must not reach any
+        # consumer (reporters, gate, the site build's error) as a line or a control.
+        for name in ("file", "message", "path", "hint"):
+            value = getattr(self, name)
+            if value and has_control(value):
+                object.__setattr__(self, name, safe_text(value))
 
     def to_dict(self) -> dict:
         d = asdict(self)

@@ -154,3 +154,59 @@ def test_evidence_links_land_on_their_lineage_row(tab: Watched, server: str) -> 
 
 def test_site_root_is_what_was_built(built_site) -> None:  # type: ignore[no-untyped-def]
     assert Path(built_site.site_dir, "index.html").is_file()
+
+
+# Link titles carrying Markdown and HTML payloads: before titles were escaped for
+# Markdown too, ``x [L](javascript:…)`` became a live link on the home page.
+LINK_PAYLOADS = [
+    "x [L](javascript:window.__pwned=1)",
+    "![i](javascript:window.__pwned=1) <javascript:window.__pwned=1>",
+    "<img src=x onerror=\"window.__pwned=1\"> *em* `code` {: onclick=\"window.__pwned=1\"}",
+]
+
+
+@pytest.fixture(scope="module")
+def link_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import yaml
+
+    import site_fixture
+    from charter.loading.loader import load_repository
+    from charter.site.build import build_site
+
+    root = site_fixture.write_repo(tmp_path_factory.mktemp("link-repo"))
+    links = [{"title": t, "url": "https://ok.example/doc"} for t in LINK_PAYLOADS]
+    for rel in ("governance/policy.yaml", "usecases/churn/usecase.yaml"):
+        doc = yaml.safe_load((root / rel).read_text())
+        doc["links"] = links
+        (root / rel).write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+    repo = load_repository(root)
+    assert repo.ok, [str(d) for d in repo.errors]
+    report = build_site(root, out=tmp_path_factory.mktemp("link-build"), repo=repo, gather=site_fixture.site_inputs)
+    assert report.ok, report.errors
+    handler = functools.partial(_Quiet, directory=str(report.site_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.parametrize("path", ["", "usecases/churn/"])
+def test_link_title_payloads_stay_text_on_load_and_click(tab: Watched, link_site: str, path: str) -> None:
+    tab.page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(link_site)
+                   else route.abort())
+    tab.page.goto(link_site + path, wait_until="load")
+    hrefs = tab.page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+    assert [h for h in hrefs if h == "https://ok.example/doc"] and not [
+        h for h in hrefs if ":" in h.split("/", 1)[0] and not h.lower().startswith(("http:", "https:", "mailto:"))]
+    body = tab.page.inner_text("article")
+    for payload in LINK_PAYLOADS:
+        assert " ".join(payload.split()) in " ".join(body.split())
+    for link in tab.page.locator("a[href='https://ok.example/doc']").all():
+        link.click(modifiers=["Alt"], no_wait_after=True)  # Alt: download-or-nothing, the page stays
+    tab.page.wait_for_timeout(300)
+    assert tab.page.evaluate("typeof window.__pwned") == "undefined"
+    assert tab.page.locator("img[onerror], [onload], [onclick], [onmouseover]").count() == 0
+    assert tab.errors == []

@@ -113,3 +113,63 @@ def test_safe_urls_become_links(url: str) -> None:
     assert out.startswith('<a href="') and 'rel="noopener nofollow"' in out
     assert "&lt;b&gt;label&lt;/b&gt;" in out
     assert "&amp;" in out if "&" in url else True
+
+
+LINK_TITLES = [
+    "x [L](javascript:window.__pwned=1)",
+    "x [L][r]\n\n[r]: javascript:window.__pwned=1",
+    "![i](javascript:window.__pwned=1) <javascript:window.__pwned=1>",
+    "x <a href='javascript:window.__pwned=1'>a</a> `code` *em* {: onclick=\"window.__pwned=1\"}",
+]
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+        self.attrs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attrs += [name for name, _ in attrs]
+        self.hrefs += [value or "" for name, value in attrs if name in ("href", "src")]
+
+
+def _safe_href(href: str) -> bool:
+    lowered = href.strip().lower()
+    if lowered.startswith(("http://", "https://", "mailto:")):
+        return True
+    return ":" not in lowered.split("/", 1)[0].split("#", 1)[0].split("?", 1)[0]  # relative
+
+
+@pytest.mark.parametrize("title", LINK_TITLES)
+@pytest.mark.parametrize("context", ["- {}\n", "| a | b |\n|---|---|\n| {} | end |\n", "Links: {} · next\n"])
+def test_link_title_payload_stays_text_in_markdown(title: str, context: str) -> None:
+    out = markdown.markdown(context.format(link(title, "https://ok.example/doc")), extensions=EXTENSIONS)
+    anchors = _Anchors()
+    anchors.feed(out)
+    assert anchors.hrefs == ["https://ok.example/doc"], out
+    assert "onclick" not in anchors.attrs
+    assert " ".join(title.split()) in rendered_text(out)
+
+
+def test_policy_link_payloads_on_the_home_page(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+    import copy
+
+    from charter.site.pages import render_global, render_usecase
+
+    ctx = copy.deepcopy(fixture_ctx)
+    ctx["policy_links"] = [{"title": t, "url": u} for t in LINK_TITLES
+                           for u in ("https://ok.example/", "javascript:window.__pwned=1", "/relative", "data:x")]
+    home = next(p for p in render_global(ctx).pages if p.path == "index.md")
+    out = markdown.markdown(home.text, extensions=EXTENSIONS)
+    anchors = _Anchors()
+    anchors.feed(out)
+    assert all(_safe_href(h) for h in anchors.hrefs), [h for h in anchors.hrefs if not _safe_href(h)]
+    assert anchors.hrefs.count("https://ok.example/") == len(LINK_TITLES)
+    assert "onclick" not in anchors.attrs and "javascript:window.__pwned=1)" in rendered_text(out)
+    uc = copy.deepcopy(ctx["usecases"][0])
+    uc["links"] = ctx["policy_links"]
+    page = render_usecase(uc, as_of=ctx["as_of"], ledger=ctx["ledger"])
+    anchors = _Anchors()
+    anchors.feed(markdown.markdown(page.text, extensions=EXTENSIONS))
+    assert all(_safe_href(h) for h in anchors.hrefs) and "onclick" not in anchors.attrs

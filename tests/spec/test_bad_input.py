@@ -88,9 +88,17 @@ def test_only_core_tags(doc: bytes) -> None:
 
 
 def test_yaml_1_2_core_schema() -> None:
-    data = yaml12.load(b"a: yes\nb: no\nc: on\nd: 0o17\ne: 017\nf: 2026-01-01\ng: ~\nh: 1_000\ni: .inf\nj: True\n")
+    data = yaml12.load(b"a: yes\nb: no\nc: on\nd: 0o17\ne: 017\nf: 2026-01-01\ng: ~\nh: 1_000\ni: 1e3\nj: True\n")
     assert data == {"a": "yes", "b": "no", "c": "on", "d": 15, "e": 17, "f": "2026-01-01", "g": None,
-                    "h": "1_000", "i": float("inf"), "j": True}
+                    "h": "1_000", "i": 1000.0, "j": True}
+
+
+@pytest.mark.parametrize("literal", [".nan", ".NaN", ".inf", "-.inf", "+.INF", "1e400", "-1e999", "9223372036854775808"])
+def test_non_finite_and_oversized_numbers_are_refused_anywhere(literal: str) -> None:
+    # Anywhere: free-form params and meta too, not only typed fields.
+    with pytest.raises(yaml12.YamlProblem) as info:
+        yaml12.load(f"meta:\n  params: {{x: [1, {literal}]}}\n".encode())
+    assert (info.value.code, info.value.line, info.value.column) == ("CH013", 2, 19)
 
 
 def test_merge_key_is_an_ordinary_key_in_yaml_1_2() -> None:
@@ -118,14 +126,14 @@ def test_symlinked_spec_leading_outside_is_refused(repo: Path, tmp_path: Path) -
 
 
 def test_unreadable_file(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = Path.read_bytes
+    real = os.open
 
-    def deny(self: Path) -> bytes:
-        if self.name == "usecase.yaml":
+    def deny(path: os.PathLike[str] | str, flags: int, *args: int) -> int:
+        if Path(path).name == "usecase.yaml":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, flags, *args)
 
-    monkeypatch.setattr(Path, "read_bytes", deny)
+    monkeypatch.setattr(os, "open", deny)
     [d] = _errors(repo)
     assert (d.code, d.file) == ("CH008", UC) and "Permission denied" in d.message
 
@@ -155,3 +163,60 @@ def test_every_problem_in_one_run(repo: Path) -> None:
     (repo / UC).write_text(text.replace("threshold: high", "threshold: 0.75").replace("\n  weight: 3", ""))
     codes = sorted(d.code for d in _errors(repo))
     assert codes == ["CH020"]  # ...which then report every problem of their own
+
+
+def test_folder_symlink_leading_outside_is_refused(repo: Path, tmp_path: Path) -> None:
+    # The spec itself is a plain file: only the folder above it leaves the repository.
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "usecase.yaml").write_text((repo / UC).read_text().replace("id: churn", "id: evil"))
+    os.symlink(outside, repo / "usecases/evil")
+    [d] = _errors(repo)
+    # refused as a whole file (no line), before its data paths are even looked at
+    assert (d.code, d.file, d.line) == ("CH025", "usecases/evil/usecase.yaml", None)
+    assert "symlink leading outside the repository" in d.message
+
+
+def test_symlinked_folder_inside_the_repository_is_read(repo: Path) -> None:
+    os.symlink(repo / "usecases/churn", repo / "usecases/alias")
+    codes = {d.code for d in _errors(repo)}
+    assert "CH025" not in codes and "CH035" in codes  # read (its id names another folder), not refused
+
+
+def test_fifo_as_a_spec_is_refused_without_blocking(repo: Path) -> None:
+    (repo / UC).unlink()
+    os.mkfifo(repo / UC)
+    t0 = time.perf_counter()
+    [d] = _errors(repo)
+    assert time.perf_counter() - t0 < 5
+    assert (d.code, d.file) == ("CH008", UC) and "a FIFO, not a regular file" in d.message
+
+
+def test_fifo_as_a_governance_document_is_refused(repo: Path) -> None:
+    os.mkfifo(repo / "governance/extra.yaml")
+    [d] = _errors(repo)
+    assert (d.code, d.file) == ("CH008", "governance/extra.yaml")
+
+
+@pytest.mark.parametrize("name", ["usecase.yml", "UseCase.yaml", "use-case.yaml"])
+def test_misnamed_use_case_spec_is_reported_not_ignored(repo: Path, name: str) -> None:
+    (repo / UC).rename(repo / "usecases/churn" / name)
+    errors = _errors(repo)
+    assert errors[0].code == "CH014" and errors[0].file == f"usecases/churn/{name}"
+    assert "rename it to usecase.yaml" in (errors[0].hint or "")
+
+
+def test_use_case_folder_without_a_spec_is_reported(repo: Path) -> None:
+    (repo / "usecases/forgotten/data").mkdir(parents=True)
+    (repo / "usecases/README.md").write_text("not a folder: ignored\n")
+    (repo / "usecases/.hidden").mkdir()
+    [d] = _errors(repo)
+    assert (d.code, d.file) == ("CH015", "usecases/forgotten/usecase.yaml")
+    assert "usecases/forgotten/ has no usecase.yaml" in d.message
+
+
+def test_folder_symlink_leading_outside_without_a_spec_is_an_escape(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    os.symlink(tmp_path / "empty", repo / "usecases/evil")
+    [d] = _errors(repo)
+    assert (d.code, d.file) == ("CH025", "usecases/evil/usecase.yaml")

@@ -30,6 +30,11 @@ def add_site_args(p: argparse.ArgumentParser) -> None:
                         "The same evidence and date give the same site, byte for byte")
     p.add_argument("--jobs", "-j", type=int, metavar="N",
                    help="processes for the per-use-case pages (default: the CPUs available, at most 4)")
+    p.add_argument("--trust-config", action="store_true",
+                   help="run the repository's mkdocs.yml as written, with its hooks, plugins, Markdown extensions, "
+                        "theme templates and Python tags. Only for trusted branches (such as main after review): "
+                        "without it a pull request's mkdocs.yml may hold only data, Charter's theme and plugins "
+                        "and Python-Markdown's own extensions")
 
 
 def _date(text: str) -> dt.date:
@@ -42,13 +47,23 @@ def _date(text: str) -> dt.date:
 def build_once(args: argparse.Namespace, root: Path) -> Any:
     """Build the site; raises UsageError for invalid specs or an unsafe output folder."""
     from ..site.build import SiteError, build_site
+    from ..site.mkdocs_build import TRUST_HINT, MkDocsConfigError, UntrustedConfig, trusting_config
 
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     try:
-        return build_site(root, out=args.out, strict=getattr(args, "strict", False), as_of=args.as_of, jobs=args.jobs)
+        with trusting_config(getattr(args, "trust_config", False)):
+            return build_site(root, out=args.out, strict=getattr(args, "strict", False), as_of=args.as_of,
+                              jobs=args.jobs)
     except SiteError as exc:
         raise UsageError(str(exc)) from None
+    except MkDocsConfigError as exc:
+        raise UsageError(f"mkdocs.yml: {exc}") from None
+    except UntrustedConfig as exc:
+        from ..report.escape import safe_text
+
+        raise UsageError(f"{exc.path.name} names what Charter does not run from an untrusted configuration:\n  "
+                         + "\n  ".join(safe_text(p) for p in exc.problems) + f"\n{TRUST_HINT}") from None
 
 
 def summary(report: Any, root: Path) -> list[str]:

@@ -120,7 +120,10 @@ def format_text(view: dict[str, Any]) -> str:
         lines.append(f"note: {n}")
     for w in view.get("warnings", []):
         lines.append(f"warning: {w}")
-    return "\n".join(lines).rstrip() + "\n"
+    # each entry is one line: a newline or control character from a spec is shown escaped
+    from ..report.escape import safe_text
+
+    return "\n".join(safe_text(line) for line in lines).rstrip() + "\n"
 
 
 def run(args: argparse.Namespace) -> int:

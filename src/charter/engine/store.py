@@ -168,10 +168,17 @@ class EvidenceStore:
         return self.artifacts_dir / use_case / job / evidence_id
 
     def staging_dir(self, evidence_id: str) -> Path:
-        """A fresh, empty folder for a running job's artifacts (inside the store, so a rename moves it)."""
+        """A fresh, empty folder for a running job's artifacts (inside the store, so a rename moves it).
+
+        Its name carries the creating process's pid: a run killed with ``kill -9`` cannot
+        remove its staging folders, so the first staging of each later process removes
+        those whose process is gone (:meth:`clean_staging`)."""
         base = self.artifacts_dir / STAGING_DIR
         base.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(dir=base, prefix=f"{evidence_id[:16]}-"))
+        if str(base) not in _SWEPT:
+            _SWEPT.add(str(base))
+            self.clean_staging()
+        return Path(tempfile.mkdtemp(dir=base, prefix=f"{evidence_id[:16]}-{_STAGING_PID}{os.getpid()}-"))
 
     def put_artifact(self, use_case: str, job: str, evidence_id: str, name: str, data: bytes) -> Artifact:
         """Write one artifact file atomically."""
@@ -207,8 +214,45 @@ class EvidenceStore:
                                 sha256=tree_sha256(path), bytes=sum(f.stat().st_size for f in files)))
         return out
 
-    def clean_staging(self) -> None:
-        shutil.rmtree(self.artifacts_dir / STAGING_DIR, ignore_errors=True)
+    def clean_staging(self) -> list[str]:
+        """Remove staging folders left by processes that no longer exist; returns their names.
+        A concurrent run's folders (its process alive) are kept."""
+        base = self.artifacts_dir / STAGING_DIR
+        try:
+            entries = list(os.scandir(base))
+        except OSError:
+            return []
+        removed = []
+        for entry in entries:
+            pid = _staging_pid(entry.name)
+            if pid is None or _alive(pid):
+                continue  # not ours to judge, or still running
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.name)
+        return removed
+
+
+_STAGING_PID = "pid"  # marker before the pid in a staging folder's name: <id>-pid<N>-<random>
+_SWEPT: set[str] = set()  # staging folders already swept by this process
+
+
+def _staging_pid(name: str) -> int | None:
+    for part in name.split("-"):
+        if part.startswith(_STAGING_PID) and part[len(_STAGING_PID):].isdigit():
+            return int(part[len(_STAGING_PID):])
+    return None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
 
 
 artifact_sha256 = tree_sha256  # the name runners import: the hash an Artifact records

@@ -16,7 +16,7 @@ from ..metrics.catalog import FAIRNESS_METRICS, MODEL_METRICS, TaskType, metrics
 from ..resolve import fairness_check_loosening, get_stage, get_tier, loosening, stage_index
 from ..spec import known
 from ..spec.common import PROCESS_IDS
-from ..spec.usecase import UseCase
+from ..spec.usecase import Features, UseCase
 from .files import PathEscape, resolve_inside
 from .shape import ShapeContext
 
@@ -209,6 +209,37 @@ class _Checker:
                     resolve_inside(self.repo.root, self.repo.root, m.path)
                 except PathEscape as exc:
                     self.err("CH025", ["models", i, "path"], f"'{m.path}': {exc}")
+
+    def param_rule_bounds(self) -> None:
+        """An allowlist rule whose range is empty: blamed here, not on the use cases it rejects."""
+        al = self.repo.allowlist
+        if al is None:
+            return
+        self.use(self._file_of("Allowlist"))
+        for i, e in enumerate(al.estimators):
+            for pname, rule in e.params.items():
+                if rule.min is not None and rule.max is not None and rule.min > rule.max:
+                    self.err("CH031", ["estimators", i, "params", pname, "max"],
+                             f"{e.name}.{pname}: max {rule.max:g} is below min {rule.min:g}; no value is allowed",
+                             "swap the bounds, or remove the parameter to disallow it")
+
+    def feature_groups(self, uc: UseCase, rel: str) -> None:
+        """A training column is either numeric or categorical, and listed once: the pipeline
+        would otherwise encode it twice."""
+        self.use(rel)
+        for i, job in enumerate(uc.jobs):
+            features = getattr(job, "features", None)
+            if not isinstance(features, Features):
+                continue
+            seen: dict[str, str] = {}
+            for group in ("numeric", "categorical"):
+                for k, name in enumerate(getattr(features, group)):
+                    if name not in seen:
+                        seen[name] = group
+                        continue
+                    where = f"twice under '{group}'" if seen[name] == group else f"under both '{seen[name]}' and '{group}'"
+                    self.err("CH022", ["jobs", i, "features", group, k], f"feature '{name}' is listed {where}",
+                             "list each column once, under numeric or categorical")
 
     # -- shared pieces ------------------------------------------------------------------
 
@@ -477,6 +508,8 @@ def check_repository(repo: Any, *, check_data: bool = True, today: dt.date | Non
     c.maturity()
     c.policy()
     c.allowlist()
+    c.param_rule_bounds()
     c.okrs()
     for uc_id, uc in repo.usecases.items():
         c.usecase(uc, repo.usecase_files[uc_id])
+        c.feature_groups(uc, repo.usecase_files[uc_id])

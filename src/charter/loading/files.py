@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path, PurePosixPath
 
 from ..io.fs import file_sha256
@@ -15,10 +16,28 @@ RECORDS_DIR = "evidence/records"
 
 
 def discover(root: Path) -> tuple[list[Path], list[Path]]:
-    """The spec files of a repository: governance documents, then use cases."""
+    """The spec files of a repository: governance documents, then use cases.
+
+    Every folder under ``usecases/`` yields one path, ``usecase.yaml`` or what stands
+    in for it (a misnamed ``usecase.yml``, or the missing file itself), so that
+    reading it reports the folder instead of the use case silently vanishing."""
     gov = sorted(p for p in (root / GOVERNANCE_DIR).glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
-    ucs = sorted((root / USECASES_DIR).glob(f"*/{USECASE_FILE}"))
+    ucs: list[Path] = []
+    base = root / USECASES_DIR
+    folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) if base.is_dir() else []
+    for folder in folders:
+        spec = folder / USECASE_FILE
+        if spec.exists() or spec.is_symlink():
+            ucs.append(spec)
+            continue
+        misnamed = sorted(p for p in folder.iterdir() if p.name.lower() in MISNAMED_SPECS)
+        ucs.append(misnamed[0] if misnamed else spec)
     return gov, ucs
+
+
+# Names a use-case spec is mistaken for: reported, never read (CODEOWNERS and the
+# rest of the tooling know the spec as usecase.yaml only).
+MISNAMED_SPECS = ("usecase.yml", "usecase.yaml", "use-case.yaml", "use-case.yml", "use_case.yaml", "use_case.yml")
 
 
 MAX_SPEC_BYTES = 2 * 1024 * 1024  # a spec is a few KB; anything this big is a mistake or an attack
@@ -33,15 +52,37 @@ class SpecRefused(Exception):
 
 
 def read_spec_bytes(root: Path, path: Path) -> bytes:
-    """A spec file's bytes, refusing symlinks out of the repository and oversized files
-    before reading. Raises SpecRefused, or OSError when the file cannot be read."""
-    if path.is_symlink() and root.resolve() not in path.resolve().parents:
-        raise SpecRefused("CH025", "the file is a symlink leading outside the repository")
-    size = path.stat().st_size
-    if size > MAX_SPEC_BYTES:
-        raise SpecRefused("CH005", f"the file is {size:,} bytes; specs are limited to {MAX_SPEC_BYTES:,}",
-                          "put data in data files referenced by path, not in the spec")
-    return path.read_bytes()
+    """A spec file's bytes, refusing misnamed or missing use-case specs, paths that
+    resolve outside the repository (through a symlink at any level), non-regular files
+    (a FIFO would block forever) and oversized files, all before reading.
+    Raises SpecRefused, or OSError when the file cannot be read."""
+    if root.resolve() not in path.resolve().parents:
+        raise SpecRefused("CH025", "the file is a symlink leading outside the repository" if path.is_symlink()
+                          else "the file is reached through a symlink leading outside the repository")
+    in_usecases = path.parent.parent == root / USECASES_DIR
+    if in_usecases and path.name != USECASE_FILE:
+        raise SpecRefused("CH014", f"the use-case spec is named '{path.name}'; Charter reads only '{USECASE_FILE}'",
+                          f"rename it to {USECASE_FILE}")
+    if in_usecases and not (path.exists() or path.is_symlink()):
+        raise SpecRefused("CH015", f"the folder {USECASES_DIR}/{path.parent.name}/ has no {USECASE_FILE}",
+                          f"add {USECASE_FILE} (see 'charter new'), or move the folder out of {USECASES_DIR}/")
+    _check_regular(os.stat(path).st_mode)
+    # O_NONBLOCK: a FIFO swapped in after the stat above must not block the open.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        _check_regular(st.st_mode)
+        if st.st_size > MAX_SPEC_BYTES:
+            raise SpecRefused("CH005", f"the file is {st.st_size:,} bytes; specs are limited to {MAX_SPEC_BYTES:,}",
+                              "put data in data files referenced by path, not in the spec")
+        return fh.read(MAX_SPEC_BYTES + 1)  # a file growing after the fstat is still bounded
+
+
+def _check_regular(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+            "a socket" if stat.S_ISSOCK(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a special file"
+        raise SpecRefused("CH008", f"the spec is {kind}, not a regular file", "a spec is a plain YAML file")
 
 
 class PathEscape(ValueError):

@@ -28,7 +28,8 @@ def key_path(data: Any, loc: Loc) -> str:
             out += _item_label(node[seg] if seg < len(node) else None, seg)
             node = node[seg] if seg < len(node) else None
         elif isinstance(node, dict) and seg in node:
-            out += ("." if out else "") + str(seg)
+            name = str(seg)
+            out += ("." if out else "") + (name if len(name) <= 60 else name[:57] + "...")  # keys can be huge
             node = node[seg]
         else:
             # a segment pydantic adds for unions/discriminators, absent from the data
@@ -62,19 +63,24 @@ def clean_loc(data: Any, loc: Loc) -> tuple[list[str | int], bool]:
 _UNION_TAGS = {"str", "int", "float", "bool", "list", "dict", "none", "function-after", "function-before"}
 
 
-def locate(root: yaml.Node | None, loc: Loc, *, at_key: bool = False) -> tuple[int, int, int] | None:
+def locate(root: yaml.Node | None, loc: Loc, *, at_key: bool = False,
+           index: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] | None = None) -> tuple[int, int, int] | None:
     """(line, column, width) of the node at loc; the key itself when at_key.
 
     When the path stops early (a missing key), the deepest existing node is returned.
+    ``index`` memoises each mapping's keys across calls on the same tree: without it,
+    locating every key of an n-key mapping is quadratic (60,000 unknown keys took minutes).
     """
+    memo = index if index is not None else {}
     node = root
     key_node = None
     for seg in loc:
         if isinstance(node, yaml.MappingNode):
-            found = None
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == str(seg):
-                    found = (k, v)
+            keys = memo.get(id(node))
+            if keys is None:
+                # the last occurrence wins, as the scan it replaces did
+                keys = memo[id(node)] = {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+            found = keys.get(str(seg))
             if found is None:
                 break
             key_node, node = found

@@ -44,6 +44,11 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
+MAX_SUGGESTIONS = 200
+"""'Did you mean' hints per file: fuzzy matching costs, and past a few hundred unknown
+keys the file is generated, not misspelt (text output shows 50 per code anyway)."""
+
+
 class ShapeContext:
     """Lazily composes the node tree: only files with problems pay for positions."""
 
@@ -51,6 +56,8 @@ class ShapeContext:
         self.rel, self.text, self.data = rel, text, data
         self._root: yaml.Node | None = None
         self._composed = False
+        self._index: dict[int, dict[str, tuple[yaml.Node, yaml.Node]]] = {}  # for locate(), per tree
+        self.suggestions_left = MAX_SUGGESTIONS
 
     @property
     def root(self) -> yaml.Node | None:
@@ -64,7 +71,7 @@ class ShapeContext:
 
     def diag(self, code: str, loc: list[str | int], message: str, hint: str | None = None, *,
              at_key: bool = False, severity: str = "error") -> Diagnostic:
-        span = locate(self.root, loc, at_key=at_key)
+        span = locate(self.root, loc, at_key=at_key, index=self._index)
         line, col, width = span if span else (None, None, None)
         return Diagnostic(
             file=self.rel, line=line, column=col, code=code, message=message,
@@ -110,10 +117,13 @@ def _to_diag(model: type[BaseModel], ctx: ShapeContext, err: ErrorDetails) -> Di
         parent = model_at(model, ctx.data, loc[:-1])
         key = str(loc[-1])
         names = allowed_keys(parent) if parent else []
-        hint = did_you_mean(key, names) or (f"allowed keys here: {known_list(names)}" if names else None)
+        ctx.suggestions_left -= 1
+        hint = did_you_mean(key, names) if ctx.suggestions_left >= 0 else None
+        hint = hint or (f"allowed keys here: {known_list(names)}" if names else None)
         if parent is not None and "meta" in names:
             hint = (hint + "; " if hint else "") + "put free-form data under 'meta'"
-        return ctx.diag("CH010", loc, f"unknown key '{key}'", hint, at_key=True)
+        shown = key if len(key) <= 60 else key[:57] + "..."
+        return ctx.diag("CH010", loc, f"unknown key '{shown}'", hint, at_key=True)
     if etype == "missing":
         key = str(loc[-1])
         return ctx.diag("CH011", loc[:-1], f"missing required key '{key}'",

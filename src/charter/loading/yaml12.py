@@ -38,6 +38,7 @@ except ImportError:  # pragma: no cover - depends on the platform's wheel
 MAX_BYTES = MAX_SPEC_BYTES
 MAX_NODES = 200_000  # bound on nodes after alias expansion ("billion laughs")
 MAX_DEPTH = 64
+MAX_INT = 2**63 - 1  # a spec's integers are counts, seeds and bounds: int64 holds them all
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -189,6 +190,10 @@ def _bad(code: str, message: str, node: yaml.Node, hint: str | None = None) -> Y
     return YamlProblem(code, message, line, col, hint)
 
 
+def _clip(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
     tag, value = node.tag, node.value
     if tag == TAG_STR:
@@ -202,24 +207,31 @@ def _scalar(node: yaml.ScalarNode) -> Any:
             return value.lower() == "true"
         raise _bad("CH012", f"'{value}' is not a boolean", node, "booleans are true or false")
     if tag == TAG_INT:
-        if value.startswith("0o"):
-            return int(value[2:], 8)
-        if value.startswith("0x"):
-            return int(value[2:], 16)
         try:
-            return int(value)
+            if value.startswith("0o"):
+                number = int(value[2:], 8)
+            elif value.startswith("0x"):
+                number = int(value[2:], 16)
+            else:
+                number = int(value)
         except ValueError:
-            raise _bad("CH012", f"'{value}' is not an integer", node) from None
+            raise _bad("CH012", f"'{_clip(value)}' is not an integer", node) from None
+        if abs(number) > MAX_INT:
+            raise _bad("CH013", f"the integer '{_clip(value)}' is out of range", node,
+                       f"integers in specs lie within ±{MAX_INT:,} (64 bits)")
+        return number
     if tag == TAG_FLOAT:
         low = value.lower()
-        if low.endswith(".inf"):
-            return -math.inf if low.startswith("-") else math.inf
-        if low == ".nan":
-            return math.nan
         try:
-            return float(value)
+            number_f = math.inf if low.endswith(".inf") else math.nan if low == ".nan" else float(value)
         except ValueError:
-            raise _bad("CH012", f"'{value}' is not a number", node) from None
+            raise _bad("CH012", f"'{_clip(value)}' is not a number", node) from None
+        # .nan, .inf and overflowing literals (1e400) would validate, then break every
+        # comparison and conversion downstream: every number in a spec is finite.
+        if not math.isfinite(number_f):
+            raise _bad("CH013", f"'{_clip(value)}' is not a finite number", node,
+                       "numbers in specs must be finite: .nan, .inf and values beyond ±1.8e308 are not allowed")
+        return number_f
     raise _bad("CH004", f"the tag '{_short(tag)}' is not allowed", node,
                "specs are plain data: only strings, numbers, booleans, null, lists and mappings")
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..gates.model import GateDecision, RequirementResult
+from .escape import safe_text
 from .github import gh_data, gh_prop
 
 if TYPE_CHECKING:
@@ -113,7 +114,8 @@ def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbo
         for note in d.notes:
             lines.append(f"  {c(_YELLOW, 'note:')} {note}")
         lines.append(f"  evidence {d.evidence_hash[:12]} · decided on {d.decided_on}")
-        chunks.append("\n".join(lines))
+        # each entry is one line: a newline or control character from a spec is shown escaped
+        chunks.append("\n".join(safe_text(line, keep_sgr=color) for line in lines))
     tail = summary_line(decisions)
     if assessments:
         tail += f"\nportfolio: {states_line(a.state for a in assessments.values())}"

@@ -14,7 +14,8 @@ Three contexts, three functions:
   which Markdown passes through untouched.
 
 Links are built only by :func:`link`, which accepts ``http``, ``https`` and
-``mailto`` URLs and renders anything else as plain text.
+``mailto`` URLs and renders anything else as plain text; its label is escaped for
+both HTML and Markdown, so one helper is safe in either kind of template.
 
 The Jinja environments route every ``{{ value }}`` through these by default
 (see ``pages.py``): a template that forgets a filter still escapes.
@@ -87,12 +88,21 @@ def safe_url(url: Any) -> str | None:
 
 
 def link(text: Any, url: Any) -> Markup:
-    """An external link as inline HTML, or the text alone when the URL is not safe."""
+    """An external link as inline HTML, or the text alone when the URL is not safe.
+
+    The label is escaped for Markdown as well as HTML: Python-Markdown parses the text
+    between inline tags, so an HTML-escaped ``x [L](javascript:…)`` would become a live
+    link nested in this one on a Markdown page. The entities render the same in HTML."""
     target = safe_url(url)
-    label = html(text) if text not in (None, "") else html(url)
+    label = _label(text if text not in (None, "") else url)
     if target is None:
         return label
     return Markup(f'<a href="{escape(target)}" rel="noopener nofollow">{label}</a>')
+
+
+def _label(value: Any) -> Markup:
+    # md() without its pass-through of Markup: a label is always plain text
+    return md(str(value) if isinstance(value, Markup) else value)
 
 
 def md_finalize(value: Any) -> Any:

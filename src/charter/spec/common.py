@@ -26,6 +26,7 @@ class Model(BaseModel):
         populate_by_name=True,
         use_attribute_docstrings=True,
         validate_default=False,
+        allow_inf_nan=False,  # the loader refuses them too; this covers models built in code
     )
 
 

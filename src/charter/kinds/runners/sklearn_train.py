@@ -31,6 +31,8 @@ def param_problem(rule: ParamRule, value: Any) -> str | None:
         return f"expected {' or '.join(rule.type)}, got {value!r}"
     if rule.choices is not None and value not in rule.choices:
         return f"expected one of {rule.choices}, got {value!r}"
+    if rule.min is not None and rule.max is not None and rule.min > rule.max:
+        return None  # an empty range is the allowlist's error (param_rule_bounds), not the use case's
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if rule.min is not None and value < rule.min:
             return f"{value} is below the allowed minimum {rule.min:g}"
