@@ -223,6 +223,7 @@ def test_a_base_spec_the_loader_refuses_is_a_problem_with_the_loaders_message(tm
     broken.write_text("apiVersion: charter/v1\nkind: UseCase\nid: [unclosed\n")
     commit_all(top, "a broken spec")
     broken.unlink()
+    broken.parent.rmdir()  # an empty use-case folder is itself reported (CH015)
     commit_all(top, "fixed")
     code = main(["diff", "--base", "HEAD~1", "--repo", str(g.root), "--on", ON, "--format", "json"])
     data = json.loads(capsys.readouterr().out)
