@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+
+import pytest
 from pathlib import Path
 
 from charter.validation import validate
@@ -60,3 +62,39 @@ def test_example_evidence_matches_the_current_specs_data_and_runner_code() -> No
             if getattr(want, field) != getattr(got, field):
                 stale.append(f"{job.use_case}/{job.job_id}: {field} changed")
     assert not stale, "run `charter run` and commit evidence/: " + "; ".join(stale)
+
+
+def _off_lock() -> list[str]:
+    """Locked distributions whose installed version differs (empty in the environment scripts/dev.sh makes)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    off = []
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if not line or line.startswith("#") or "==" not in line:
+            continue
+        name, pinned = line.split("==", 1)
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            continue
+        if installed.split("+")[0] != pinned.strip():
+            off.append(f"{name} {installed} (locked {pinned.strip()})")
+    return off
+
+
+def test_every_example_job_is_current_in_the_locked_environment() -> None:
+    """README command 1 installs from requirements.lock; there, `charter run` must find every job
+    current (nothing re-runs, the clone stays clean). Elsewhere the package versions may differ."""
+    off = _off_lock()
+    if off:
+        pytest.skip("not the locked environment: " + ", ".join(off[:5]))
+    from charter.engine.plan import plan_repository
+    from charter.engine.store import EvidenceStore
+    from charter.gates.evidence import look_up
+    from charter.loading.loader import load_repository
+
+    repo = load_repository(ROOT)
+    store = EvidenceStore(ROOT)
+    not_fresh = [f"{p.use_case}/{p.job_id}: {ev.problem()}" for p in plan_repository(repo)
+                 if (ev := look_up(store, p)).freshness != "fresh"]
+    assert not not_fresh, "run `charter run` and commit evidence/: " + "; ".join(not_fresh)
