@@ -48,6 +48,7 @@ class _Checker:
         self.runners = set(al.runners) if al else set(runners.names())
         self.estimators = {e.name: e for e in al.estimators} if al else {}
         self.models = {m.id: m for m in al.models} if al else {}
+        self.text_params = dict(al.text_params) if al else {}
         self.ctx: ShapeContext | None = None
 
     # -- plumbing -----------------------------------------------------------------------
@@ -234,6 +235,18 @@ class _Checker:
                     self.err("CH031", ["estimators", i, "params", pname, "max"],
                              f"{e.name}.{pname}: max {rule.max:g} is below min {rule.min:g}; no value is allowed",
                              "swap the bounds, or remove the parameter to disallow it")
+        for pname, rule in al.text_params.items():
+            if rule.min is not None and rule.max is not None and rule.min > rule.max:
+                self.err("CH031", ["textParams", pname, "max"],
+                         f"textParams.{pname}: max {rule.max:g} is below min {rule.min:g}; no value is allowed",
+                         "swap the bounds, or remove the setting to disallow it")
+        from ..kinds.runners.text_finetune import text_param_names, text_param_field
+
+        for pname in al.text_params:
+            if text_param_field(pname) is None:
+                self.err("CH029", ["textParams", pname], f"'{pname}' is not a text training setting Charter knows",
+                         did_you_mean(pname, text_param_names()) or f"settings: {known_list(text_param_names())}",
+                         at_key=True)
 
     def feature_groups(self, uc: UseCase, rel: str) -> None:
         """A training column is either numeric or categorical, and listed once: the pipeline
