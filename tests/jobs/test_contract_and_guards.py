@@ -132,3 +132,31 @@ def test_missing_predictions_artifact_is_recreated(tmp_path):
     report = run(rb.load(root), jobs=1)
     assert report.ok
     assert {r.job for r in report.executed} == {"train", "evaluate"}
+
+
+@pytest.mark.parametrize(("values", "summary", "seen"), [
+    (["M"] * 6, {"distinct": 1, "missing": 0}, [{"value": "M", "rows": 6}]),
+    ([None] * 6, {"distinct": 0, "missing": 6}, []),
+    (["F"] + [None] * 5, {"distinct": 1, "missing": 5}, [{"value": "F", "rows": 1}]),
+], ids=["one-value", "all-missing", "one-value-and-missing"])
+def test_min_distinct_fails_on_a_single_valued_column(tmp_path, values, summary, seen):
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(6)], "sex": values})
+    contract = {"columns": {"id": {"type": "string"},
+                            "sex": {"type": "string", "nullable": True, "minDistinct": 2}}}
+    repo = _contract_repo(tmp_path / "r", frame, contract)
+    r = run(repo, jobs=1).runs[0]
+    assert r.status == "fail" and "sex:min_distinct(2)" in r.reason
+    (f,) = r.record.results["sources"][0]["failures"]
+    assert f == {"column": "sex", "check": "min_distinct(2)", "failures": 1, "examples": [summary] + seen}
+    from charter.kinds.runners import get
+
+    blocked = get("data-contract").blocks(r.record, ["applications"])
+    assert blocked is not None and f"has {summary['distinct']} distinct value(s)" in blocked
+    assert f"missing: {summary['missing']}" in blocked and "at least 2 required" in blocked
+
+
+def test_min_distinct_passes_with_two_values(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "sex": ["F", "M", None]})
+    contract = {"columns": {"id": {"type": "string"}, "sex": {"type": "string", "nullable": True, "minDistinct": 2}}}
+    repo = _contract_repo(tmp_path / "r", frame, contract)
+    assert run(repo, jobs=1).runs[0].status == "pass"

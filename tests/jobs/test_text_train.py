@@ -8,7 +8,7 @@ import repo_builder as rb
 from charter.engine.executor import run
 
 
-def _text_repo(root, runner="text-linear-probe", n=60, params=None):
+def _text_repo(root, runner="text-linear-probe", n=60, params=None, *, load=True):
     rb.build_repo(root)
     rng = np.random.default_rng(0)
     good = ["great service, thank you", "works perfectly now", "very happy with the help", "fast and friendly"]
@@ -33,7 +33,7 @@ def _text_repo(root, runner="text-linear-probe", n=60, params=None):
         ],
     }
     rb.write_usecase(root, spec)
-    return rb.load(root)
+    return rb.load(root) if load else root
 
 
 def test_missing_text_extra_names_the_install_command(tmp_path, monkeypatch):
@@ -51,10 +51,15 @@ def test_missing_text_extra_names_the_install_command(tmp_path, monkeypatch):
 
 
 def test_unknown_text_parameter_is_an_error(tmp_path):
-    pytest.importorskip("torch")
-    report = run(_text_repo(tmp_path / "r", params={"epochz": 2}), jobs=1)
-    train = next(r for r in report.runs if r.job == "train")
-    assert train.status == "error" and "unknown text training parameter 'epochz'" in train.reason
+    from charter.jobs.base import JobError
+    from charter.jobs.text_train import make_config
+    from charter.loading.loader import load_repository
+
+    repo = load_repository(_text_repo(tmp_path / "r", params={"epochz": 2}, load=False))
+    (d,) = repo.errors
+    assert d.message == "unknown text training parameter 'epochz'" and d.hint == "did you mean 'epochs'?"
+    with pytest.raises(JobError, match="unknown text training parameter 'epochz'"):
+        make_config({"epochz": 2}, 0)
 
 
 @pytest.mark.slow
@@ -72,3 +77,30 @@ def test_linear_probe_on_the_packaged_model(tmp_path):
     assert model.path.endswith("/model") and model.bytes > 0
     ev = rec["evaluate"].results
     assert ev["metrics"]["accuracy"]["value"] > 0.8 and "channel" in ev["slices"]
+
+
+def test_text_params_are_checked_at_validation_time(tmp_path):
+    """Without torch: an unbounded epoch count is a validation error with its location, not a run."""
+    from charter.loading.loader import load_repository
+
+    repo = load_repository(_text_repo(tmp_path / "r", params={"epochs": 1_000_000_000, "maxLength": 32}, load=False))
+    errors = [(d.code, d.path, d.message) for d in repo.errors]
+    assert errors == [("CH029", "jobs[id='train'].params.epochs", "epochs: 1000000000 is above the allowed maximum 50")]
+    assert repo.errors[0].line is not None
+
+
+def test_text_params_problems_include_the_configuration_and_the_run_time_guard():
+    from charter.jobs.base import JobError
+    from charter.jobs.text_train import make_config
+    from charter.kinds.runners.text_finetune import text_params_problems
+    from charter.spec.governance import ParamRule
+
+    rules = {"warmupRatio": ParamRule(type=["number"], min=0, max=2), "epochs": ParamRule(type=["integer"], max=5)}
+    assert text_params_problems(rules, {"warmupRatio": 0.2, "epochs": 5}) == []
+    (problem,) = text_params_problems(rules, {"warmupRatio": 1.5})
+    assert problem[0] is None and "warmup_ratio must be in [0, 1)" in problem[1]
+    assert text_params_problems(rules, {"seed": 1})[0][1] == "'seed' cannot be set in params"
+    assert "not on the allowlist" in text_params_problems(rules, {"batchSize": 8})[0][1]
+    with pytest.raises(JobError, match="epochs: 6 is above the allowed maximum 5"):
+        make_config({"epochs": 6}, 0, rules)
+    assert make_config({"epochs": 5}, 0, rules).epochs == 5

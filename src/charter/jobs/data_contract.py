@@ -7,7 +7,10 @@ The contract of a source becomes a pandera ``DataFrameSchema``:
   ``datetime64[ns]``, ``string``/``category`` → text), so a value that is not of
   the type (``"abc"`` in an integer column) is reported with its row;
 * ``nullable``, ``unique``, ``min``/``max`` (numeric columns), ``allowed`` values,
-  ``pattern`` (a regular expression each value must match completely);
+  ``pattern`` (a regular expression each value must match completely),
+  ``minDistinct`` (at least that many distinct non-missing values: a column check
+  reported as ``min_distinct(<k>)`` with the distinct values observed, the most
+  frequent first, and their row counts as examples);
 * ``rows.min``/``rows.max`` → a check on the number of rows;
 * ``strict`` → columns the contract does not declare are failures.
 
@@ -51,6 +54,8 @@ def build_schema(contract: Any):  # type: ignore[no-untyped-def]
             checks.append(pa.Check.isin(list(col.allowed)))
         if col.pattern is not None:
             checks.append(_pattern_check(pa, col.pattern))
+        if col.min_distinct is not None:
+            checks.append(_min_distinct_check(pa, col.min_distinct))
         columns[name] = pa.Column(
             _DTYPES[col.type],
             checks=checks,
@@ -112,6 +117,9 @@ def _failures(exc: Any, n_rows: int) -> list[ContractFailure]:
             column = None
         groups.setdefault((column, check), []).append(row)
     for (column, check), rows in groups.items():
+        if check.startswith(MIN_DISTINCT):
+            out.append(ContractFailure(column=column, check=check, failures=1, examples=[]))
+            continue
         if check.startswith("rows_"):
             out.append(ContractFailure(column=None, check=check, failures=1, examples=[n_rows]))
             continue
@@ -156,6 +164,7 @@ def validate_source(ctx: JobContext, data_id: str) -> ContractSource:
         failures = _failures(exc, len(df))
     except pa_errors.SchemaError as exc:  # non-lazy path (should not happen), keep it readable
         failures = [ContractFailure(column=None, check="schema", failures=1, examples=[str(exc)[:200]])]
+    failures = [_with_distinct_values(f, df) for f in failures]
     del path
     return ContractSource(data=data_id, path=src.path, sha256=src.sha256, rows=len(df),
                           passed=not failures, failures=failures)
@@ -203,3 +212,24 @@ def _pattern_check(pa: Any, pattern: str) -> Any:
             return False
 
     return pa.Check(matches, element_wise=True, name=f"str_matches({pattern})", error=f"str_matches({pattern})")
+
+
+MIN_DISTINCT = "min_distinct"
+
+
+def _min_distinct_check(pa: Any, k: int) -> Any:
+    """A column check: at least ``k`` distinct non-missing values (one verdict for the column, not per row)."""
+    return pa.Check(lambda s: bool(s.dropna().nunique() >= k), name=f"{MIN_DISTINCT}({k})",
+                    error=f"{MIN_DISTINCT}({k})")
+
+
+def _with_distinct_values(f: ContractFailure, df: Any) -> ContractFailure:
+    """A min-distinct failure's examples: first ``{"distinct": n, "missing": m}``, then the values observed with
+    their rows (most frequent first, at most a few), so the report says what the column collapsed to."""
+    if not f.check.startswith(MIN_DISTINCT) or f.column is None or f.column not in df.columns:
+        return f
+    col = df[f.column]
+    counts = col.value_counts(dropna=True)
+    examples: list[Any] = [{"distinct": int(len(counts)), "missing": int(col.isna().sum())}]
+    examples += [{"value": _json_value(v), "rows": int(n)} for v, n in counts.head(MAX_EXAMPLES).items()]
+    return f.model_copy(update={"examples": examples})

@@ -11,14 +11,14 @@ training. torch and transformers are optional: without them the job is an
 
 ``params`` keys (camelCase or snake_case) are fields of
 :class:`charter.textmodels.TextTrainConfig` (epochs, batchSize, learningRate,
-maxLength, patience, ...); the seed is the split's.
+maxLength, patience, ...) that the allowlist's ``textParams`` allows, within
+its bounds (checked at validation and again here); the seed is the split's.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import importlib.util
-import re
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,6 @@ from .predictions import PREDICTIONS_ARTIFACT, PREDICTIONS_FILE, write_predictio
 MODEL_ARTIFACT = "model"
 MODEL_FOLDER = "model"
 _FORBIDDEN_PARAMS = {"seed"}
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 def model_dir(root: Path, entry: Any) -> Path:
@@ -64,14 +60,21 @@ def model_dir(root: Path, entry: Any) -> Path:
     raise JobError(f"model source '{entry.id}' names neither a package nor a path")
 
 
-def make_config(params: dict[str, Any], seed: int):  # type: ignore[no-untyped-def]
+def make_config(params: dict[str, Any], seed: int, rules: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """The training configuration of ``params``; with the allowlist's ``textParams`` rules, refused outside them
+    (validation already said so with a location; this is the run-time guard)."""
+    from ..kinds.runners.text_finetune import text_param_field, text_params_problems
     from ..textmodels import TextTrainConfig
 
+    if rules is not None:
+        problems = text_params_problems(rules, params)
+        if problems:
+            raise JobError("; ".join(problem for _, problem, _ in problems))
     fields = {f.name for f in dataclasses.fields(TextTrainConfig)}
     kwargs: dict[str, Any] = {}
     for key, value in params.items():
-        name = _snake(key)
-        if name not in fields or name in _FORBIDDEN_PARAMS:
+        name = text_param_field(key)
+        if name is None:
             allowed = sorted(f for f in fields if f not in _FORBIDDEN_PARAMS)
             raise JobError(f"unknown text training parameter '{key}'; known: {', '.join(allowed)}")
         kwargs[name] = value
@@ -100,7 +103,7 @@ def train(ctx: JobContext, method: str) -> JobOutput:
     if entry is None:
         raise JobError(f"model '{job.model.source}' is not on the governance allowlist")
     folder = model_dir(ctx.root, entry)
-    config = make_config(dict(job.params), job.split.seed)
+    config = make_config(dict(job.params), job.split.seed, dict(allow.text_params) if allow is not None else {})
     target = uc.task.target
     df = ctx.read(job.data, columns=[job.text, target])
     if df[target].isna().any():

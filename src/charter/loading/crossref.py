@@ -28,21 +28,27 @@ class _Checker:
         self.repo = repo
         self.check_data = check_data
         self.today = today
-        org = repo.organisation
+        org = self.org = repo.organisation or repo.salvaged.get("Organisation")
+        self.people_complete = repo.organisation is not None or (
+            org is not None and not repo.salvaged_dropped.get("Organisation"))
+        """Whether ``people`` is everyone the organisation declares (not when a person was dropped for errors)."""
+        self.dropped = repo.salvaged_ids
         self.people = {p.id: p for p in org.people} if org else {}
         self.roles = {r.id for r in org.roles} if org else set(known_roles())
         self.teams = {t.id for t in org.teams} if org else set()
         self.units = {b.id for b in org.business_units} if org else set()
-        self.krs = {kr.id for s in repo.okrs for o in s.objectives for kr in o.key_results}
+        okr_sets = list(repo.okrs) + list(repo.salvaged.get("OKRs", []))
+        self.krs = {kr.id for s in okr_sets for o in s.objectives for kr in o.key_results}
         pol = repo.policy
         self.stages = [s.id for s in pol.stages] if pol else []
         self.tiers = [t.id for t in pol.risk_tiers] if pol else []
         mm = repo.maturity
         self.max_level = {p.id: max(lv.level for lv in p.levels) for p in mm.processes} if mm else {}
-        al = repo.allowlist
+        al = repo.allowlist or repo.salvaged.get("Allowlist")
         self.runners = set(al.runners) if al else set(runners.names())
         self.estimators = {e.name: e for e in al.estimators} if al else {}
         self.models = {m.id: m for m in al.models} if al else {}
+        self.text_params = dict(al.text_params) if al else {}
         self.ctx: ShapeContext | None = None
 
     # -- plumbing -----------------------------------------------------------------------
@@ -62,6 +68,8 @@ class _Checker:
             return True
         if what == "use case" and value in self.repo.broken_usecase_ids:
             return False  # its own file already reports the problem
+        if value in self.dropped:
+            return False  # an item dropped for its shape errors: its own file reports them
         hint = did_you_mean(value, ids) or (f"known {what}s: {known_list(ids)}" if ids else f"no {what}s are declared")
         self.err("CH020", loc, f"unknown {what} '{value}'", hint)
         return False
@@ -74,6 +82,8 @@ class _Checker:
                 self.err("CH022", loc + [index, key], f"duplicate {what} id '{value}'", "ids must be unique")
 
     def person(self, loc: Loc, pid: str, role: str | None = None) -> None:
+        if self.org is None and self._has_kind("Organisation"):
+            return  # the organisation file is too broken to say who exists; it reports why
         if not self.ref(loc, pid, self.people, "person"):
             return
         if role is not None and role not in self.people[pid].roles:
@@ -83,10 +93,13 @@ class _Checker:
 
     # -- governance ---------------------------------------------------------------------
 
+    def _has_kind(self, kind: str) -> bool:
+        return any(isinstance(sf.data, dict) and sf.data.get("kind") == kind for sf in self.repo.files.values())
+
     def organisation(self) -> None:
-        org = self.repo.organisation
-        if org is None:
-            return
+        org = self.org  # a salvaged one too: the rest of a file with one bad item is still checked
+        if org is None or (self.repo.organisation is None and self.repo.salvaged_dropped.get("Organisation")):
+            return  # items were dropped: the salvaged lists' indices are not the file's
         self.use(self._file_of("Organisation"))
         self.unique(org.roles, ["roles"], "role")
         self.unique(org.business_units, ["businessUnits"], "business unit")
@@ -222,6 +235,18 @@ class _Checker:
                     self.err("CH031", ["estimators", i, "params", pname, "max"],
                              f"{e.name}.{pname}: max {rule.max:g} is below min {rule.min:g}; no value is allowed",
                              "swap the bounds, or remove the parameter to disallow it")
+        for pname, rule in al.text_params.items():
+            if rule.min is not None and rule.max is not None and rule.min > rule.max:
+                self.err("CH031", ["textParams", pname, "max"],
+                         f"textParams.{pname}: max {rule.max:g} is below min {rule.min:g}; no value is allowed",
+                         "swap the bounds, or remove the setting to disallow it")
+        from ..kinds.runners.text_finetune import text_param_names, text_param_field
+
+        for pname in al.text_params:
+            if text_param_field(pname) is None:
+                self.err("CH029", ["textParams", pname], f"'{pname}' is not a text training setting Charter knows",
+                         did_you_mean(pname, text_param_names()) or f"settings: {known_list(text_param_names())}",
+                         at_key=True)
 
     def feature_groups(self, uc: UseCase, rel: str) -> None:
         """A training column is either numeric or categorical, and listed once: the pipeline

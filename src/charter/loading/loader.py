@@ -2,6 +2,12 @@
 
 Phase 1 (shape) validates each file against its model; phase 2 (meaning, in
 ``crossref``) checks references across files. Both collect every problem.
+
+A governance file with shape errors is not loaded (its model stays None), but
+what the rest of it says is still used for cross-checks: ``salvaged`` holds its
+model without the items in error (:func:`~charter.loading.shape.salvage_shape`),
+so one typo on one person is one diagnostic, not an "unknown person" for every
+reference to everyone else.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from .files import (
     SpecRefused,
     rel,
 )
-from .shape import ShapeContext, validate_shape
+from .shape import ShapeContext, salvage_shape, validate_shape
 from .sources import SpecSource, WorkTree
 
 SINGLETON_KINDS = ("Organisation", "MaturityModel", "Policy", "Allowlist")
@@ -51,6 +57,16 @@ class Repository:
     broken_usecase_ids: set[str] = field(default_factory=set)
     """Ids of use cases whose files have shape errors: references to them are not errors too."""
     hashes: HashCache = field(default_factory=HashCache)
+    salvaged: dict[str, Any] = field(default_factory=dict)
+    """Governance kind → the model of its file without the items that have shape errors (cross-checks only;
+    the file itself is not loaded). OKR files: kind 'OKRs' → a list of models."""
+    salvaged_dropped: dict[str, set[str]] = field(default_factory=dict)
+    """Governance kind → ids of the list items dropped from its salvaged file."""
+
+    @property
+    def salvaged_ids(self) -> set[str]:
+        """Ids of list items dropped from salvaged files: references to them are not errors too."""
+        return set().union(*self.salvaged_dropped.values())
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -159,6 +175,13 @@ def load_repository(source: Path | str | SpecSource, *, check_data: bool = True,
         model, diags = validate_shape(GOVERNANCE_KINDS[kind], ShapeContext(sf.rel, sf.text, sf.data))
         repo.diagnostics.extend(diags)
         if model is None:
+            partial, dropped = salvage_shape(GOVERNANCE_KINDS[kind], sf.data)
+            if partial is not None:
+                if kind in SINGLETON_KINDS:
+                    repo.salvaged[kind] = partial
+                else:
+                    repo.salvaged.setdefault(kind, []).append(partial)
+                repo.salvaged_dropped.setdefault(kind, set()).update(dropped)
             continue
         if kind == "Organisation":
             repo.organisation = model  # type: ignore[assignment]

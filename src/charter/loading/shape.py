@@ -212,3 +212,55 @@ def _pattern_hint(pattern: str) -> str | None:
     if "Q[1-4]" in pattern:
         return "write the quarter as YYYY-QN, for example 2026-Q4"
     return None
+
+
+# --- salvage: what a file with shape errors still says, for cross-checks ---------------------
+
+_SALVAGE_ROUNDS = 4
+
+
+def salvage_shape(model: type[BaseModel], data: Any) -> tuple[BaseModel | None, set[str]]:
+    """The model of a file with shape errors, without the parts the errors are in, and the ids of list items
+    it had to drop; ``(None, set())`` when an error is outside every list item (nothing trustworthy remains).
+
+    The file's own diagnostics come from :func:`validate_shape`; this only keeps one bad item from taking the
+    rest of the file out of cross-checks (a typo on one person must not make every reference to every other
+    person unknown). Unknown keys are removed first (they add nothing); an item still in error is then dropped,
+    the innermost list item first, then the outermost. The result is for cross-checks only, never for judging.
+    """
+    import copy
+
+    work = copy.deepcopy(data)
+    dropped: set[str] = set()
+    for round_ in range(_SALVAGE_ROUNDS):
+        try:
+            return model.model_validate(work), dropped
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+        doomed: dict[tuple[str | int, ...], None] = {}
+        for err in errors:
+            loc, exists = clean_loc(work, list(err["loc"]))
+            if round_ == 0 and exists and loc and isinstance(loc[-1], str):
+                doomed[tuple(loc)] = None  # the key in error (unknown, or a bad value) alone first
+                continue
+            items = [k for k, seg in enumerate(loc) if isinstance(seg, int)]
+            if not items:
+                return None, set()
+            k = items[-1] if round_ < _SALVAGE_ROUNDS - 1 else items[0]
+            doomed[tuple(loc[: k + 1])] = None
+        # delete the deepest paths first, and list items from the end, so the remaining paths stay valid
+        for path in sorted(doomed, key=lambda p: (len(p), p[-1] if isinstance(p[-1], int) else -1), reverse=True):
+            parent: Any = work
+            for seg in path[:-1]:
+                parent = parent[seg]
+            last = path[-1]
+            if isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+                item = parent.pop(last)
+                if isinstance(item, dict) and isinstance(item.get("id"), str):
+                    dropped.add(item["id"])
+            elif isinstance(parent, dict) and last in parent:
+                del parent[last]
+    try:
+        return model.model_validate(work), dropped
+    except ValidationError:
+        return None, set()

@@ -271,6 +271,9 @@ class Allowlist(_Document):
     runners: list[NonEmpty] = Field(min_length=1)
     estimators: list[EstimatorRule] = []
     models: list[ModelSource] = []
+    text_params: dict[NonEmpty, ParamRule] = {}
+    """Training settings a `text-finetune` / `text-linear-probe` job may set in `params` (`epochs`, `batchSize`,
+    `learningRate`, `maxLength`...), with their allowed types and ranges; a setting not listed is refused."""
 
 
 GOVERNANCE_KINDS: dict[str, type[_Document]] = {

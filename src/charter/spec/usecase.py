@@ -93,6 +93,9 @@ class ColumnContract(Model):
     """Allowed values."""
     pattern: NonEmpty | None = None
     """Regular expression every (string) value must match fully."""
+    min_distinct: int | None = Field(default=None, ge=1)
+    """At least this many distinct non-missing values (2 on a sensitive attribute: a fairness check needs two
+    groups, and a join that filled a default leaves one)."""
     description: Text | None = None
 
 

@@ -372,6 +372,8 @@ class Checker(Protocol):
     """What a kind's cross-reference check may use of the validator (``loading.crossref``)."""
 
     people: dict[str, Any]
+    people_complete: bool
+    """False when the organisation file lost people to shape errors (counts of role holders would be wrong)."""
     roles: set[str]
     max_level: dict[str, int]
 

@@ -4,6 +4,14 @@ A check's limits come from the check (the use case's, or the policy default for
 a sensitive attribute); whether its point estimate or interval bound is judged
 comes from the check unless the requirement overrides it (a high-risk tier asks
 for the interval bound). The rule on each part says which of the two decided.
+
+A disparity compares groups: a check whose attribute has fewer than two groups
+of at least the policy's ``fairness.minGroupSize`` rows (every row one value,
+every value missing, a join that filled a default) is inconclusive. It fails
+closed as an ``error`` part whose rule basis is ``inconclusive: fewer than two
+groups`` and whose reason gives the group counts; the ``<missing>`` group (rows
+without the attribute) never counts as one of the two, since a gap between
+disclosed and undisclosed rows says nothing about the attribute's values.
 """
 
 from __future__ import annotations
@@ -71,6 +79,51 @@ def _apply_waiver(ctx: Context, p: Part) -> Part:
     return p
 
 
+INCONCLUSIVE_BASIS = "inconclusive: fewer than two groups"
+_SHOWN_GROUPS = 8
+
+
+def _is_missing(group: Any) -> bool:
+    from ...metrics.groups import MISSING_LABEL
+
+    return any(v == MISSING_LABEL for v in group.group.values()) or group.label == MISSING_LABEL
+
+
+def usable_groups(groups: list[Any], min_size: int) -> list[Any]:
+    """The groups a disparity can compare: observed values (not ``<missing>``) with at least ``min_size`` rows."""
+    return [g for g in groups if g.n >= min_size and not _is_missing(g)]
+
+
+def group_counts_text(groups: list[Any]) -> str:
+    """'M: 4,812; F: 12; missing: 0': every group's rows (the largest first, at most a few), then the missing rows."""
+    present = sorted((g for g in groups if not _is_missing(g)), key=lambda g: (-g.n, g.label))
+    missing = sum(g.n for g in groups if _is_missing(g))
+    shown = [f"{g.label}: {g.n:,}" for g in present[:_SHOWN_GROUPS]]
+    if len(present) > _SHOWN_GROUPS:
+        shown.append(f"{len(present) - _SHOWN_GROUPS:,} more")
+    return "; ".join(shown + [f"missing: {missing:,}"])
+
+
+def inconclusive_part(check: Any, attributes: list[str], groups: list[Any], min_size: int,
+                      evidence: tuple[str, ...], limit_from: str) -> Part | None:
+    """The fail-closed part of a check whose attribute has fewer than two usable groups, else None."""
+    usable = usable_groups(groups, min_size)
+    if len(usable) >= 2:
+        return None
+    what = (f"attribute '{attributes[0]}'" if len(attributes) == 1
+            else "attributes " + " × ".join(f"'{a}'" for a in attributes))
+    noun = "group" if len(usable) == 1 else "groups"
+    reason = (f"{what} has {len(usable)} {noun} with at least {min_size:,} rows ({group_counts_text(groups)}): "
+              "a disparity needs two")
+    rule = Rule("fail-closed", INCONCLUSIVE_BASIS,
+                f"{limit_from} is inconclusive: {reason}; the gate fails closed until the data has two groups "
+                f"of at least {min_size:,} rows")
+    part = Part(check.id, "error", reason, evidence=evidence, rule=rule, subject=check.id)
+    part.extra.update({"metric": check.metric, "attributes": list(attributes), "inconclusive": True,
+                       "minGroupSize": min_size, "groups": [{"group": g.label, "n": g.n} for g in groups]})
+    return part
+
+
 def judge(ctx: Context, r: FairnessRequirement) -> Outcome:
     from ...resolve import effective_fairness_checks, greater_is_better
 
@@ -122,6 +175,11 @@ def judge(ctx: Context, r: FairnessRequirement) -> Outcome:
                                      f"job '{ev.job}' has no result for {' × '.join(check.sensitive_attributes)} "
                                      f"(it examined: {', '.join(examined) or 'nothing'}); add the attribute to the "
                                      "fairness job's `sensitiveAttributes`", evidence=evidence, subject=check.id))
+                continue
+            group_min = max(res.min_group_size or 0, min_group)  # the stricter of the recorded and current policy
+            blocked = inconclusive_part(check, list(block.attributes), block.groups, group_min, evidence, limit_from)
+            if blocked is not None:
+                found.append(blocked)
                 continue
             gib = greater_is_better(check.metric)
             basis = Basis(use_interval, limit_from, confidence=res.bootstrap.get("confidence"), **basis_kwargs)

@@ -80,6 +80,8 @@ class Checker(Protocol):
     """Allowlisted estimators by name."""
     models: dict[str, Any]
     """Allowlisted model sources by id."""
+    text_params: dict[str, Any]
+    """Allowlisted text training settings (``params`` of text jobs) by name, as written in the allowlist."""
 
     def err(self, code: str, loc: Loc, message: str, hint: str | None = None, *, severity: str = "error",
             at_key: bool = False) -> None: ...

@@ -50,6 +50,12 @@ def _finding(f: ContractFailure) -> str:
         return f"the file cannot be read ({f.examples[0] if f.examples else 'unreadable'})"
     if f.column is None:
         return f"the table breaks {f.check}"
+    if f.check.startswith("min_distinct(") and f.check.endswith(")"):
+        summary = next((x for x in f.examples if isinstance(x, dict) and "distinct" in x), {})
+        seen = [f"{x['value']}: {x.get('rows', 0):,}" for x in f.examples if isinstance(x, dict) and "value" in x]
+        counts = "; ".join(seen + [f"missing: {summary.get('missing', 0):,}"])
+        return (f"column `{f.column}` has {summary.get('distinct', len(seen))} distinct value(s) ({counts}), "
+                f"at least {f.check[len('min_distinct('):-1]} required")
     rows = "1 row breaks" if f.failures == 1 else f"{f.failures} rows break"
     return f"{rows} `{f.column}` {_CHECK_NAMES.get(f.check, f.check)}"
 
