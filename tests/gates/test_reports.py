@@ -56,7 +56,7 @@ def test_json_round_trips(decisions) -> None:
 
 def test_junit_parses_with_junitparser(decisions) -> None:
     junitparser = pytest.importorskip("junitparser")
-    xml = junitparser.JUnitXml.fromstring(report.format_junit(decisions))
+    xml = junitparser.JUnitXml.fromstring(report.format_junit(decisions).encode())  # as CI reads the file: bytes
     suites = list(xml)
     assert [s.name for s in suites] == ["churn → production", "churn → pilot"]
     prod = suites[0]
