@@ -56,10 +56,14 @@ def _move_trailing_comment(prev: Any, new: Any) -> None:
     new.ca.items[new_last] = [None, None, CommentToken("\n" + rest, CommentMark(0), None), None]
 
 
-def append_approval(text: str, entry: dict[str, Any]) -> str:
-    """The spec text with ``entry`` appended to ``approvals`` (created before ``meta`` when absent).
+def append_approval(text: str, entry: dict[str, Any], *, remove: list[int] | tuple[int, ...] = ()) -> str:
+    """The spec text with ``entry`` appended to ``approvals`` (created before ``meta`` when absent), after
+    removing the approvals at the indexes ``remove`` (earlier approvals the new one replaces).
 
-    ``None`` values are left out. Raises EditError when ``approvals`` is not a list."""
+    ``None`` values are left out; a multi-line value (a signature) is written as a literal block.
+    Raises EditError when ``approvals`` is not a list."""
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
@@ -72,7 +76,7 @@ def append_approval(text: str, entry: dict[str, Any]) -> str:
     item = CommentedMap()
     for key, value in entry.items():
         if value is not None:
-            item[key] = value
+            item[key] = LiteralScalarString(value) if isinstance(value, str) and "\n" in value else value
     approvals = doc.get("approvals")
     if approvals is None:
         approvals = CommentedSeq()
@@ -83,6 +87,10 @@ def append_approval(text: str, entry: dict[str, Any]) -> str:
         raise EditError("'approvals' in the spec is not a list")
     if isinstance(approvals, CommentedSeq) and approvals.fa.flow_style():
         approvals.fa.set_block_style()
+    for index in sorted(set(remove), reverse=True):
+        if not 0 <= index < len(approvals):
+            raise EditError(f"there is no approval #{index} to replace")
+        del approvals[index]
     if approvals:
         _move_trailing_comment(approvals[-1], item)
     approvals.append(item)
@@ -110,15 +118,18 @@ def reparse_usecase(rel: str, text: str) -> Any:
     return model
 
 
-def add_approval_to_spec(path: Path, rel: str, entry: dict[str, Any], *, expected: int) -> None:
-    """Append an approval to the use case spec at ``path``, check the result holds exactly
-    ``expected`` approvals ending with this one, then replace the file atomically."""
+def add_approval_to_spec(path: Path, rel: str, entry: dict[str, Any], *, expected: int,
+                         remove: list[int] | tuple[int, ...] = ()) -> None:
+    """Append an approval to the use case spec at ``path`` (removing the approvals at ``remove``), check
+    the result holds exactly ``expected`` approvals ending with this one, then replace the file atomically."""
     from .io.fs import atomic_write
 
     text = path.read_text(encoding="utf-8")
-    new_text = append_approval(text, entry)
+    new_text = append_approval(text, entry, remove=remove)
     model = reparse_usecase(rel, new_text)
-    if len(model.approvals) != expected or model.approvals[-1].evidence != entry.get("evidence"):
+    last = model.approvals[-1] if model.approvals else None
+    if (len(model.approvals) != expected or last is None or last.evidence != entry.get("evidence")
+            or last.signature != entry.get("signature")):
         raise EditError("the edited spec does not hold exactly the new approval; the file was not changed")
     atomic_write(path, new_text)
 

@@ -1,9 +1,11 @@
-"""`charter approve USECASE --stage STAGE --by PERSON --role ROLE`: sign off the current evidence.
+"""`charter approve USECASE --stage STAGE --by PERSON --role ROLE [--key PATH]`: sign off the current evidence.
 
 Parses the arguments, calls :func:`charter.approvals.approve` and prints what it
-did. Exit 2 when the person does not hold the role, the stage is unknown or the
-expiry is not in the future; exit 1 when the evidence is missing, stale or
-errored: nobody can approve evidence that does not exist.
+did. ``--key`` signs the approval with the approver's ed25519 private key (one
+of their ``signingKeys``); stages the policy lists under ``approvals.signedFor``
+require it. Exit 2 when the person does not hold the role, the stage is unknown,
+the key is not theirs or the dates are wrong; exit 1 when the evidence is
+missing, stale or errored: nobody can approve evidence that does not exist.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--role", required=True, help="role the approver signs in")
     p.add_argument("--expires", metavar="DATE", help="last day the approval counts (YYYY-MM-DD)")
     p.add_argument("--note", help="what was reviewed, conditions, links")
+    p.add_argument("--key", metavar="PATH", help="sign with this OpenSSH ed25519 private key (one of the "
+                   "approver's signingKeys; required for stages the policy lists under approvals.signedFor)")
+    p.add_argument("--date", metavar="DATE", help="the approval's date (YYYY-MM-DD, default today; never in the "
+                   "future), when recording a review made earlier")
+    p.add_argument("--replace", action="store_true",
+                   help="replace this person's earlier approvals for the stage and role instead of adding one")
     add_repo_arg(p)
 
 
@@ -34,12 +42,14 @@ def run(args: argparse.Namespace) -> int:
 
     today = dt.date.today()
     expires = parse_date(args.expires, "--expires")
+    date = parse_date(args.date, "--date")
     if expires is not None and expires <= today:  # before loading: a typo should not wait for validation
         raise UsageError(f"--expires {expires} is not in the future")
     root = find_root(Path(args.repo))
     repo = require_valid(root, "approve")
     out = approve(repo, EvidenceStore(root), args.usecase, stage=args.stage, by=args.by, role=args.role,
-                  today=today, expires=expires, note=args.note)
+                  today=today, expires=expires, note=args.note, key=Path(args.key) if args.key else None,
+                  date=date, replace=args.replace)
     if out.status == "refused":
         print(f"charter approve: refused: the evidence of '{out.use_case}' is not current, so there is nothing to "
               "approve yet", file=sys.stderr)
@@ -54,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     if not out.required:
         print(f"charter approve: note: stage '{out.stage}' does not require an approval by '{out.role}' "
               f"for '{out.use_case}'; recording it anyway", file=sys.stderr)
-    print(f"recorded: {out.by} ({out.role}) approves '{out.use_case}' for '{out.stage}' on evidence "
-          f"{out.evidence[:12]} in {out.file}")
+    signed = "signed" if out.signed else "unsigned"
+    replaced = f", replacing {out.replaced} earlier" if out.replaced else ""
+    print(f"recorded: {out.by} ({out.role}) approves '{out.use_case}' for '{out.stage}' on review digest "
+          f"{out.evidence[:12]} ({signed}{replaced}) in {out.file}")
     return EXIT_OK
