@@ -146,8 +146,9 @@ def review_digest(repo: Any, uc: Any, stage: str, jobs: Iterable[Any]) -> str:
 # --- signatures ---------------------------------------------------------------------------------
 
 
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _iso(value: Any) -> str | None:
+    """A date as ISO text (dates already written as text, in a spec being edited, stay as they are)."""
+    return value.isoformat() if isinstance(value, dt.date) else (str(value) if value is not None else None)
 
 
 def approval_message(use_case: str, approval: Any) -> bytes:
@@ -161,7 +162,12 @@ def approval_message(use_case: str, approval: Any) -> bytes:
 
 def waiver_message(use_case: str, waiver: Any) -> bytes:
     """The bytes a waiver's signature signs (a ``Waiver`` or a dict with its fields)."""
-    get = waiver.get if isinstance(waiver, dict) else lambda k: getattr(waiver, k, None)
+    def get(name: str) -> Any:
+        if isinstance(waiver, dict):  # the spec's own keys (approvedBy) or the model's (approved_by)
+            camel = name.split("_")[0] + "".join(w.title() for w in name.split("_")[1:])
+            return waiver.get(name, waiver.get(camel))
+        return getattr(waiver, name, None)
+
     return canonical_json({
         "type": "charter-waiver/1", "useCase": use_case, "requirement": get("requirement"), "stage": get("stage"),
         "owner": get("owner"), "approvedBy": get("approved_by"), "ticket": get("ticket"),
