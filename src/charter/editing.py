@@ -45,7 +45,12 @@ def _move_trailing_comment(prev: Any, new: Any) -> None:
     token = slot[2] if slot and len(slot) > 2 else None
     if token is None or "\n" not in token.value:
         return
-    eol, _, rest = token.value.partition("\n")
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    if isinstance(prev[last], LiteralScalarString):  # a literal block ended its line: all of it is full lines
+        eol, rest = "", token.value
+    else:
+        eol, _, rest = token.value.partition("\n")
     if not rest:
         return
     if eol.strip():
@@ -53,7 +58,9 @@ def _move_trailing_comment(prev: Any, new: Any) -> None:
     else:
         slot[2] = None
     new_last = list(new.keys())[-1]
-    new.ca.items[new_last] = [None, None, CommentToken("\n" + rest, CommentMark(0), None), None]
+    # a literal block (a signature) already ends its line; a plain value needs the line break first
+    lead = "" if isinstance(new[new_last], LiteralScalarString) else "\n"
+    new.ca.items[new_last] = [None, None, CommentToken(lead + rest, CommentMark(0), None), None]
 
 
 def append_approval(text: str, entry: dict[str, Any], *, remove: list[int] | tuple[int, ...] = ()) -> str:

@@ -316,6 +316,9 @@ def test_approve_replace_keeps_one_approval_per_person(tmp_path: Path, keys: dic
     assert main([*args, "--replace", "--date", "2026-11-30"]) == 0
     approvals = g.load(require_valid=False).usecases["churn"].approvals
     assert len(approvals) == 1 and approvals[0].date == dt.date(2026, 11, 30) and approvals[0].signature
+    assert main([*args[:6], "--by", "ben", "--role", "ml-auditor", "--key", str(keys["ben"])]) == 0
+    text = (g.root / "usecases/churn/usecase.yaml").read_text()
+    assert "\n\n\n" not in text and text.count("-----BEGIN SSH SIGNATURE-----") == 2
 
 
 # --- clean lineage --------------------------------------------------------------------------------
