@@ -372,6 +372,64 @@ def approve(repo: Any, store: Any, uc_id: str, *, stage: str, by: str, role: str
                            **base)
 
 
-__all__ = ["ApprovalOutcome", "approval_message", "approval_problem", "approve", "canonical_json", "check_person",
+@dataclass(frozen=True)
+class WaiverSigning:
+    use_case: str
+    ticket: str
+    by: str
+    signed: tuple[str, ...]
+    """The requirements whose waivers were signed."""
+    file: str
+    problems: tuple[str, ...] = ()
+    """What still keeps them from applying after signing (other authority problems)."""
+
+
+def sign_waivers(repo: Any, uc_id: str, *, ticket: str, by: str, key: Path, today: dt.date) -> WaiverSigning:
+    """Sign, as ``by`` with ``key``, every waiver of ``uc_id`` with ``ticket``: sets ``approvedBy`` and
+    ``signature``. UsageError when there is no such waiver, the key is not ``by``'s, or ``by`` holds no role
+    the policy lets waive the waived kinds."""
+    from .diagnostics import did_you_mean
+    from .editing import sign_waivers_in_spec
+    from .signing import SigningError, load_private_key, public_key_of, sign
+
+    uc = repo.usecases.get(uc_id)
+    if uc is None:
+        raise UsageError(f"unknown use case '{uc_id}'" +
+                         (f" ({hint})" if (hint := did_you_mean(uc_id, repo.usecases)) else ""))
+    chosen = [(i, w) for i, w in enumerate(uc.waivers) if w.ticket == ticket]
+    if not chosen:
+        tickets = sorted({w.ticket for w in uc.waivers})
+        raise UsageError(f"'{uc_id}' has no waiver with ticket '{ticket}'"
+                         + (f" (tickets: {', '.join(tickets)})" if tickets else ""))
+    people = {p.id: p for p in repo.organisation.people} if repo.organisation is not None else {}
+    if by not in people:
+        raise UsageError(f"unknown person '{by}'" + (f" ({hint})" if (hint := did_you_mean(by, people)) else ""))
+    for _i, w in chosen:
+        for kind in waived_kinds(repo.policy, uc, w):
+            rule = waiver_rule(repo.policy, kind, uc.risk_tier)
+            if rule is not None and not set(rule.roles) & set(people[by].roles):
+                raise UsageError(f"'{by}' (holds: {', '.join(people[by].roles)}) may not grant '{kind}' waivers; "
+                                 f"the policy allows: {', '.join(rule.roles)}")
+    try:
+        private = load_private_key(key)
+    except SigningError as exc:
+        raise UsageError(str(exc)) from None
+    if not any(k.blob == public_key_of(private).blob for k in person_keys(repo, by)):
+        raise UsageError(f"the key {key} ({public_key_of(private).fingerprint}) is not one of '{by}''s signing keys "
+                         "listed under governance (signingKeys)")
+    signed = {}
+    for i, w in chosen:
+        message = waiver_message(uc.id, w.model_copy(update={"approved_by": by}))
+        signed[i] = (by, sign(message, private))
+    rel = repo.usecase_files[uc.id]
+    sign_waivers_in_spec(repo.root / rel, rel, signed)
+    problems = []
+    for _i, w in chosen:
+        after = w.model_copy(update={"approved_by": by, "signature": signed[_i][1]})
+        problems += [m for _f, m in waiver_problems(repo, uc, after, today)]
+    return WaiverSigning(uc.id, ticket, by, tuple(w.requirement for _i, w in chosen), rel, tuple(problems))
+
+
+__all__ = ["ApprovalOutcome", "WaiverSigning", "sign_waivers", "approval_message", "approval_problem", "approve", "canonical_json", "check_person",
            "clean_for", "person_keys", "review_content", "review_digest", "signature_problem", "signed_for",
            "waived_kinds", "waiver_message", "waiver_problems", "waiver_rule"]

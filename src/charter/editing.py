@@ -106,6 +106,52 @@ def append_approval(text: str, entry: dict[str, Any], *, remove: list[int] | tup
     return out.getvalue()
 
 
+def sign_waivers_in_text(text: str, signed: dict[int, tuple[str, str]]) -> str:
+    """The spec text with ``approvedBy`` and ``signature`` set on the waivers at the given indexes
+    (index → (person, armored signature)); everything else is kept as written."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import LiteralScalarString
+
+    mapping, offset = guess_indent(text)
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)
+    doc = yaml.load(text)
+    waivers = doc.get("waivers")
+    if not isinstance(waivers, list):
+        raise EditError("'waivers' in the spec is not a list")
+    for index, (person, signature) in signed.items():
+        item = waivers[index] if 0 <= index < len(waivers) else None
+        if not isinstance(item, CommentedMap):
+            raise EditError(f"there is no waiver #{index} to sign")
+        for key in ("approvedBy", "signature"):
+            if key in item:
+                del item[key]
+        keys = list(item.keys())
+        at = keys.index("expires") + 1 if "expires" in keys else len(keys)
+        item.insert(at, "approvedBy", person)
+        item.insert(at + 1, "signature", LiteralScalarString(signature))
+    out = io.StringIO()
+    yaml.dump(doc, out)
+    return out.getvalue()
+
+
+def sign_waivers_in_spec(path: Path, rel: str, signed: dict[int, tuple[str, str]]) -> None:
+    """Set the signatures of waivers in the use case spec at ``path``, check the result parses with
+    exactly those signatures, then replace the file atomically."""
+    from .io.fs import atomic_write
+
+    new_text = sign_waivers_in_text(path.read_text(encoding="utf-8"), signed)
+    model = reparse_usecase(rel, new_text)
+    for index, (person, signature) in signed.items():
+        w = model.waivers[index] if index < len(model.waivers) else None
+        if w is None or w.approved_by != person or w.signature != signature:
+            raise EditError("the edited spec does not hold the new waiver signatures; the file was not changed")
+    atomic_write(path, new_text)
+
+
 def reparse_usecase(rel: str, text: str) -> Any:
     """The edited text as a UseCase, with the loader's own parser; EditError if it no longer validates."""
     from .loading import yaml12
@@ -141,4 +187,5 @@ def add_approval_to_spec(path: Path, rel: str, entry: dict[str, Any], *, expecte
     atomic_write(path, new_text)
 
 
-__all__ = ["add_approval_to_spec", "append_approval", "guess_indent", "reparse_usecase"]
+__all__ = ["add_approval_to_spec", "append_approval", "guess_indent", "reparse_usecase", "sign_waivers_in_spec",
+           "sign_waivers_in_text"]

@@ -461,3 +461,21 @@ def test_signed_waivers(tmp_path: Path, keys: dict[str, Path]) -> None:
     g.write_usecase(uc)
     assert any(c == "CH042" and p.endswith("].signature") for c, p, _m in codes(g))
     assert req(gate(g), "production-fairness").status == "fail"
+
+
+def test_approve_waiver_signs_the_waivers_of_a_ticket(tmp_path: Path, keys: dict[str, Path], capsys) -> None:
+    pol = policy()
+    pol["waivers"][0]["signed"] = True
+    g = make(tmp_path, keys, pol)
+    _failing_fairness(g, keys)
+    waive(g, requirement="sex-parity")
+    base = ["approve", "churn", "--repo", str(g.root), "--waiver", "RISK-9"]
+    assert main([*base, "--by", "cleo", "--key", str(keys["cleo"])]) == 2  # a product manager may not grant it
+    assert "may not grant 'fairness' waivers" in capsys.readouterr().err
+    assert main([*base, "--by", "bea", "--key", str(keys["ben"])]) == 2  # not bea's key
+    assert main([*base, "--by", "bea", "--key", str(keys["bea"])]) == 0
+    repo = g.load(require_valid=False)
+    assert not [d for d in repo.diagnostics if d.severity == "error"]
+    w = repo.usecases["churn"].waivers[0]
+    assert w.approved_by == "bea" and w.signature is not None
+    assert req(decide(repo, g.store, "churn", "production", TODAY), "production-fairness").status == "waived"
