@@ -5,8 +5,8 @@ in the use case's ``approvals``, where ``evidence`` is the *review digest*
 (:func:`review_digest`) of what the approver reviewed for that stage: each
 planned job's status, a hash of its record's results and the data hashes it
 read, plus the spec sections that judge them there (the stage's effective
-requirements, the fairness checks when the stage judges fairness, the
-evaluation's primary metric and threshold). Editing a record or loosening a
+requirements, the use case's effective fairness checks, the evaluation's
+primary metric and threshold). Editing a record or loosening a
 threshold changes the digest, so the approval is stale; a Charter or package
 upgrade that reproduces identical results keeps it (evidence ids are not part
 of the digest). The approval judge, ``charter approve`` and the gate decisions
@@ -129,9 +129,9 @@ def review_content(repo: Any, uc: Any, stage: str, jobs: Iterable[Any]) -> dict[
         effective = effective_requirements(policy, uc, stage)
         content["requirements"] = [{"origin": e.origin, "requirement": _dump(e.requirement, {"description"})}
                                    for e in effective]
-        if any(e.requirement.kind == "fairness" for e in effective):
-            content["fairness"] = [_dump(c, {"affected_groups", "rationale"})
-                                   for c in effective_fairness_checks(policy, uc)]
+        # every fairness check: the limits an approver accepts, whichever stage judges them
+        content["fairness"] = [_dump(c, {"affected_groups", "rationale"})
+                               for c in effective_fairness_checks(policy, uc)]
     if uc.evaluation is not None:
         content["evaluation"] = {"primaryMetric": uc.evaluation.primary_metric,
                                  "threshold": uc.evaluation.threshold}
@@ -234,13 +234,14 @@ WaiverField = Literal["requirement", "owner", "date", "expires", "approvedBy", "
 
 def waived_kinds(policy: Any, uc: Any, waiver: Any) -> list[str]:
     """The requirement kinds a waiver waives at the stages it covers (a fairness check: ``fairness``)."""
+    from .kinds.requirements.fairness import KIND as FAIRNESS
     from .resolve import effective_fairness_checks, effective_requirements
 
     stages = [waiver.stage] if waiver.stage else [s.id for s in policy.stages]
     kinds = {e.requirement.kind for s in stages for e in effective_requirements(policy, uc, s)
              if e.requirement.id == waiver.requirement}
     if any(c.id == waiver.requirement for c in effective_fairness_checks(policy, uc)):
-        kinds.add("fairness")
+        kinds.add(FAIRNESS.name)
     return sorted(kinds)
 
 
@@ -253,6 +254,8 @@ def waiver_rule(policy: Any, kind: str, risk_tier: str) -> Any:
 def waiver_problems(repo: Any, uc: Any, waiver: Any, today: dt.date) -> list[tuple[WaiverField, str]]:
     """Every way ``waiver`` exceeds the authority the policy grants, with the field to point at (empty: it may
     apply). The validator reports each (CH042); the gate refuses to apply a waiver that has any."""
+    from .kinds.requirements.approval import KIND as APPROVAL
+
     policy = repo.policy
     if policy is None:
         return []
@@ -264,10 +267,11 @@ def waiver_problems(repo: Any, uc: Any, waiver: Any, today: dt.date) -> list[tup
     for kind in waived_kinds(policy, uc, waiver):
         rule = waiver_rule(policy, kind, uc.risk_tier)
         if rule is None:
-            if policy.waivers is None and kind != "approval":
+            if policy.waivers is None and kind != APPROVAL.name:
                 continue  # no waiver rules declared: the legacy behaviour, anyone may waive
             unless = "a rule under the policy's `waivers:` lets a role waive them"
-            what = "approval (sign-off) requirements" if kind == "approval" else f"requirements of kind '{kind}'"
+            what = ("approval (sign-off) requirements" if kind == APPROVAL.name
+                    else f"requirements of kind '{kind}'")
             tier = f" for risk tier '{uc.risk_tier}'" if policy.waivers else ""
             out.append(("requirement", f"{name}: {what} cannot be waived{tier} unless {unless}"))
             continue
