@@ -479,3 +479,17 @@ def test_approve_waiver_signs_the_waivers_of_a_ticket(tmp_path: Path, keys: dict
     w = repo.usecases["churn"].waivers[0]
     assert w.approved_by == "bea" and w.signature is not None
     assert req(decide(repo, g.store, "churn", "production", TODAY), "production-fairness").status == "waived"
+
+
+@pytest.mark.skipif(__import__("shutil").which("ssh-keygen") is None, reason="needs OpenSSH's ssh-keygen")
+def test_an_approval_signature_verifies_with_ssh_keygen(tmp_path: Path, keys: dict[str, Path]) -> None:
+    import subprocess
+
+    g = make(tmp_path, keys)
+    entry = signed_entry(g, keys["ben"], by="ben", role="ml-auditor")
+    (tmp_path / "allowed").write_text(f"ben {public(keys['ben'])}\n")
+    (tmp_path / "approval.sig").write_text(entry["signature"])
+    proc = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(tmp_path / "allowed"), "-I", "ben", "-n",
+                           signing.NAMESPACE, "-s", str(tmp_path / "approval.sig")],
+                          input=approval_message("churn", entry), capture_output=True, check=False)
+    assert proc.returncode == 0, proc.stderr
