@@ -107,9 +107,11 @@ def _dump(model: Any, exclude: set[str]) -> Any:
 def review_content(repo: Any, uc: Any, stage: str, jobs: Iterable[Any]) -> dict[str, Any]:
     """What an approval of ``uc`` for ``stage`` covers (the digest's input, shown for audits).
 
-    ``jobs`` are the planned jobs' :class:`~charter.gates.evidence.JobEvidence`. Prose that judges nothing
-    (descriptions, rationales) is left out; evidence ids are left out so that an upgrade reproducing the
-    same results keeps approvals valid."""
+    ``jobs`` are the planned jobs' :class:`~charter.gates.evidence.JobEvidence`; each contributes its
+    status, the sha256 of its results, the data it read and the hash of its own spec section (its
+    contract, thresholds, estimator: a job's limits loosened after approval make it stale). Prose that
+    judges nothing (descriptions, rationales) is left out, and so are evidence ids, Charter's runner
+    versions and package versions: an upgrade reproducing the same results keeps approvals valid."""
     from .resolve import effective_fairness_checks, effective_requirements
 
     job_part = []
@@ -117,8 +119,9 @@ def review_content(repo: Any, uc: Any, stage: str, jobs: Iterable[Any]) -> dict[
         record = ev.record
         inputs = ev.planned.inputs
         data = inputs.get("data") if isinstance(inputs, dict) else getattr(inputs, "data", None)
+        spec = inputs.get("spec_sha256") if isinstance(inputs, dict) else getattr(inputs, "spec_sha256", None)
         job_part.append({
-            "job": ev.job, "runner": ev.runner,
+            "job": ev.job, "runner": ev.runner, "spec": spec,
             "status": record.status if record is not None else ev.freshness,
             "results": _sha256(record.results) if record is not None else None,
             "data": dict(sorted((data or {}).items())),

@@ -493,3 +493,14 @@ def test_an_approval_signature_verifies_with_ssh_keygen(tmp_path: Path, keys: di
                            signing.NAMESPACE, "-s", str(tmp_path / "approval.sig")],
                           input=approval_message("churn", entry), capture_output=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_job_limit_loosened_after_approval_makes_it_stale(tmp_path: Path, keys: dict[str, Path]) -> None:
+    g = make(tmp_path, keys)
+    sign_off(g, keys)
+    uc = g.usecases["churn"]
+    uc["data"][0]["contract"]["columns"]["tenure"]["min"] = -100  # the contract loosened...
+    g.write_usecase(uc)
+    g.record_all()  # ...and the re-run passes with the same results
+    r = req(gate(g), "production-sign-off")
+    assert r.status == "fail" and "is stale" in r.reason
