@@ -186,11 +186,11 @@ def test_approval_statuses_come_from_the_approval_judge(ready: GovRepo) -> None:
     uc["approvals"].append({"stage": "production", "by": "ben", "role": "ml-auditor", "date": "2026-02-01",
                             "evidence": "b" * 64})  # signed other evidence
     uc["approvals"].append({"stage": "production", "by": "cleo", "role": "ml-auditor", "date": "2026-02-02",
-                            "evidence": ready.bundle_hash()})  # cleo does not hold the role
+                            "evidence": ready.review_digest()})  # cleo does not hold the role
     uc["approvals"].append({"stage": "pilot", "by": "ben", "role": "ml-auditor", "date": "2024-01-01",
                             "evidence": "c" * 64})  # another stage: nothing asks for it
     uc["approvals"].append({"stage": "production", "by": "ben", "role": "ml-auditor", "date": "2024-06-01",
-                            "evidence": ready.bundle_hash()})  # older than the policy's validity
+                            "evidence": ready.review_digest()})  # older than the policy's validity
     ready.write_usecase(uc)
     a = assess(ready.load(require_valid=False), ready.store, "churn", ON)
     statuses = {(x.approval.by, x.approval.role, x.approval.stage): (x.status, x.reason) for x in a.approvals}

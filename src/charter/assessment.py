@@ -54,7 +54,7 @@ STATES: tuple[tuple[PortfolioState, str], ...] = (
 STATE_LABELS: dict[str, str] = dict(STATES)
 
 ApprovalState = Literal["valid", "unused", "expired", "stale", "rejected"]
-WaiverState = Literal["applied", "unused", "expired"]
+WaiverState = Literal["applied", "unused", "expired", "refused"]
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,10 @@ class ApprovalStatus:
 
     approval: Approval
     status: ApprovalState
-    """valid: counted by a decision; stale: signed other evidence; expired; rejected (not a person, role not
-    held, dated in the future); unused: no decision asked for it (another stage, another role, a duplicate)."""
+    """valid: counted by a decision; stale: approved another review digest (results, data or judging spec changed
+    since); expired; rejected (not a person, role not held, dated in the future, unsigned where the policy
+    requires a signature, a signature that does not verify); unused: no decision asked for it (another stage,
+    another role, a duplicate)."""
     reason: str
     expires: dt.date
     """The day after which it no longer counts (its own expiry or the policy's validity)."""
@@ -80,8 +82,9 @@ class WaiverStatus:
 
     waiver: Waiver
     status: WaiverState
-    """applied: a judge applied it (to a requirement or to one fairness check); expired; unused: valid, but
-    nothing it names was judged at the stages assessed."""
+    """applied: a judge applied it (to a requirement or to one fairness check); expired; refused: it exceeds the
+    authority the policy grants (owner's role, duration, signature, an unwaivable kind), so no gate applies it;
+    unused: valid, but nothing it names was judged at the stages assessed."""
     reason: str
     stages: tuple[str, ...] = ()
     """The stages whose decisions applied it."""
@@ -109,7 +112,7 @@ class Assessment:
     jobs: tuple[JobEvidence, ...]
     """Each planned job with its evidence and freshness (the reason is ``JobEvidence.problem()``)."""
     evidence_hash: str | None
-    """Hash of the planned evidence set: what approvals sign."""
+    """Hash of the planned evidence set (sorted job and evidence ids); approvals sign the review digests."""
     current: GateDecision | None
     """The decision for the declared stage (None when it could not be judged: see ``notes``)."""
     next: GateDecision | None
@@ -140,6 +143,11 @@ class Assessment:
 
     def decision_for(self, stage: str) -> GateDecision | None:
         return next((d for d in self.decisions if d.stage == stage), None)
+
+    @property
+    def review_digests(self) -> dict[str, str]:
+        """Stage → what an approval for it must approve now, as the decisions computed it."""
+        return {d.stage: d.review_digest for d in self.decisions if d.review_digest}
 
 
 # --- portfolio -------------------------------------------------------------------------
@@ -245,9 +253,13 @@ def waiver_statuses(uc: UseCase, decisions: tuple[GateDecision, ...]) -> tuple[W
     for w in sorted(uc.waivers, key=lambda w: (w.expires, w.requirement)):
         as_dict = waiver_dict(w)
         applied_at = tuple(d.stage for d in decisions if as_dict in d.applied_waivers)
+        refused = next((x for d in decisions for x in d.refused_waivers
+                        if {k: x.get(k) for k in as_dict} == as_dict), None)
         if applied_at:
             out.append(WaiverStatus(w, "applied", f"applied to '{w.requirement}' by the gate for "
                                     + " and ".join(f"'{s}'" for s in applied_at), applied_at))
+        elif refused is not None:
+            out.append(WaiverStatus(w, "refused", "refused: " + "; ".join(refused.get("problems") or ())))
         elif any(as_dict in d.expired_waivers for d in decisions):
             out.append(WaiverStatus(w, "expired", f"expired on {w.expires}: no longer applies"))
         else:

@@ -51,6 +51,8 @@ CODES: dict[str, str] = {
     "CH036": "AI objective lacks an AI-proxy or a product key result",
     "CH040": "approval or waiver problem",
     "CH041": "expired approval or waiver",
+    "CH042": "waiver exceeds the authority the policy grants",
+    "CH043": "signing key or signature problem",
 }
 
 

@@ -302,28 +302,46 @@ class GovRepo:
     def bundle_hash(self, uc_id: str = "churn") -> str:
         return evidence_bundle_hash(self.planned(uc_id))
 
+    def review_digest(self, uc_id: str = "churn", stage: str = "production") -> str:
+        """What an approval for ``stage`` must approve now (the records written so far, the current spec)."""
+        from charter.approvals import review_digest
+        from charter.gates.evidence import EvidenceView
+
+        repo = self.load(require_valid=False)
+        view = EvidenceView(self.store, self.planned(uc_id))
+        return review_digest(repo, repo.usecases[uc_id], stage, view.jobs.values())
+
+    def reapprove(self, uc_id: str = "churn") -> None:
+        """Every approval of the use case re-given on what its stage shows now (after new results)."""
+        uc = self.usecases[uc_id]
+        for entry in uc.get("approvals", []):
+            entry["evidence"] = self.review_digest(uc_id, entry["stage"])
+        self.write_usecase(uc)
+
     def record(self, job: str, *, status: str = "pass", results: dict | None = None, reason: str | None = None,
-               uc_id: str = "churn", evidence_id: str | None = None, finished: str = "2026-02-01T10:00:00+00:00") -> EvidenceRecord:
+               uc_id: str = "churn", evidence_id: str | None = None, finished: str = "2026-02-01T10:00:00+00:00",
+               git_dirty: bool | None = None) -> EvidenceRecord:
         planned = next(p for p in self.planned(uc_id) if p.job_id == job)
         if results is None and status != "error":
             results = DEFAULT_RESULTS[job]()
         rec = EvidenceRecord(
             id=evidence_id or planned.evidence_id, use_case=uc_id, job=job, runner=planned.runner, status=status,
             reason=reason, inputs=planned.inputs,
-            lineage=Lineage(git_commit=None, git_dirty=None, charter_version="0.1.0", python="3.11", platform="linux"),
+            lineage=Lineage(git_commit=None if git_dirty is None else "0" * 40, git_dirty=git_dirty,
+                            charter_version="0.1.0", python="3.11", platform="linux"),
             started_at=finished, finished_at=finished, duration_s=0.1, results=results or {},
         )
         self.store.put(rec)
         return rec
 
-    def record_all(self, uc_id: str = "churn", **results: dict) -> None:
+    def record_all(self, uc_id: str = "churn", git_dirty: bool | None = None, **results: dict) -> None:
         for p in self.planned(uc_id):
-            self.record(p.job_id, uc_id=uc_id, results=results.get(p.job_id))
+            self.record(p.job_id, uc_id=uc_id, results=results.get(p.job_id), git_dirty=git_dirty)
 
     def approve(self, uc: dict[str, Any], *, by: str, role: str, stage: str = "production",
                 date: dt.date = TODAY, evidence: str | None = None, expires: str | None = None) -> None:
         entry = {"stage": stage, "by": by, "role": role, "date": date.isoformat(),
-                 "evidence": evidence or self.bundle_hash(uc["id"])}
+                 "evidence": evidence or self.review_digest(uc["id"], stage)}
         if expires:
             entry["expires"] = expires
         uc.setdefault("approvals", []).append(entry)

@@ -121,7 +121,7 @@ def test_approve_appends_the_current_evidence_hash_and_keeps_comments(recorded: 
     assert after.startswith(before)  # nothing above changed: comments, order, quoting
     added = after[len(before):]
     assert added == (f"approvals:\n- stage: production\n  by: cleo\n  role: product-manager\n  date: {TODAY.isoformat()}\n"
-                     f"  evidence: {recorded.bundle_hash()}\n  note: Reviewed the pilot report.\n")
+                     f"  evidence: {recorded.review_digest()}\n  note: Reviewed the pilot report.\n")
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert "recorded: cleo (product-manager) approves 'churn'" in capsys.readouterr().out
     assert approve(recorded, "--stage", "production", "--by", "ben", "--role", "ml-auditor", "--expires", "2099-12-31") == 0
@@ -196,7 +196,7 @@ def test_approve_is_a_core_function_that_returns_what_it_did(recorded: GovRepo) 
 
     args = dict(stage="production", by="cleo", role="product-manager", today=TODAY)
     out = approve_core(recorded.load(), recorded.store, "churn", **args)
-    assert (out.status, out.evidence, out.file) == ("recorded", recorded.bundle_hash(), "usecases/churn/usecase.yaml")
+    assert (out.status, out.evidence, out.file) == ("recorded", recorded.review_digest(), "usecases/churn/usecase.yaml")
     again = approve_core(recorded.load(), recorded.store, "churn", **args)
     assert again.status == "unchanged" and again.approved_on == TODAY
     with pytest.raises(UsageError, match="unknown stage 'prod'"):

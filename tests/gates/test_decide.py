@@ -250,6 +250,7 @@ def test_waived_fairness_check_is_waived_not_passed(ready: GovRepo) -> None:
     ready.record("fairness", results=fairness_results(ratio=(0.7, 0.6, 0.8)))
     set_uc(ready, waivers=[{"requirement": "sex-parity", "owner": "cleo", "reason": "Re-weighting in progress.",
                             "ticket": "RISK-7", "expires": "2099-01-01"}])
+    ready.reapprove()  # the approvers reviewed the new fairness results
     d = gate(ready)
     r = req(d, "production-fairness")
     assert r.status == "waived"
@@ -366,17 +367,17 @@ def test_a_record_with_unreadable_results_is_an_error(ready: GovRepo) -> None:
 
 
 def test_stale_approval_names_both_hashes(ready: GovRepo) -> None:
-    old = ready.bundle_hash()
+    old = ready.review_digest()
     ready.record("drift", results=drift_results(share=0.1), evidence_id=None)
     uc = ready.usecases["churn"]
     uc["jobs"][4]["thresholds"] = {"psi": 0.2}  # a new drift evidence id → a new bundle
     ready.write_usecase(uc)
-    ready.record("drift")
-    new = ready.bundle_hash()
+    ready.record("drift", results=drift_results(share=0.1))
+    new = ready.review_digest()
     assert new != old
     r = req(gate(ready), "production-sign-off")
     assert r.status == "fail"
-    assert f"it signed evidence {old[:12]} but the current evidence is {new[:12]}" in r.reason
+    assert f"it approved review digest {old[:12]} but" in r.reason and f"is {new[:12]}" in r.reason
     assert r.details["rejected"][0]["stale"] is True
     assert r.command == "charter approve churn --stage production --by cleo --role product-manager"
 
@@ -441,6 +442,7 @@ def waive(g: GovRepo, requirement: str, expires: str, stage: str | None = None) 
 def test_waived_requirement_is_waived_never_passed(ready: GovRepo) -> None:
     ready.record("drift", results=drift_results(share=0.6))
     waive(ready, "production-drift", "2099-01-01")
+    ready.reapprove()  # the approvers reviewed the new drift results
     d = gate(ready)
     r = req(d, "production-drift")
     assert r.status == "waived"

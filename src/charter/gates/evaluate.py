@@ -89,14 +89,44 @@ class _Locator:
         return self.position(loc)
 
 
-def _waivers(uc: UseCase, stage: str, today: dt.date) -> Callable[[str], tuple[Any, list[Any]]]:
+def _authorised_waivers(repo: Any, uc: UseCase, stage: str, today: dt.date) -> tuple[list[Any], list[dict[str, Any]]]:
+    """(the waivers for ``stage`` within the policy's authority, the refused ones with their problems)."""
+    from ..approvals import waiver_problems
+
+    allowed, refused = [], []
+    for w in uc.waivers:
+        if w.stage is not None and w.stage != stage:
+            continue
+        problems = [message for _field, message in waiver_problems(repo, uc, w, today)]
+        if problems:
+            refused.append({**waiver_dict(w), "problems": problems})
+        else:
+            allowed.append(w)
+    return allowed, refused
+
+
+def _waivers(waivers: list[Any], today: dt.date) -> Callable[[str], tuple[Any, list[Any]]]:
     def waiver_for(req_id: str) -> tuple[Any, list[Any]]:
-        matching = [w for w in uc.waivers if w.requirement == req_id and (w.stage is None or w.stage == stage)]
+        matching = [w for w in waivers if w.requirement == req_id]
         valid = sorted((w for w in matching if w.expires >= today), key=lambda w: w.expires, reverse=True)
         expired = [w for w in matching if w.expires < today]
         return (valid[0] if valid else None), expired
 
     return waiver_for
+
+
+def _dirty_evidence(view: EvidenceView, evidence: tuple[str, ...]) -> list[str]:
+    """The jobs among the records a verdict read whose lineage is not a clean, committed work tree."""
+    out = []
+    for ev in view.jobs.values():
+        rec = ev.record
+        if rec is None or rec.id not in evidence:
+            continue
+        dirty = rec.lineage.git_dirty
+        if dirty is not False:
+            state = "uncommitted changes" if dirty else "an unknown work tree (no git lineage)"
+            out.append(f"job '{ev.job}' (record {rec.id[:12]}) was produced from {state}")
+    return out
 
 
 def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | None = None,
@@ -125,12 +155,16 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
             planned = plan_usecase(repo, uc)
         except PlanError as exc:
             raise GateError(f"the jobs of '{uc.id}' cannot be planned: {exc}") from None
+    from ..approvals import clean_for, review_digest
     from ..engine.store import evidence_bundle_hash
 
     view = EvidenceView(store, planned)
     bundle = evidence_bundle_hash(planned)
-    waiver_for = _waivers(uc, stage, today)
-    ctx = Context(repo, uc, stage, today, view, bundle, waiver_for)
+    digest = review_digest(repo, uc, stage, view.jobs.values())
+    authorised, refused_waivers = _authorised_waivers(repo, uc, stage, today)
+    waiver_for = _waivers(authorised, today)
+    ctx = Context(repo, uc, stage, today, view, bundle, waiver_for, review_digest=digest)
+    needs_clean = clean_for(policy, stage)
     where = _Locator(repo, uc)
     results: list[RequirementResult] = []
     applied: dict[tuple[Any, ...], dict[str, Any]] = {}  # every waiver a judge or decide applied, once
@@ -162,6 +196,14 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
             outcome: Outcome = kinds.judge(replace(ctx, origin=eff.origin), req)
         except Exception as exc:  # a judge must not take the whole decision down with it
             raise RuntimeError(f"judging requirement '{req.id}' of '{uc.id}': {exc}") from exc
+        if needs_clean and outcome.status != "error" and (dirty := _dirty_evidence(view, outcome.evidence)):
+            # the policy's lineage.cleanFor: evidence from uncommitted changes cannot be traced to a commit
+            outcome = replace(outcome, status="error", rule=Rule(
+                "policy", "lineage", f"stage '{stage}' requires evidence from a clean, committed work tree "
+                "(lineage.cleanFor)"), command=f"charter run {uc.id} --force",
+                reason=f"evidence from a dirty work tree cannot satisfy stage '{stage}' (the policy's "
+                       f"lineage.cleanFor): {'; '.join(dirty)}; re-run it from a clean checkout with "
+                       f"`charter run {uc.id} --force`", details={**outcome.details, "dirtyEvidence": dirty})
         details = {**outcome.details, **notes}
         for part in details.get("parts") or ():  # waivers a judge applied to one part (a fairness check)
             if isinstance(part, dict) and isinstance(part.get("waiver"), dict):
@@ -191,6 +233,9 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
         elif expired:
             last = max(expired, key=lambda w: w.expires)
             reason += f" (the waiver {last.ticket} expired on {last.expires} and no longer applies)"
+        if waiver is None and (refused := [w for w in refused_waivers if w["requirement"] == req.id]):
+            reason += f" (the waiver {refused[0]['ticket']} was refused: {refused[0]['problems'][0]})"
+            details["refusedWaivers"] = refused
         gate_entry: Loc | None = None
         if eff.origin == "use-case":
             index = next((i for i, r in enumerate(uc_gates) if r.id == req.id or r.id == eff.requirement.id), None)
@@ -207,6 +252,9 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
             rule=rule.to_dict() if rule is not None else None))
 
     decision_notes = [w for w in getattr(store, "warnings", []) or [] if f"records/{uc.id}/" in w]
+    for refused_waiver in refused_waivers:
+        decision_notes.append(f"waiver of '{refused_waiver['requirement']}' ({refused_waiver['ticket']}) refused: "
+                              f"{refused_waiver['problems'][0]}")
     expired_waivers = []
     for w in uc.waivers:
         if w.expires < today:
@@ -216,4 +264,5 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
     return GateDecision(
         use_case=uc.id, stage=stage, passed=passed, requirements=tuple(results), evidence_hash=bundle,
         decided_on=today.isoformat(), declared_stage=uc.stage, risk_tier=uc.risk_tier, notes=tuple(decision_notes),
-        applied_waivers=tuple(applied.values()), expired_waivers=tuple(expired_waivers))
+        applied_waivers=tuple(applied.values()), expired_waivers=tuple(expired_waivers), review_digest=digest,
+        refused_waivers=tuple(refused_waivers))

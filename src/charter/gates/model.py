@@ -63,7 +63,7 @@ class GateDecision:
     passed: bool
     requirements: tuple[RequirementResult, ...]
     evidence_hash: str
-    """Hash of the evidence set the decision read; approvals sign this hash."""
+    """Hash of the evidence set the decision read (sorted job and evidence ids)."""
     decided_on: str
     """ISO date the decision was made (expiries are judged against it)."""
     declared_stage: str | None = None
@@ -76,6 +76,12 @@ class GateDecision:
     fairness check), as ``waiver_dict`` gives it, each once: what a waiver's status is read from."""
     expired_waivers: tuple[dict[str, Any], ...] = ()
     """The use case's waivers that had expired on ``decided_on`` (reported, never applied)."""
+    review_digest: str = ""
+    """What an approval for this stage must have approved now (``charter.approvals.review_digest``: the
+    results, data and judging spec sections): approvals whose ``evidence`` differs are stale."""
+    refused_waivers: tuple[dict[str, Any], ...] = ()
+    """Waivers for this stage the gate refused because they exceed the authority the policy grants
+    (``waiver_dict`` plus ``problems``), never applied."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -98,4 +104,5 @@ class GateDecision:
         kwargs["notes"] = tuple(kwargs.get("notes") or ())
         kwargs["applied_waivers"] = tuple(kwargs.get("applied_waivers") or ())
         kwargs["expired_waivers"] = tuple(kwargs.get("expired_waivers") or ())
+        kwargs["refused_waivers"] = tuple(kwargs.get("refused_waivers") or ())
         return cls(**kwargs)

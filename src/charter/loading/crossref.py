@@ -111,10 +111,25 @@ class _Checker:
                          did_you_mean(r.id, known_roles()) or f"roles: {', '.join(known_roles())}", severity="warning")
         for i, t in enumerate(org.teams):
             self.ref(["teams", i, "businessUnit"], t.business_unit, self.units, "business unit")
+        from ..signing import SigningError, parse_public_key
+
+        seen_keys: dict[bytes, str] = {}
         for i, p in enumerate(org.people):
             self.ref(["people", i, "team"], p.team, self.teams, "team")
             for j, role in enumerate(p.roles):
                 self.ref(["people", i, "roles", j], role, self.roles, "role")
+            for j, line in enumerate(p.signing_keys):
+                try:
+                    key = parse_public_key(line)
+                except SigningError as exc:
+                    self.err("CH043", ["people", i, "signingKeys", j], f"signing key of '{p.id}': {exc}",
+                             "list OpenSSH ed25519 public keys: the line of `ssh-keygen -t ed25519`'s .pub file")
+                    continue
+                other = seen_keys.setdefault(key.blob, p.id)
+                if other != p.id:
+                    self.err("CH043", ["people", i, "signingKeys", j],
+                             f"the signing key {key.fingerprint} of '{p.id}' is also listed for '{other}'",
+                             "a key identifies one person: each approver signs with their own")
 
     def maturity(self) -> None:
         mm = self.repo.maturity
@@ -190,6 +205,22 @@ class _Checker:
                         self.err("CH031", ["riskTiers", i, "requires", stage_id, j],
                                  f"risk tier '{t.id}' loosens the stage requirement '{r.id}': {why}",
                                  "a risk tier may only add or tighten requirements")
+        for i, sid in enumerate(pol.approvals.signed_for):
+            self.ref(["approvals", "signedFor", i], sid, self.stages, "stage")
+        for i, sid in enumerate(pol.lineage.clean_for):
+            self.ref(["lineage", "cleanFor", i], sid, self.stages, "stage")
+        for i, rule in enumerate(pol.waivers or ()):
+            loc: Loc = ["waivers", i]
+            self.ref(loc + ["kind"], rule.kind, requirement_kinds.KINDS, "requirement kind")
+            for j, tid in enumerate(rule.risk_tiers):
+                self.ref(loc + ["riskTiers", j], tid, self.tiers, "risk tier")
+            for j, role in enumerate(rule.roles):
+                self.ref(loc + ["roles", j], role, self.roles, "role")
+            if rule.signed and self.people and not any(
+                    set(rule.roles) & set(p.roles) and p.signing_keys for p in self.people.values()):
+                self.err("CH031", loc + ["signed"], f"'{rule.kind}' waivers must be signed, but nobody holding "
+                         f"{', '.join(rule.roles)} lists a signing key", "add signingKeys to those people",
+                         severity="warning")
         for i, d in enumerate(pol.fairness.defaults):
             info = FAIRNESS_METRICS.get(d.metric)
             if info is None:
@@ -495,10 +526,25 @@ class _Checker:
                 self.err("CH041", loc + ["expires"], f"approval by '{a.by}' expired on {a.expires}",
                          "it no longer counts; ask for a new approval", severity="warning")
         pol = self.repo.policy
+        from ..approvals import approval_problem, waiver_problems
+
+        for i, a in enumerate(uc.approvals):
+            if self.people and a.by in self.people and a.role in self.people[a.by].roles and \
+                    (problem := approval_problem(self.repo, uc.id, a)) is not None:
+                # the gate rejects it (fail closed); the validator says so where it is written
+                self.err("CH043", ["approvals", i, "signature" if a.signature is not None else "by"], problem,
+                         f"sign it: `charter approve {uc.id} --stage {a.stage} --by {a.by} --role {a.role} "
+                         "--key PATH --replace`", severity="warning")
         for i, w in enumerate(uc.waivers):
             loc = ["waivers", i]
             if self.people:
                 self.person(loc + ["owner"], w.owner)
+                if w.approved_by is not None:
+                    self.person(loc + ["approvedBy"], w.approved_by)
+            for fld, message in waiver_problems(self.repo, uc, w, self.today):
+                self.err("CH042", loc + [fld] if fld != "signature" or w.signature is not None else loc, message,
+                         "the policy's `waivers:` rules say who may waive which requirement kind, for how long "
+                         "and whether signed")
             stages = [w.stage] if w.stage else self.stages
             if w.stage and self.stages:
                 self.ref(loc + ["stage"], w.stage, self.stages, "stage")

@@ -51,6 +51,9 @@ class Person(Model):
     team: Id
     roles: list[Id] = Field(min_length=1)
     """Roles this person holds; approvals and ownership require them."""
+    signing_keys: list[NonEmpty] = []
+    """OpenSSH ed25519 public keys (`ssh-ed25519 AAAA… comment`) whose signatures count as this person's
+    approvals and waivers (`charter approve --key`)."""
 
 
 class Organisation(_Document):
@@ -204,6 +207,33 @@ class PrioritisationWeights(Model):
     """Weight of (5 - risk score): riskier use cases rank lower."""
 
 
+class ApprovalPolicy(Model):
+    signed_for: list[Id] = []
+    """Stages whose approvals count only when signed by the approver's listed key (`charter approve --key`)."""
+
+
+class LineagePolicy(Model):
+    clean_for: list[Id] = []
+    """Stages whose evidence must come from a clean, committed work tree (`lineage.git_dirty` false): evidence
+    produced from uncommitted changes, or whose lineage is unknown, does not satisfy their requirements."""
+
+
+class WaiverRule(Model):
+    kind: NonEmpty
+    """Requirement kind this rule lets people waive (`fairness`, `drift`, `approval`...); a waiver of one
+    fairness check counts as a waiver of kind `fairness`."""
+    risk_tiers: list[Id] = []
+    """Risk tiers the rule applies to; default: every tier. The first rule matching the kind and the use
+    case's tier decides."""
+    roles: list[Id] = Field(min_length=1)
+    """Roles whose holders may own (and sign) such a waiver."""
+    max_days: int = Field(ge=1)
+    """Longest allowed duration: from the waiver's `date` (or the day it is validated, without one) to its
+    `expires`."""
+    signed: bool = False
+    """The waiver counts only with `approvedBy` (a holder of one of `roles`) and that person's `signature`."""
+
+
 class Policy(_Document):
     """Life-cycle stages and their requirements, risk tiers, fairness defaults, prioritisation."""
 
@@ -215,6 +245,13 @@ class Policy(_Document):
     prioritisation: PrioritisationWeights = PrioritisationWeights()
     approval_validity_days: int = Field(default=365, ge=1)
     """Approvals older than this expire even without an explicit expiry."""
+    approvals: ApprovalPolicy = ApprovalPolicy()
+    """Which stages require signed approvals."""
+    lineage: LineagePolicy = LineagePolicy()
+    """Which stages require evidence from a clean work tree."""
+    waivers: list[WaiverRule] | None = None
+    """Who may waive which requirement kinds, for how long, and whether signed. Declared: a waiver of a kind
+    no rule covers is refused. Not declared: any person may waive any kind except `approval` (legacy)."""
     links: list[Link] = []
 
 

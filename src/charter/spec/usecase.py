@@ -316,9 +316,14 @@ class Approval(Model):
     role: Id
     date: Date
     evidence: Sha256
-    """Hash of the evidence approved (`charter show --format json` prints it as `evidenceHash`)."""
+    """Review digest of what was approved for this stage: each job's status, a hash of its results and the
+    data it read, and the spec sections that judge them (`charter approve` writes it; gate decisions carry
+    the current one as `reviewDigest`)."""
     expires: Date | None = None
     note: Text | None = None
+    signature: NonEmpty | None = None
+    """Armored SSH signature (`-----BEGIN SSH SIGNATURE-----`) by one of the approver's listed keys over
+    the use case, stage, by, role, date, expires and evidence (`charter approve --key`)."""
 
 
 class Waiver(Model):
@@ -326,9 +331,18 @@ class Waiver(Model):
     stage: Id | None = None
     """Stage the waiver applies to; default: any."""
     owner: Id
+    """Person accountable for the waiver; must hold a role the policy lets waive the requirement's kind."""
     reason: Text
     ticket: NonEmpty
     expires: Date
+    date: Date | None = None
+    """Day the waiver was granted; its duration (to `expires`) is measured from it, else from today."""
+    approved_by: Id | None = None
+    """Person (holding a role allowed to waive the kind) whose signature grants the waiver, when the policy
+    requires signed waivers."""
+    signature: NonEmpty | None = None
+    """Armored SSH signature by `approvedBy` over the use case, requirement, stage, owner, ticket, reason,
+    date and expires."""
 
 
 class Card(Model):

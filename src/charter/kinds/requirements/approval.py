@@ -2,7 +2,11 @@
 
 An approval counts while its signer still holds the role, it is not dated in the
 future, it has not expired (its own expiry or the policy's validity, whichever
-comes first) and it signed the current evidence bundle.
+comes first), its signature verifies with one of the approver's listed keys
+(required at the stages the policy lists under ``approvals.signedFor``; a
+signature given elsewhere is verified too) and it approved the current review
+digest (:func:`charter.approvals.review_digest`: the results, data and judging
+spec sections of this stage). Anything else fails closed, with the reason.
 """
 
 from __future__ import annotations
@@ -48,6 +52,9 @@ def verdicts(result: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 
 def judge(ctx: Context, r: ApprovalRequirement) -> Outcome:
+    from ...approvals import approval_problem, review_digest, signed_for
+
+    digest = ctx.review_digest or review_digest(ctx.repo, ctx.uc, ctx.stage, ctx.view.jobs.values())
     validity = ctx.policy.approval_validity_days
     people = ctx.people
     holders = sorted(pid for pid, p in people.items() if r.role in p.roles)
@@ -63,6 +70,8 @@ def judge(ctx: Context, r: ApprovalRequirement) -> Outcome:
             rejected.append({**info, "problem": f"'{a.by}' is not a person of the organisation"})
         elif r.role not in person.roles:
             rejected.append({**info, "problem": f"'{a.by}' no longer holds the role '{r.role}'"})
+        elif (unsigned := approval_problem(ctx.repo, ctx.uc.id, a)) is not None:
+            rejected.append({**info, "problem": unsigned, "signature": "missing" if a.signature is None else "invalid"})
         elif a.date > ctx.today:
             rejected.append({**info, "problem": f"approval by '{a.by}' is dated in the future ({a.date})"})
         elif approval_expiry(a, validity) < ctx.today:
@@ -70,25 +79,27 @@ def judge(ctx: Context, r: ApprovalRequirement) -> Outcome:
             why = f"its expiry {a.expires}" if own else f"the policy's {validity}-day validity"
             rejected.append({**info, "problem": f"approval by '{a.by}' of {a.date} expired on "
                              f"{approval_expiry(a, validity)} ({why})", "expired": True})
-        elif a.evidence != ctx.bundle_hash:
-            rejected.append({**info, "problem": f"approval by '{a.by}' is stale: it signed evidence {a.evidence[:12]} "
-                             f"but the current evidence is {ctx.bundle_hash[:12]}", "stale": True})
+        elif a.evidence != digest:
+            rejected.append({**info, "problem": f"approval by '{a.by}' is stale: it approved review digest "
+                             f"{a.evidence[:12]} but what it would approve now (results, data and the judging "
+                             f"spec sections of '{ctx.stage}') is {digest[:12]}", "stale": True})
         else:
-            valid.setdefault(a.by, info)
+            valid.setdefault(a.by, {**info, "signed": a.signature is not None})
     details = {"valid": list(valid.values()), "rejected": rejected, "holders": holders, "count": r.count,
-               "evidenceHash": ctx.bundle_hash}
+               "reviewDigest": digest, "evidenceHash": ctx.bundle_hash}
     ok = len(valid) >= r.count
     rule = Rule(ctx.origin, f"valid approvals by '{r.role}'",
                 f"{len(valid)} valid approval{'s' * (len(valid) != 1)} by '{r.role}' {'≥' if ok else '<'} {r.count} "
-                f"(count of {origin_text(ctx.origin)}; an approval counts on the current evidence "
-                f"{ctx.bundle_hash[:12]} for {validity} days)", ">=", r.count, len(valid))
+                f"(count of {origin_text(ctx.origin)}; an approval counts on the current review digest "
+                f"{digest[:12]} for {validity} days" + (", signed" if signed_for(ctx.policy, ctx.stage) else "")
+                + ")", ">=", r.count, len(valid))
     # the element to point at: the first rejected approval of this role, which is what a reviewer fixes
     first_rejected = next((i for i, a in enumerate(ctx.uc.approvals) if a.stage == ctx.stage and a.role == r.role
                            and a.by not in valid), None)
     subject = str(first_rejected) if first_rejected is not None else None
     if ok:
         who = ", ".join(f"{v['by']} ({v['date']})" for v in valid.values())
-        return Outcome("pass", f"approved by {who} on the current evidence {ctx.bundle_hash[:12]}",
+        return Outcome("pass", f"approved by {who} on the current review digest {digest[:12]}",
                        candidate=len(valid), threshold=r.count, comparator=">=", details=details, rule=rule)
     need = r.count - len(valid)
     eligible = [h for h in holders if h not in valid]
@@ -98,6 +109,8 @@ def judge(ctx: Context, r: ApprovalRequirement) -> Outcome:
     else:
         who = eligible[0] if len(eligible) == 1 else "PERSON"
         command = f"charter approve {ctx.uc.id} --stage {ctx.stage} --by {who} --role {r.role}"
+        if signed_for(ctx.policy, ctx.stage):
+            command += " --key PATH"
         then = f"ask {', '.join(eligible) or 'someone holding the role'} to review the evidence and run `{command}`"
     problems = "; ".join(x["problem"] for x in rejected[:3])
     have = f"{len(valid)} of {r.count} approval{'s' * (r.count != 1)} by '{r.role}'"

@@ -204,6 +204,9 @@ class Context:
     bundle_hash: str
     waiver_for: WaiverLookup
     origin: str = "policy"
+    review_digest: str | None = None
+    """What an approval for this stage must have approved (:func:`charter.approvals.review_digest`);
+    computed once by the decision, else by the approval judge."""
 
     @property
     def policy(self) -> Policy:
