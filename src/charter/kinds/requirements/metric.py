@@ -99,7 +99,9 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
 
     name = primary_metric_name(ctx.uc, r.metric)
     gib = greater_is_better(name)
-    jobs = ctx.view.by_runner("evaluate")
+    from ..runners.ranking import RankingResult, standing_for
+
+    jobs = ctx.view.by_runner(*standing_for("evaluate"))
     if not jobs:
         return Outcome("error", "no evaluate job is declared: add a job with `runner: evaluate` so the metric is "
                        "measured", metric=name)
@@ -113,7 +115,7 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
         try:
             from ..runners.evaluate import EvaluateResult
 
-            res: EvaluateResult = results_of(ev, EvaluateResult)
+            res: EvaluateResult = results_of(ev, EvaluateResult if ev.runner == "evaluate" else RankingResult)
         except BadRecord as exc:
             parts.append(Part(prefix.strip(), "error", str(exc), evidence=evidence, subject=ev.job))
             continue
