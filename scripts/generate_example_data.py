@@ -1185,7 +1185,7 @@ def claims_work_queue() -> Table:
     )
     cuts = np.quantile(latent, [0.55, 0.8, 0.94])
     grade = np.searchsorted(cuts, latent).astype(int)
-    under = np.where(channel == "broker", 0.35, 0.0) + np.where(channel == "fax", 0.2, 0.0)
+    under = np.where(channel == "broker", 0.2, 0.0) + np.where(channel == "fax", 0.2, 0.0)
     score = _sigmoid(-1.2 + 0.9 * latent - under + 0.55 * rng.standard_normal(total))
     claim_ids = [f"CLM-26Q4-{i:06d}" for i in rng.permutation(total) + 1]
     frame = pd.DataFrame(
@@ -1237,8 +1237,8 @@ def complaints() -> Table:
             1.4 * ((product == "mortgage") | (product == "personal-loan")) + 0.02 * waiting_days,
         ],
         axis=1,
-    ) + 0.9 * rng.standard_normal((n, 5))
-    category = _softmax_choice(rng, COMPLAINT_CATEGORIES, 1.6 * logits)
+    ) + 0.5 * rng.standard_normal((n, 5))
+    category = _softmax_choice(rng, COMPLAINT_CATEGORIES, 3.0 * logits)
     frame = pd.DataFrame(
         {
             "complaint_id": _ids("CMP", n),
