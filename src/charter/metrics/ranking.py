@@ -81,15 +81,27 @@ class Ranked:
         return len(self.starts)
 
 
+def _text(values: Any) -> np.ndarray:
+    """Ids as text (ids compare as strings: '10' sorts before '9')."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "O" and all(isinstance(v, str) for v in arr):
+        return arr
+    # object arrays of str hash faster than fixed-width unicode arrays
+    return arr.astype(str).astype(object)
+
+
 def _codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    uniq, inv = np.unique(values, return_inverse=True)
-    return uniq, inv.reshape(-1)
+    """Sorted distinct values and each value's index among them (hashing, then sorting the distinct values)."""
+    import pandas as pd
+
+    codes, uniq = pd.factorize(values, sort=True)
+    return np.asarray(uniq), codes.astype(np.int64)
 
 
 def rank(query: Any, item: Any, grade: Any, score: Any, *, relevant_grade: float = 1.0) -> Ranked:
     """Sort and rank the rows; raises :class:`RankingDataError` for duplicate (query, item) pairs."""
-    query = np.asarray(query).astype(str)
-    item = np.asarray(item).astype(str)
+    query = _text(query)
+    item = _text(item)
     grade = np.asarray(grade, dtype=np.float64)
     score = np.asarray(score, dtype=np.float64)
     n = len(query)
@@ -252,7 +264,7 @@ def exposure_report(
     check_bootstrap_args(n_boot, confidence)
     nq = r.n_queries
     keep = np.ones(nq, dtype=bool) if keep is None else keep
-    labels, gc = _codes(np.asarray(group).astype(str)[r.order])
+    labels, gc = _codes(_text(group)[r.order])
     G = len(labels)
     expo = 1.0 / np.log2(r.rank0 + 2.0)
     if cutoff is not None:

@@ -99,7 +99,8 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
 
     name = primary_metric_name(ctx.uc, r.metric)
     gib = greater_is_better(name)
-    from ..runners.ranking import RankingResult, standing_for
+    from ..runners.base import find
+    from ..runners.ranking import standing_for
 
     jobs = ctx.view.by_runner(*standing_for("evaluate"))
     if not jobs:
@@ -115,7 +116,9 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
         try:
             from ..runners.evaluate import EvaluateResult
 
-            res: EvaluateResult = results_of(ev, EvaluateResult if ev.runner == "evaluate" else RankingResult)
+            kind = find(ev.runner)
+            # the evaluate kind's result, or a kind's standing for it (same metrics, slices, champion)
+            res: EvaluateResult = results_of(ev, kind.result_model if kind is not None else EvaluateResult)
         except BadRecord as exc:
             parts.append(Part(prefix.strip(), "error", str(exc), evidence=evidence, subject=ev.job))
             continue
