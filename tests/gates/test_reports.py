@@ -56,7 +56,8 @@ def test_json_round_trips(decisions) -> None:
 
 def test_junit_parses_with_junitparser(decisions) -> None:
     junitparser = pytest.importorskip("junitparser")
-    xml = junitparser.JUnitXml.fromstring(report.format_junit(decisions))
+    # bytes, as a CI reads the file: with lxml installed a str carrying an encoding declaration is refused
+    xml = junitparser.JUnitXml.fromstring(report.format_junit(decisions).encode("utf-8"))
     suites = list(xml)
     assert [s.name for s in suites] == ["churn → production", "churn → pilot"]
     prod = suites[0]
