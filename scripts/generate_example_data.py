@@ -1143,6 +1143,120 @@ def customers() -> Table:
 
 
 # --------------------------------------------------------------------------
+# claims-queue-prioritisation (ranking)
+# --------------------------------------------------------------------------
+
+CLAIM_CHANNELS = ["phone", "web", "app", "broker", "fax"]
+HANDLING_SITES = ["leipzig", "lyon", "rotterdam", "porto"]
+
+
+def claims_work_queue() -> Table:
+    """Morning work queues of claims-handling teams, ranked by the prioritisation model.
+
+    One query per (site, working day) queue, 20-40 open claims each. A claim's
+    urgency grade (0 routine, 1 soon, 2 today, 3 immediately: injury, vulnerable
+    customer, statutory deadline) follows from latent urgency; the model's score
+    sees most of it. Broker-notified claims carry less information at notification,
+    so the model under-scores them a little (an exposure gap the fairness check
+    measures); fax notifications are rare (a small group the check flags).
+    """
+    rng = np.random.default_rng(151)
+    days = pd.bdate_range("2026-09-01", "2026-10-30")
+    rows = []
+    for site in HANDLING_SITES:
+        for day in days:
+            n = int(rng.integers(20, 41))
+            rows.append((f"{site}-{day:%Y-%m-%d}", site, n))
+    queue = np.repeat([r[0] for r in rows], [r[2] for r in rows])
+    site = np.repeat([r[1] for r in rows], [r[2] for r in rows])
+    total = len(queue)
+    channel = _choice(rng, CLAIM_CHANNELS, [0.38, 0.27, 0.2, 0.1497, 0.0003], total)
+    fax = np.flatnonzero(rng.random(total) < 0.0022)
+    channel[fax] = "fax"
+    claim_type = _choice(rng, CLAIM_TYPES, [0.38, 0.08, 0.2, 0.16, 0.18], total)
+    days_open = np.clip(np.round(rng.exponential(6.0, total)), 0, 60).astype(int)
+    injury = (rng.random(total) < np.where(claim_type == "third-party", 0.25, 0.04)).astype(int)
+    latent = (
+        1.6 * injury
+        + 0.05 * np.minimum(days_open, 30)
+        + 0.5 * (claim_type == "theft")
+        + 0.3 * (claim_type == "weather")
+        + 0.9 * rng.standard_normal(total)
+    )
+    cuts = np.quantile(latent, [0.55, 0.8, 0.94])
+    grade = np.searchsorted(cuts, latent).astype(int)
+    under = np.where(channel == "broker", 0.2, 0.0) + np.where(channel == "fax", 0.2, 0.0)
+    score = _sigmoid(-1.2 + 0.9 * latent - under + 0.55 * rng.standard_normal(total))
+    claim_ids = [f"CLM-26Q4-{i:06d}" for i in rng.permutation(total) + 1]
+    frame = pd.DataFrame(
+        {
+            "queue_id": queue,
+            "claim_id": claim_ids,
+            "handling_site": site,
+            "channel": channel,
+            "claim_type": claim_type,
+            "days_open": days_open,
+            "urgency_grade": grade,
+            "priority_score": score,
+        }
+    )
+    return Table(frame, {"priority_score": 4})
+
+
+# --------------------------------------------------------------------------
+# complaint-category-routing (multiclass classification)
+# --------------------------------------------------------------------------
+
+COMPLAINT_CATEGORIES = ["fees-and-charges", "payments", "service", "fraud-and-security", "lending"]
+COMPLAINT_PRODUCTS = ["current-account", "credit-card", "mortgage", "personal-loan", "savings"]
+
+
+def complaints() -> Table:
+    """Customer complaints with the category the complaints team assigned.
+
+    The category depends on the product, the channel, whether money was
+    disputed and how much, and two flags the intake form records; a share of
+    complaints is ambiguous (noise), so routing is useful but imperfect.
+    """
+    rng = np.random.default_rng(152)
+    n = 6000
+    product = _choice(rng, COMPLAINT_PRODUCTS, [0.38, 0.24, 0.12, 0.14, 0.12], n)
+    channel = _choice(rng, ["phone", "email", "branch", "app"], [0.3, 0.3, 0.15, 0.25], n)
+    age = np.clip(np.round(18 + 62 * rng.beta(2.2, 2.4, n)), 18, 95).astype(int)
+    disputed = (rng.random(n) < 0.55).astype(int)
+    amount = np.where(disputed == 1, np.round(np.exp(rng.normal(4.6, 1.2, n)), 2), 0.0)
+    unrecognised = (rng.random(n) < 0.12 + 0.18 * (product == "credit-card")).astype(int)
+    waiting_days = np.clip(np.round(rng.exponential(5.0, n)), 0, 90).astype(int)
+    prior = np.clip(rng.poisson(0.3, n), 0, 10)
+    logits = np.stack(
+        [
+            0.6 * disputed + 0.8 * (product == "current-account") + 0.4 * (amount < 60) * disputed,
+            0.9 * disputed + 0.5 * (amount >= 60) + 0.3 * (channel == "app"),
+            0.9 * (disputed == 0) + 0.06 * waiting_days + 0.4 * (channel == "branch") + 0.3 * prior,
+            2.4 * unrecognised + 0.3 * (channel == "phone") - 0.6 * (product == "mortgage"),
+            1.4 * ((product == "mortgage") | (product == "personal-loan")) + 0.02 * waiting_days,
+        ],
+        axis=1,
+    ) + 0.5 * rng.standard_normal((n, 5))
+    category = _softmax_choice(rng, COMPLAINT_CATEGORIES, 3.0 * logits)
+    frame = pd.DataFrame(
+        {
+            "complaint_id": _ids("CMP", n),
+            "product": product,
+            "channel": channel,
+            "money_disputed": disputed,
+            "amount_disputed_eur": amount,
+            "unrecognised_transaction": unrecognised,
+            "waiting_days": waiting_days,
+            "prior_complaints_12m": prior,
+            "age_band": age_band(age),
+            "category": category,
+        }
+    )
+    return Table(frame, {"amount_disputed_eur": 2})
+
+
+# --------------------------------------------------------------------------
 # driver
 # --------------------------------------------------------------------------
 
@@ -1155,6 +1269,8 @@ DATASETS: dict[str, Callable[[], Table]] = {
     "usecases/vendor-fraud-score-audit/data/card_transactions_scored.csv": card_transactions_scored,
     "usecases/branch-cash-demand/data/branch_cash_daily.csv": branch_cash_daily,
     "usecases/customer-churn-retention/data/customers.csv": customers,
+    "usecases/claims-queue-prioritisation/data/claims_work_queue.csv": claims_work_queue,
+    "usecases/complaint-category-routing/data/complaints.csv": complaints,
 }
 
 

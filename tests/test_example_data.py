@@ -31,6 +31,8 @@ TICKETS = "usecases/support-ticket-routing/data/support_tickets.csv"
 FRAUD = "usecases/vendor-fraud-score-audit/data/card_transactions_scored.csv"
 CASH = "usecases/branch-cash-demand/data/branch_cash_daily.csv"
 CHURN = "usecases/customer-churn-retention/data/customers.csv"
+QUEUE = "usecases/claims-queue-prioritisation/data/claims_work_queue.csv"
+COMPLAINTS = "usecases/complaint-category-routing/data/complaints.csv"
 
 # file -> (rows, id column, non-null columns)
 EXPECTED = {
@@ -50,6 +52,10 @@ EXPECTED = {
                           "urban", "region", "withdrawals_eur"]),
     CHURN: (8_000, "customer_id", ["tenure_months", "products_held", "digital_active", "complaints_12m",
                                    "age_band", "sex", "segment", "churned"]),
+    QUEUE: (5_244, "claim_id", ["queue_id", "handling_site", "channel", "claim_type", "days_open", "urgency_grade",
+                                "priority_score"]),
+    COMPLAINTS: (6_000, "complaint_id", ["product", "channel", "money_disputed", "amount_disputed_eur",
+                                         "unrecognised_transaction", "waiting_days", "age_band", "category"]),
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from ..diagnostics import did_you_mean, known_list
 from ..kinds import requirements as requirement_kinds
 from ..kinds import runners
-from ..metrics.catalog import FAIRNESS_METRICS, MODEL_METRICS, TaskType, metrics_for_task
+from ..metrics.catalog import FAIRNESS_METRICS, MODEL_METRICS, TaskType, applies, metrics_for_task
 from ..resolve import fairness_check_loosening, get_stage, get_tier, loosening, stage_index
 from ..spec import known
 from ..spec.common import PROCESS_IDS
@@ -302,7 +302,7 @@ class _Checker:
     def metric_name(self, loc: Loc, name: str, uc: UseCase | None) -> bool:
         if uc is not None and uc.task is not None:
             allowed = metrics_for_task(uc.task.type)
-            if name in allowed or name == "primary":
+            if name in allowed or name == "primary" or applies(name, uc.task.type):
                 return True
             if name in MODEL_METRICS:
                 self.err("CH026", loc, f"metric '{name}' does not apply to {uc.task.type.value}",

@@ -26,6 +26,7 @@ class TaskType(str, Enum):
 CLASSIFICATION = frozenset({TaskType.BINARY, TaskType.MULTICLASS, TaskType.TEXT})
 BINARY_ONLY = frozenset({TaskType.BINARY})
 REGRESSION = frozenset({TaskType.REGRESSION})
+RANKING = frozenset({TaskType.RANKING})
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,48 @@ class MetricInfo:
 
 _M = MetricInfo
 
-MODEL_METRICS: dict[str, MetricInfo] = {
+class _MetricTable(dict[str, "MetricInfo"]):
+    """The model metrics; ranking metrics with a cut-off resolve for any k (``ndcg@10``, ``recall@25``)."""
+
+    def _cutoff(self, name: object) -> "MetricInfo | None":
+        if not isinstance(name, str) or "@" not in name:
+            return None
+        base, _, k = name.partition("@")
+        info = RANKING_AT_K.get(base)
+        if info is None or not k.isdigit() or k.startswith("0") or int(k) > 10_000:
+            return None
+        return MetricInfo(name, f"{info.title} at {k}", info.tasks, info.lower, info.upper, info.greater_is_better,
+                          description=info.description.replace("{k}", k))
+
+    def __missing__(self, name: str) -> "MetricInfo":
+        info = self._cutoff(name)
+        if info is None:
+            raise KeyError(name)
+        return info
+
+    def get(self, name: str, default: "MetricInfo | None" = None) -> "MetricInfo | None":  # type: ignore[override]
+        return super().get(name) or self._cutoff(name) or default
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or self._cutoff(name) is not None
+
+
+# Ranking metrics with a cut-off k, named `<name>@<k>` (metrics/ranking.py documents the conventions).
+RANKING_AT_K: dict[str, MetricInfo] = {
+    m.name: m
+    for m in [
+        _M("ndcg", "NDCG", RANKING, 0, 1, True,
+           description="Discounted cumulative gain of the top {k} (linear gain, log2 discount) over the ideal ordering's."),
+        _M("map", "MAP", RANKING, 0, 1, True,
+           description="Mean over queries of average precision in the top {k} (divided by the query's relevant items)."),
+        _M("precision", "Precision", RANKING, 0, 1, True,
+           description="Mean share of relevant items among the top {k}."),
+        _M("recall", "Recall", RANKING, 0, 1, True,
+           description="Mean share of each query's relevant items that appear in the top {k}."),
+    ]
+}
+
+MODEL_METRICS: dict[str, MetricInfo] = _MetricTable({
     m.name: m
     for m in [
         _M("accuracy", "Accuracy", CLASSIFICATION, 0, 1, True,
@@ -79,8 +121,10 @@ MODEL_METRICS: dict[str, MetricInfo] = {
            description="Square root of the mean squared error, in target units."),
         _M("r2", "R²", REGRESSION, None, 1, True,
            description="Share of the target's variance explained by the model."),
+        _M("mrr", "Mean reciprocal rank", RANKING, 0, 1, True,
+           description="Mean over queries of 1 / the rank of the first relevant item."),
     ]
-}
+})
 
 # Per-group rates used by fairness checks; all bounded to [0, 1] except regression errors.
 GROUP_METRICS: dict[str, MetricInfo] = {
@@ -149,7 +193,15 @@ DRIFT_DEFAULT_THRESHOLDS: dict[str, float] = {"psi": 0.1, "ks": 0.05, "chi2": 0.
 
 
 def metrics_for_task(task: TaskType) -> list[str]:
-    return [name for name, m in MODEL_METRICS.items() if task in m.tasks]
+    """Metric names for a task; ranking metrics with a cut-off are listed as `<name>@k`."""
+    return [name for name, m in MODEL_METRICS.items() if task in m.tasks] + \
+        [f"{name}@k" for name, m in RANKING_AT_K.items() if task in m.tasks]
+
+
+def applies(name: str, task: TaskType) -> bool:
+    """Whether a metric name (``ndcg@10`` included) applies to a task."""
+    info = MODEL_METRICS.get(name)
+    return info is not None and task in info.tasks
 
 
 def fairness_metrics_for_task(task: TaskType) -> list[str]:

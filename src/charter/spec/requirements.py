@@ -20,6 +20,7 @@ from ..kinds.requirements.definition import DefinitionRequirement
 from ..kinds.requirements.documentation import DocumentationRequirement
 from ..kinds.requirements.drift import DriftRequirement
 from ..kinds.requirements.evidence import EvidenceRequirement
+from ..kinds.requirements.exposure import ExposureRequirement
 from ..kinds.requirements.fairness import FairnessRequirement
 from ..kinds.requirements.maturity import MaturityRequirement
 from ..kinds.requirements.metric import MetricRequirement
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # the type checker needs the members spelled out; the registr
     Requirement = Annotated[
         Union[DefinitionRequirement, MetricRequirement, FairnessRequirement, DataContractRequirement,
               DriftRequirement, MaturityRequirement, DocumentationRequirement, ApprovalRequirement,
-              EvidenceRequirement],
+              EvidenceRequirement, ExposureRequirement],
         Field(discriminator="kind"),
     ]
 else:
@@ -43,6 +44,7 @@ __all__ = [
     "DocumentationRequirement",
     "DriftRequirement",
     "EvidenceRequirement",
+    "ExposureRequirement",
     "FairnessRequirement",
     "MaturityRequirement",
     "MetricRequirement",

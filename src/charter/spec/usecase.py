@@ -263,6 +263,44 @@ class DriftJob(_Job):
     thresholds: dict[Literal["psi", "ks", "chi2", "drift_share"], Number] = {}
 
 
+class ExposureSpec(Model):
+    """Fairness of exposure by one group attribute of the ranked items (provider, channel, region)."""
+
+    attribute: NonEmpty
+    """Column holding each item's group."""
+    cutoff: int | None = Field(default=None, ge=1, le=10_000)
+    """Only the top `cutoff` positions receive attention (default: the whole list)."""
+    min_group_size: int = Field(default=30, ge=1)
+    """Groups with fewer items are reported and flagged, not compared."""
+
+
+class RankingEvaluateJob(_Job):
+    """Ranking metrics (NDCG@k, MAP@k, MRR, precision@k, recall@k) overall and per slice, and fairness
+    of exposure, with intervals by bootstrapping queries."""
+
+    runner: Literal["ranking-evaluate"]
+    data: Id
+    """Data source with one row per (query, item): the ranked list the system produced."""
+    query: NonEmpty
+    """Column with the query id (a queue, a search, a customer)."""
+    item: NonEmpty
+    """Column with the item id; ties in score are broken by item id, ascending."""
+    grade: NonEmpty
+    """Column with the relevance grade (a non-negative number)."""
+    score: NonEmpty
+    """Column with the system's score; higher ranks first."""
+    cutoffs: list[Annotated[int, Field(ge=1, le=10_000)]] = Field(default=[5, 10], min_length=1)
+    """The k of NDCG@k, MAP@k, precision@k and recall@k."""
+    relevant_grade: Number = Field(default=1, gt=0)
+    """Items with a grade at least this are relevant."""
+    no_relevant: Literal["error", "exclude", "zero"] = "error"
+    """Queries without a relevant item: refuse them, leave them out of every average, or score them 0."""
+    slices: list[NonEmpty] = []
+    """Query-level columns whose values define slices."""
+    exposure: list[ExposureSpec] = []
+    bootstrap: Bootstrap = Bootstrap()
+
+
 EXTRA_JOB_MODELS: dict[str, type[Model]] = {}
 """Runner name → job model of each runner kind registered beyond the built-in ones
 (``charter.kinds.runners.register`` fills it): their jobs parse too, and the published
@@ -278,7 +316,7 @@ def _registered_job(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 
 
 Job = Annotated[
-    Union[DataContractJob, SklearnTrainJob, TextTrainJob, EvaluateJob, FairnessJob, DriftJob],
+    Union[DataContractJob, SklearnTrainJob, TextTrainJob, EvaluateJob, FairnessJob, DriftJob, RankingEvaluateJob],
     Field(discriminator="runner"),
     WrapValidator(_registered_job),
 ]

@@ -99,7 +99,10 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
 
     name = primary_metric_name(ctx.uc, r.metric)
     gib = greater_is_better(name)
-    jobs = ctx.view.by_runner("evaluate")
+    from ..runners.base import find
+    from ..runners.ranking import standing_for
+
+    jobs = ctx.view.by_runner(*standing_for("evaluate"))
     if not jobs:
         return Outcome("error", "no evaluate job is declared: add a job with `runner: evaluate` so the metric is "
                        "measured", metric=name)
@@ -113,7 +116,9 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
         try:
             from ..runners.evaluate import EvaluateResult
 
-            res: EvaluateResult = results_of(ev, EvaluateResult)
+            kind = find(ev.runner)
+            # the evaluate kind's result, or a kind's standing for it (same metrics, slices, champion)
+            res: EvaluateResult = results_of(ev, kind.result_model if kind is not None else EvaluateResult)
         except BadRecord as exc:
             parts.append(Part(prefix.strip(), "error", str(exc), evidence=evidence, subject=ev.job))
             continue
