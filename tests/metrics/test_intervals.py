@@ -73,7 +73,7 @@ def test_katz_handles_zero_counts():
     lo, hi = katz(np.array([0.0, 5.0, 0.0]), np.array([40.0, 40.0, 40.0]), np.array([6.0, 0.0, 0.0]),
                   np.array([50.0, 50.0, 50.0]), 0.95)
     assert lo[0] == 0.0 and 0 < hi[0] < np.inf  # a zero numerator: exact lower bound 0, finite upper
-    assert np.isfinite(lo[1]) and lo[1] > 1 and hi[1] == np.inf
+    assert np.isfinite(lo[1]) and lo[1] > 0 and hi[1] == np.inf
     assert lo[2] == 0.0 and hi[2] == np.inf
 
 
