@@ -717,10 +717,10 @@ def _rate_disparities(point: dict[str, np.ndarray], counts: dict[str, tuple[np.n
     out = {}
     for name in wanted:
         if not intervals or len(counts["accuracy"][0]) < 2:
-            out[name] = estimate(point[name], None, confidence, reason=reasons.get(name))
+            out[name] = estimate(float(point[name]), None, confidence, reason=reasons.get(name))
             continue
         lo, hi, how = disparity_interval(table[name], counts, confidence)
-        out[name] = closed_form(point[name], lo, hi, how, confidence, reasons.get(name))
+        out[name] = closed_form(float(point[name]), lo, hi, how, confidence, reasons.get(name))
     return out
 
 
