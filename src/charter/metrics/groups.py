@@ -25,8 +25,9 @@ and adds a warning; ``missing="error"`` raises instead.
 Speed: groups are factorised once to integer codes; all attributes (single columns
 and intersections) are coarsenings of the finest partition (the intersection of
 every column used), so one ``np.bincount`` over ``code*4 + 2*y_true + y_pred``
-gives every confusion matrix. The bootstrap draws the cell counts from a
-multinomial (exact, see :mod:`charter.metrics.bootstrap`).
+gives every confusion matrix. Rate disparities get closed-form intervals from those
+counts (pairwise Newcombe / Katz, :mod:`charter.metrics.intervals`); regression gaps a
+BCa bootstrap of the per-group sums.
 """
 
 from __future__ import annotations
