@@ -199,3 +199,17 @@ def _estimates_in(node):
     elif isinstance(node, list):
         for v in node:
             yield from _estimates_in(v)
+
+
+def test_coverage_study_cells_run_and_cover():
+    """A small cell of benchmarks/bench_coverage.py: nominal 95 % intervals cover 93-97 %."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_coverage", ROOT / "benchmarks" / "bench_coverage.py")
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench_coverage", bench)  # dataclasses look their module up
+    spec.loader.exec_module(bench)
+    rate = bench._task(("rate", "p = 0.3", "rate", (0.3,), 1000, 4000, 1))
+    gap = bench._task(("demographic_parity_difference", "2 groups, gap", "disparity", (), 1000, 1000, 2))
+    for cell in (rate, gap):
+        assert 0.93 <= cell.coverage <= 0.97, (cell.statistic, cell.coverage)
