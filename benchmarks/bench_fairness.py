@@ -16,7 +16,12 @@ Targets (PASS/FAIL, exit code 1 on any FAIL):
   * charter with 1,000 bootstrap replicates of every disparity (the whole call)
     takes less time than the fastest single MetricFrame call.
 
-Usage: python benchmarks/bench_fairness.py [--rows N] [--replicates B] [--repeat R]
+  * with ``--before SRC`` (the source tree of an earlier version): the interval
+    workload (fairness_report and evaluate_classification with their bootstrap
+    replicates, on the same data) costs at most 2x what it cost with SRC; both are
+    timed in fresh processes in this run.
+
+Usage: python benchmarks/bench_fairness.py [--rows N] [--replicates B] [--repeat R] [--before SRC]
 """
 
 from __future__ import annotations
@@ -46,6 +51,49 @@ from fairlearn.metrics import (  # noqa: E402
 from charter.metrics import fairness_report  # noqa: E402
 
 SPEEDUP_TARGET = 50.0
+INTERVAL_COST_TARGET = 2.0
+
+# The interval workload, run in a fresh process against one source tree (old or new).
+_INTERVAL_WORKLOAD = """
+import json, sys, time
+import numpy as np, pandas as pd
+from charter.metrics import evaluate_classification, fairness_report
+rows, eval_rows, reps, repeat = (int(a) for a in sys.argv[1:5])
+rng = np.random.default_rng(0)
+sex = rng.choice(["female", "male"], rows)
+band = rng.choice(["18-25", "26-35", "36-45", "46-60", "60+"], rows)
+yt = (rng.random(rows) < 0.3).astype(int)
+yp = np.where(rng.random(rows) < 0.2, 1 - yt, yt)
+sf = pd.DataFrame({"sex": sex, "age_band": band})
+score = np.clip(yt * 0.35 + rng.random(rows) * 0.65, 0, 1)[:eval_rows]
+region = rng.choice(["north", "south", "east", "west"], eval_rows)
+def best(fn):
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter(); fn(); out.append(time.perf_counter() - t)
+    return min(out)
+res = {
+    "fairness": best(lambda: fairness_report(yt, yp, sf, n_boot=reps, seed=0)),
+    "fairness_point": best(lambda: fairness_report(yt, yp, sf, n_boot=0)),
+    "evaluate": best(lambda: evaluate_classification(yt[:eval_rows], y_score=score, slices={"region": region},
+                                                     n_boot=reps, seed=0)),
+    "evaluate_point": best(lambda: evaluate_classification(yt[:eval_rows], y_score=score,
+                                                           slices={"region": region}, n_boot=0)),
+}
+print(json.dumps(res))
+"""
+
+
+def interval_timings(src: Path, rows: int, eval_rows: int, replicates: int, repeat: int) -> dict[str, float]:
+    """Best-of-``repeat`` seconds of the interval workload with the package at ``src``."""
+    import json
+    import os
+    import subprocess
+
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    out = subprocess.run([sys.executable, "-c", _INTERVAL_WORKLOAD, str(rows), str(eval_rows), str(replicates),
+                          str(repeat)], env=env, capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 TOL = 1e-9
 
 FL_METRICS = {
@@ -124,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replicates", type=int, default=1000)
     ap.add_argument("--repeat", type=int, default=5, help="timing runs of charter (best is reported)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--before", type=Path, default=None,
+                    help="source tree (the src folder) of an earlier version: compare the interval cost")
+    ap.add_argument("--eval-rows", type=int, default=50_000, help="rows of the evaluation part of --before")
     args = ap.parse_args(argv)
 
     y_true, y_pred, sf = make_data(args.rows, args.seed)
@@ -194,7 +245,26 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.replicates} replicates vs fastest single MetricFrame call: {boot_best:.3f} s vs {fl_single:.3f} s "
           f"({boot_vs_single:.2%})  {'PASS' if ok_boot else 'FAIL'}")
     print("identical values: PASS")
-    return 0 if ok_speed and ok_boot else 1
+    ok_cost = True
+    if args.before is not None:
+        here = Path(__file__).resolve().parents[1] / "src"
+        reps = min(args.repeat, 3)
+        old = interval_timings(args.before, args.rows, args.eval_rows, args.replicates, reps)
+        new = interval_timings(here, args.rows, args.eval_rows, args.replicates, reps)
+        print()
+        print(f"interval cost vs {args.before} (fresh processes, same data, best of {reps}; "
+              f"{args.replicates} replicates; evaluation on {args.eval_rows:,} rows with scores and 4 slices):")
+        for part in ("fairness", "evaluate"):
+            cost_old = max(old[part] - old[part + "_point"], 0.0)
+            cost_new = max(new[part] - new[part + "_point"], 0.0)
+            share = f"{cost_new / cost_old:.2f}x" if cost_old > 1e-3 else "n/a: within timing noise"
+            ratio = new[part] / old[part]
+            ok = ratio <= INTERVAL_COST_TARGET
+            ok_cost &= ok
+            print(f"  {part:<9} whole call {old[part]:8.3f} s -> {new[part]:8.3f} s ({ratio:.2f}x); "
+                  f"interval share {cost_old:.3f} s -> {cost_new:.3f} s ({share})  "
+                  f"target <= {INTERVAL_COST_TARGET:.0f}x  {'PASS' if ok else 'FAIL'}")
+    return 0 if ok_speed and ok_boot and ok_cost else 1
 
 
 if __name__ == "__main__":

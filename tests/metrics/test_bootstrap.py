@@ -34,7 +34,7 @@ def test_percentile_interval_matches_numpy_with_undefined_replicates():
 
 def test_estimate_reports_undefined_values_and_sparse_intervals():
     assert estimate(float("nan"), None, 0.95, reason="no positives") == {
-        "value": None, "ci": None, "reason": "no positives"
+        "value": None, "ci": None, "reason": "no positives", "method": None
     }
     samples = np.r_[np.full(30, np.nan), np.linspace(0, 1, 70)]
     res = estimate(0.5, samples, 0.95)

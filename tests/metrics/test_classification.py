@@ -253,7 +253,8 @@ def test_bootstrap_deterministic_and_contains_estimate():
         assert lo < r["value"] < hi, m
         assert hi - lo < 0.15, m
     assert a["bootstrap"] == {
-        "replicates": 200, "confidence": 0.9, "seed": 7, "interval": "percentile", "method": "row resampling"
+        "replicates": 200, "confidence": 0.9, "seed": 7, "interval": "per statistic (see each estimate's method)",
+            "method": "row resampling",
     }
     json.dumps(a, allow_nan=False)
 

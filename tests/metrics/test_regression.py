@@ -50,7 +50,7 @@ def test_constant_target_makes_r2_undefined():
         warnings.simplefilter("ignore", RuntimeWarning)
         assert np.isneginf(skm.r2_score(yt, yp, force_finite=False))
     r2 = evaluate_regression(yt, yp, n_boot=50)["overall"]["metrics"]["r2"]
-    assert r2 == {"value": None, "ci": None, "reason": REASON_CONSTANT}
+    assert r2 == {"value": None, "ci": None, "reason": REASON_CONSTANT, "method": None}
 
 
 def test_slices_and_pandas_input():

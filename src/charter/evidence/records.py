@@ -22,13 +22,17 @@ class _Rec(BaseModel):
 
 
 class Estimate(_Rec):
-    """A value with its bootstrap interval (bounds are None when not computed or undefined)."""
+    """A value with its confidence interval (bounds are None when not computed or undefined)."""
 
     value: float | None
     low: float | None = None
     high: float | None = None
     reason: str | None = None
     """Why the value is undefined (None), e.g. a single class in the slice."""
+    method: str | None = None
+    """How the interval was computed (``charter.metrics.intervals``): "wilson", "newcombe",
+    "katz-log", "pairwise-newcombe", "pairwise-katz-log", "bca-bootstrap"; None in records
+    written before methods were recorded, or when there is no interval."""
 
 
 # --- result payloads --------------------------------------------------------------------

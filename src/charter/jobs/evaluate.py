@@ -21,7 +21,7 @@ from .predictions import Predictions, load_predictions, positive_label
 def estimate(d: dict[str, Any]) -> Estimate:
     ci = d.get("ci")
     return Estimate(value=d.get("value"), low=ci[0] if ci else None, high=ci[1] if ci else None,
-                    reason=d.get("reason"))
+                    reason=d.get("reason"), method=d.get("method") if ci else None)
 
 
 def _kind(uc: Any, preds: Predictions) -> str:

@@ -16,9 +16,10 @@ with replacement from the ``n`` observed rows):
   (``W[b, i]``), built chunk by chunk so memory stays bounded. Weighted sums are
   then ``W @ x``. Cost is ``O(B * n)``.
 
-Intervals are percentile intervals over the replicates for which the statistic is
-defined; replicates where it is undefined (for example a replicate without any
-positive label for recall) are left out and counted.
+Intervals computed from replicates are BCa intervals (:mod:`charter.metrics.intervals`)
+over the replicates for which the statistic is defined; replicates where it is
+undefined (for example a replicate without any positive label for recall) are left
+out and counted. Rates and rate disparities use closed-form intervals instead.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ MIN_DEFINED_SHARE = 0.5
 
 # Upper bound on the number of matrix elements (replicates x rows) held at once.
 _ROW_CHUNK_ELEMENTS = 4_000_000
+
+# The guard's note when an interval does not contain its point estimate.
+OUTSIDE_NOTE = "the value lies outside its interval"
 
 ERR_CONFIDENCE = "confidence must be strictly between 0 and 1, got {!r}"
 ERR_REPLICATES = "n_boot must be a non-negative integer, got {!r}"
@@ -140,37 +144,44 @@ def estimate(
     *,
     reason: str | None = None,
     interval: tuple[float, float, int, int] | None = None,
+    method: str | None = None,
 ) -> dict[str, Any]:
-    """One metric result: ``{"value", "ci", "reason"}``.
+    """One metric result: ``{"value", "ci", "reason", "method"}``.
 
     ``value`` is ``None`` when undefined (``reason`` says why); ``ci`` is
     ``[low, high]`` or ``None`` (no bootstrap requested, or too few defined
     replicates – ``reason`` then says so). ``interval`` = ``(low, high,
-    defined, replicates)`` when already computed (see :func:`estimates`).
+    defined, replicates)`` when already computed (see :func:`estimates`; a closed-form
+    interval passes ``defined == replicates == 1``). ``method`` names the interval
+    method (:mod:`charter.metrics.intervals`); without ``interval`` the samples give a
+    bias-corrected percentile interval.
     """
     v = to_float(value)
     if v is None:
-        return {"value": None, "ci": None, "reason": reason or "undefined"}
+        return {"value": None, "ci": None, "reason": reason or "undefined", "method": None}
     if interval is None:
         if samples is None:
-            return {"value": v, "ci": None, "reason": reason}
+            return {"value": v, "ci": None, "reason": reason, "method": None}
         samples = np.asarray(samples, dtype=np.float64).reshape(-1)
         if samples.size == 0:
-            return {"value": v, "ci": None, "reason": reason}
-        p_lo, p_hi, p_defined = percentile_interval(samples, confidence)
-        interval = (float(p_lo), float(p_hi), int(p_defined), samples.size)
+            return {"value": v, "ci": None, "reason": reason, "method": None}
+        from .intervals import bca_interval
+
+        b_lo, b_hi, b_defined = bca_interval(np.array([v]), samples, None, None, confidence)
+        interval = (float(b_lo[0]), float(b_hi[0]), int(b_defined[0]), samples.size)
+        method = method or "bc-bootstrap"
     lo, hi, defined, total = interval
     if defined < MIN_DEFINED_SHARE * total:
         why = f"interval omitted: defined in only {defined} of {total} bootstrap replicates"
-        return {"value": v, "ci": None, "reason": why if reason is None else f"{reason}; {why}"}
+        return {"value": v, "ci": None, "reason": why if reason is None else f"{reason}; {why}", "method": None}
     notes = [] if reason is None else [reason]
     if defined < total:
         notes.append(f"interval from the {defined} of {total} bootstrap replicates where it is defined")
-    if not (lo <= v <= hi):
-        # Typical for max/min statistics (disparities over many small groups): the
-        # bootstrap distribution of a range is biased upwards.
-        notes.append("the value lies outside its percentile interval (bootstrap bias)")
-    return {"value": v, "ci": [float(lo), float(hi)], "reason": "; ".join(notes) or None}
+    if not (lo <= v <= hi) or not (math.isfinite(lo) and math.isfinite(hi)):
+        # Guard: every method here is built to contain its point estimate; if one ever
+        # does not, the record says so rather than showing a contradictory interval.
+        notes.append(f"{OUTSIDE_NOTE} ({method or 'unknown method'})")
+    return {"value": v, "ci": [float(lo), float(hi)], "reason": "; ".join(notes) or None, "method": method}
 
 
 def estimates(
@@ -178,22 +189,41 @@ def estimates(
     samples: dict[str, np.ndarray] | None,
     confidence: float,
     reasons: Mapping[str, str | None] | None = None,
+    jack: dict[str, np.ndarray] | None = None,
+    jack_weights: np.ndarray | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """:func:`estimate` for several statistics, with one vectorised quantile pass."""
+    """BCa :func:`estimate` for several statistics, with one vectorised quantile pass.
+
+    ``jack``: jackknife values per statistic (see :func:`intervals.bca_interval`);
+    without them the acceleration is 0 (bias-corrected percentile).
+    """
+    from .intervals import BCA, bca_interval
+
     reasons = reasons or {}
     names = list(points)
     if not samples or not names:
         return {m: estimate(points[m], None, confidence, reason=reasons.get(m)) for m in names}
     stacked = np.stack([np.asarray(samples[m], dtype=np.float64).reshape(-1) for m in names], axis=1)
-    lo, hi, defined = percentile_interval(stacked, confidence)
+    point = np.array([np.nan if to_float(points[m]) is None else float(points[m]) for m in names])
+    jstack = None
+    if jack is not None:
+        jstack = np.stack([np.asarray(jack[m], dtype=np.float64).reshape(-1) for m in names], axis=1)
+    lo, hi, defined = bca_interval(point, stacked, jstack, jack_weights, confidence)
     total = stacked.shape[0]
+    method = BCA if jstack is not None else "bc-bootstrap"
     return {
         m: estimate(
             points[m], None, confidence, reason=reasons.get(m),
-            interval=(float(lo[i]), float(hi[i]), int(defined[i]), total),
+            interval=(float(lo[i]), float(hi[i]), int(defined[i]), total), method=method,
         )
         for i, m in enumerate(names)
     }
+
+
+def closed_form(value: Any, lo: float, hi: float, method: str, confidence: float,
+                reason: str | None = None) -> dict[str, Any]:
+    """:func:`estimate` for an interval from a formula (no replicates)."""
+    return estimate(value, None, confidence, reason=reason, interval=(float(lo), float(hi), 1, 1), method=method)
 
 
 def bootstrap_info(n_boot: int, confidence: float, seed: Any, method: str) -> dict[str, Any]:
@@ -201,6 +231,6 @@ def bootstrap_info(n_boot: int, confidence: float, seed: Any, method: str) -> di
         "replicates": int(n_boot),
         "confidence": float(confidence),
         "seed": seed if isinstance(seed, (int, type(None))) else repr(seed),
-        "interval": "percentile",
+        "interval": "per statistic (see each estimate's method)",
         "method": method,
     }

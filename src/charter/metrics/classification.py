@@ -35,6 +35,7 @@ from .bootstrap import (
     DEFAULT_SEED,
     bootstrap_info,
     check_bootstrap_args,
+    closed_form,
     estimate,
     estimates,
     multinomial_cells,
@@ -42,6 +43,7 @@ from .bootstrap import (
     spawn_rngs,
 )
 from .catalog import MODEL_METRICS, TaskType
+from .intervals import WILSON, block_weights, cell_jackknife, wilson
 from .groups import (
     DEFAULT_MIN_GROUP_SIZE,
     ERR_EMPTY,
@@ -225,6 +227,17 @@ def confusion_metrics(cm: np.ndarray, kind: str) -> dict[str, np.ndarray]:
     return out
 
 
+def _rate_counts(cm: np.ndarray, kind: str) -> dict[str, tuple[float, float]]:
+    """Metrics that are one proportion ``k / n``: name -> (k, n), for Wilson intervals."""
+    diag = float(np.trace(cm))
+    out = {"accuracy": (diag, float(cm.sum()))}
+    if kind == "binary":
+        (_tn, fp), (fn, tp) = cm
+        out["precision"] = (float(tp), float(tp + fp))
+        out["recall"] = (float(tp), float(tp + fn))
+    return out
+
+
 def _confusion_reasons(cm: np.ndarray, kind: str) -> dict[str, str]:
     if kind != "binary":
         return {}
@@ -346,20 +359,38 @@ def _evaluate_block(
         if "roc_auc" in score_wanted and (r := _auc_reason(d)):
             reasons["roc_auc"] = r
             point["roc_auc"] = np.nan
+    rates = _rate_counts(cm, d.kind)
+    bca_wanted = [m for m in wanted if m not in rates]
     boot: dict[str, np.ndarray] | None = None
-    if n_boot:
+    jack: dict[str, np.ndarray] | None = None
+    jack_w: np.ndarray | None = None
+    if n_boot and bca_wanted:
         if plan is None:
-            # label metrics depend on the confusion matrix only: multinomial over its cells
+            # label metrics depend on the confusion matrix only: multinomial over its cells,
+            # and the exact jackknife removes one row of each cell
             bcm = multinomial_cells(cm, n_boot, rng)
-            boot = {m: v for m, v in confusion_metrics(bcm, d.kind).items() if m in label_wanted}
+            boot = {m: v for m, v in confusion_metrics(bcm, d.kind).items() if m in bca_wanted}
+            tables, jack_w = cell_jackknife(cm)
+            jack = {m: v for m, v in confusion_metrics(tables, d.kind).items() if m in bca_wanted}
         else:
-            parts: list[dict[str, np.ndarray]] = []
-            for w in row_count_chunks(n, n_boot, rng):
-                part = {m: v for m, v in confusion_metrics(plan.confusion(w), d.kind).items() if m in label_wanted}
-                part.update(plan.scores(w))
-                parts.append(part)
+            def replicate(w: np.ndarray) -> dict[str, np.ndarray]:
+                part = {m: v for m, v in confusion_metrics(plan.confusion(w), d.kind).items() if m in bca_wanted}
+                part.update({m: v for m, v in plan.scores(w).items() if m in bca_wanted})
+                return part
+
+            parts = [replicate(w) for w in row_count_chunks(n, n_boot, rng)]
             boot = {m: np.concatenate([p[m] for p in parts]) for m in parts[0]}
-    metrics = estimates({m: point.get(m) for m in wanted}, boot, confidence, reasons)
+            jack = replicate(block_weights(n))
+    metrics = estimates({m: point.get(m) for m in bca_wanted}, boot, confidence, reasons, jack, jack_w)
+    for m in wanted:
+        if m in rates:
+            k, total = rates[m]
+            if n_boot:
+                lo, hi = wilson(np.array(k), np.array(total), confidence)
+                metrics[m] = closed_form(point.get(m), float(lo), float(hi), WILSON, confidence, reasons.get(m))
+            else:
+                metrics[m] = estimate(point.get(m), None, confidence, reason=reasons.get(m))
+    metrics = {m: metrics[m] for m in wanted}
     return {
         "n": int(n),
         "metrics": metrics,
@@ -384,7 +415,10 @@ def evaluate_classification(
     confidence: float = DEFAULT_CONFIDENCE,
     seed: int | None = DEFAULT_SEED,
 ) -> dict[str, Any]:
-    """Classification metrics overall and per slice, with percentile bootstrap intervals.
+    """Classification metrics overall and per slice, with confidence intervals.
+
+    Rates (accuracy; binary precision and recall) get Wilson intervals on their own
+    denominators; the other metrics BCa bootstrap intervals (``n_boot`` replicates).
 
     ``y_score``: probability of the positive class (binary, shape (n,) or (n, 2))
     or an (n, k) probability matrix with columns in ``labels`` order (default:

@@ -25,8 +25,9 @@ and adds a warning; ``missing="error"`` raises instead.
 Speed: groups are factorised once to integer codes; all attributes (single columns
 and intersections) are coarsenings of the finest partition (the intersection of
 every column used), so one ``np.bincount`` over ``code*4 + 2*y_true + y_pred``
-gives every confusion matrix. The bootstrap draws the cell counts from a
-multinomial (exact, see :mod:`charter.metrics.bootstrap`).
+gives every confusion matrix. Rate disparities get closed-form intervals from those
+counts (pairwise Newcombe / Katz, :mod:`charter.metrics.intervals`); regression gaps a
+BCa bootstrap of the per-group sums.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ from .bootstrap import (
     DEFAULT_SEED,
     bootstrap_info,
     check_bootstrap_args,
+    closed_form,
+    estimate,
     estimates,
     make_rng,
     multinomial_cells,
@@ -53,6 +56,7 @@ from .bootstrap import (
     to_float,
 )
 from .catalog import FAIRNESS_METRICS, TaskType
+from .intervals import block_weights, disparity_interval
 
 MISSING_LABEL = "<missing>"
 DEFAULT_MIN_GROUP_SIZE = 30
@@ -571,6 +575,7 @@ def fairness_report(
     rng = make_rng(seed)
 
     fine_stats: np.ndarray
+    jack_fine: np.ndarray | None = None
     group_metrics: tuple[str, ...]
     rates_of: Callable[[np.ndarray], dict[str, np.ndarray]]
     if kind == "binary":
@@ -585,8 +590,8 @@ def fairness_report(
         cell += p
         fine_stats = np.bincount(cell, minlength=n_fine * 4).reshape(n_fine, 2, 2)
         group_metrics = CLASSIFICATION_GROUP_METRICS
-        boot_fine = multinomial_cells(fine_stats, n_boot, rng) if n_boot else None
-        method = "multinomial over (group, label, prediction) cells (exact row resampling)"
+        boot_fine = None  # rate disparities have closed-form intervals
+        method = "closed form from the (group, label, prediction) cells"
         rates_of = confusion_rates
     elif kind == "multiclass":
         for what, arr in (("y_true", yt), ("y_pred", yp)):
@@ -596,8 +601,8 @@ def fairness_report(
         right = (yt.astype(str) == yp.astype(str)) if yt.dtype != yp.dtype else (yt == yp)
         fine_stats = np.bincount(fine * 2 + right, minlength=n_fine * 2).reshape(n_fine, 2)
         group_metrics = MULTICLASS_GROUP_METRICS
-        boot_fine = multinomial_cells(fine_stats, n_boot, rng) if n_boot else None
-        method = "multinomial over (group, correct) cells (exact row resampling)"
+        boot_fine = None  # rate disparities have closed-form intervals
+        method = "closed form from the (group, correct) cells"
         rates_of = multiclass_rates
     else:
         yt_f = np.asarray(yt, dtype=np.float64)
@@ -614,7 +619,12 @@ def fairness_report(
         )
         group_metrics = REGRESSION_GROUP_METRICS
         boot_fine = _regression_boot(fine, n_fine, x, n_boot, rng) if n_boot else None
-        method = "row resampling (per-group sums of |e| and e^2)"
+        # delete-a-block jackknife of the per-group sums, for the BCa acceleration
+        jw = block_weights(n)
+        jack_fine = np.stack(
+            [np.stack([np.bincount(fine, weights=w * x[:, j], minlength=n_fine) for j in range(3)], axis=1)
+             for w in jw], axis=0)  # (K, F, 3)
+        method = "row resampling (per-group sums of |e| and e^2), BCa"
         rates_of = regression_rates
 
     overall_stats = fine_stats.sum(axis=0)
@@ -654,7 +664,15 @@ def fairness_report(
             brates = rates_of(bstats)
             boot_disp = _disparities(brates, brates["count"] > 0, wanted, table)
         reasons = {name: _disparity_reason(name, table[name], point, labels) for name in wanted}
-        disp_out = estimates(point_disp, boot_disp, confidence, reasons)
+        if kind == "regression":
+            jack = None
+            if boot_fine is not None and jack_fine is not None:
+                jstats = np.tensordot(jack_fine, memb.astype(np.float64), axes=(1, 0)).transpose(0, 2, 1)
+                jack = _disparities(rates_of(jstats), jstats[..., 0] > 0, wanted, table)
+            disp_out = estimates(point_disp, boot_disp, confidence, reasons, jack)
+        else:
+            disp_out = _rate_disparities(point_disp, _rate_counts(stats, kind), wanted, table, confidence,
+                                         reasons, bool(n_boot))
         for name in wanted:
             disp_out[name].update(_extremes(table[name], point, labels))
         if small:
@@ -679,6 +697,32 @@ def fairness_report(
         "warnings": warnings,
         "bootstrap": bootstrap_info(n_boot, confidence, seed, method),
     }
+
+
+def _rate_counts(stats: np.ndarray, kind: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Group rate -> (numerators, denominators) per group, for closed-form intervals."""
+    stats = np.asarray(stats, dtype=np.float64)
+    if kind == "multiclass":
+        return {"accuracy": (stats[:, 1], stats[:, 0] + stats[:, 1])}
+    tn, fp, fn, tp = stats[:, 0, 0], stats[:, 0, 1], stats[:, 1, 0], stats[:, 1, 1]
+    count = tn + fp + fn + tp
+    return {
+        "selection_rate": (tp + fp, count), "tpr": (tp, tp + fn), "fpr": (fp, tn + fp),
+        "fnr": (fn, tp + fn), "precision": (tp, tp + fp), "accuracy": (tp + tn, count),
+    }
+
+
+def _rate_disparities(point: dict[str, np.ndarray], counts: dict[str, tuple[np.ndarray, np.ndarray]],
+                      wanted: list[str], table: dict[str, tuple[str, ...]], confidence: float,
+                      reasons: dict[str, str | None], intervals: bool) -> dict[str, dict[str, Any]]:
+    out = {}
+    for name in wanted:
+        if not intervals or len(counts["accuracy"][0]) < 2:
+            out[name] = estimate(float(point[name]), None, confidence, reason=reasons.get(name))
+            continue
+        lo, hi, how = disparity_interval(table[name], counts, confidence)
+        out[name] = closed_form(float(point[name]), lo, hi, how, confidence, reasons.get(name))
+    return out
 
 
 def _regression_boot(

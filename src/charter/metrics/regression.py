@@ -27,6 +27,7 @@ from .bootstrap import (
 )
 from .catalog import TaskType
 from .groups import DEFAULT_MIN_GROUP_SIZE, ERR_EMPTY, as_1d, did_you_mean, resolve_slices
+from .intervals import block_weights
 
 REGRESSION_METRICS = ("mae", "rmse", "r2")
 
@@ -66,13 +67,15 @@ def _evaluate_block(
     else:
         point["r2"] = 1.0 - float(np.sum(sq)) / ss_tot
     boot = None
+    jack = None
     if n_boot:
         x = np.stack([np.ones(n), abs_e, sq, yc, yc * yc], axis=1)
         parts = [_moments(x, w) for w in row_count_chunks(n, n_boot, rng)]
         boot = {m: np.concatenate([p[m] for p in parts]) for m in REGRESSION_METRICS}
+        jack = _moments(x, block_weights(n))
     return {
         "n": int(n),
-        "metrics": estimates({m: point[m] for m in wanted}, boot, confidence, reasons),
+        "metrics": estimates({m: point[m] for m in wanted}, boot, confidence, reasons, jack),
     }
 
 
@@ -99,7 +102,7 @@ def evaluate_regression(
     confidence: float = DEFAULT_CONFIDENCE,
     seed: int | None = DEFAULT_SEED,
 ) -> dict[str, Any]:
-    """mae, rmse and r2 overall and per slice, with percentile bootstrap intervals.
+    """mae, rmse and r2 overall and per slice, with BCa bootstrap intervals.
 
     Returns a JSON-ready dict::
 

@@ -46,7 +46,7 @@ class Evaluate(RunnerKind[EvaluateResult]):
     description = "Metrics overall and per slice with bootstrap intervals."
     spec_model = EvaluateJob
     result_model = EvaluateResult
-    result_version = "1"
+    result_version = "2"
     backend = "charter.jobs.evaluate"
     packages = ("numpy", "pandas", "scipy")
     section = "evaluation"

@@ -71,7 +71,7 @@ class Fairness(RunnerKind[FairnessResult]):
     description = "Per-group metrics and disparities with bootstrap intervals."
     spec_model = FairnessJob
     result_model = FairnessResult
-    result_version = "1"
+    result_version = "2"
     backend = "charter.jobs.fairness"
     packages = ("numpy", "pandas", "scipy")
     section = "fairness"
