@@ -59,7 +59,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import json
 import os
 import random
 import resource
@@ -208,8 +207,8 @@ def _results(runner: str, rng: random.Random) -> dict[str, Any]:
 
 def make_repo(root: Path, n: int, seed: int = 0) -> dict[str, int]:
     """Write specs, data, evidence records and the ledger; returns counts."""
-    from charter.engine.hashing import canonical_json
-    from charter.engine.ledger import GENESIS, HEAD_FILE, LEDGER_FILE, entry_hash
+    from charter.artifacts.ledger import RunEntry
+    from charter.engine.ledger import Ledger
     from charter.engine.plan import plan_usecase
     from charter.engine.store import EvidenceStore, record_bytes
     from charter.evidence.records import EvidenceRecord
@@ -231,8 +230,7 @@ def make_repo(root: Path, n: int, seed: int = 0) -> dict[str, int]:
     if not repo.ok:
         raise SystemExit("synthetic specs are invalid:\n" + "\n".join(str(d) for d in repo.errors[:5]))
     store = EvidenceStore(root)
-    lines = []
-    prev, seq = GENESIS, 0
+    ledger = Ledger(root)
     records = 0
     for uid in sorted(repo.usecases):
         for p in plan_usecase(repo, repo.usecases[uid]):
@@ -247,17 +245,11 @@ def make_repo(root: Path, n: int, seed: int = 0) -> dict[str, int]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             records += 1
-            seq += 1
-            at = f"2026-02-20T10:{seq % 60:02d}:{seq % 59:02d}.000000+00:00"
-            payload = json.loads(canonical_json({
-                "useCase": uid, "job": p.job_id, "runner": p.runner, "evidenceId": p.evidence_id, "status": "pass",
-                "reason": None, "recordSha256": hashlib.sha256(data).hexdigest(), "durationS": 2.0}))
-            h = entry_hash(seq, prev, at, "run", payload)
-            lines.append(json.dumps({"seq": seq, "prev": prev, "hash": h, "at": at, "type": "run",
-                                     "payload": payload}, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
-            prev = h
-    (root / LEDGER_FILE).write_text("\n".join(lines) + "\n")
-    (root / HEAD_FILE).write_text(json.dumps({"seq": seq, "hash": prev}) + "\n")
+            # the engine's own ledger API (current schema, hash-chained, head anchor rewritten)
+            at = f"2026-02-20T10:{records % 60:02d}:{records % 59:02d}.000000+00:00"
+            run = RunEntry(use_case=uid, job=p.job_id, runner=p.runner, evidence_id=p.evidence_id, status="pass",
+                           record_sha256=hashlib.sha256(data).hexdigest(), duration_s=2.0)
+            ledger.append("run", run.model_dump(mode="json"), at=at)
     return {"usecases": len(repo.usecases), "records": records}
 
 

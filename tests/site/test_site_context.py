@@ -83,3 +83,21 @@ def test_spec_reference_lists_every_field_of_every_document() -> None:
     assert ("Task", "positiveLabel") in documented and ("Link", "url") in documented
     title = next(f for f in ref["documents"][0]["fields"] if f["key"] == "title")
     assert title["required"] and title["type"] == "`string`"
+
+
+def test_recent_changes_read_the_current_ledger_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The ledger's run payloads are snake_case (schema 2): each change names its use case."""
+    from types import SimpleNamespace
+
+    from charter.engine.ledger import Ledger
+    from charter.gates.model import GateDecision
+    from charter.site.context import EngineEvidence
+
+    ledger = Ledger(tmp_path)
+    ledger.append_run(use_case="churn", job="train", runner="sklearn-train", evidence_id="e" * 64, status="pass",
+                      reason=None, record_sha256="0" * 64, duration_s=1.0)
+    ledger.append_decision(GateDecision(use_case="churn", stage="staging", passed=False, requirements=[],
+                                        evidence_hash="1" * 64, decided_on="2026-02-20"))
+    changes = EngineEvidence(SimpleNamespace(root=tmp_path)).recent_changes()
+    assert [(c.kind, c.use_case, c.what, c.status) for c in sorted(changes, key=lambda c: c.kind)] == [
+        ("decision", "churn", "staging", "blocked"), ("run", "churn", "train", "pass")]

@@ -24,11 +24,13 @@ import datetime as dt
 import math
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
 
+from ..artifacts.ledger import LedgerEntry
 from ..assessment import STATE_LABELS, STATES, Assessment, count_states
 from ..evidence.records import (
     DataContractResult,
@@ -38,6 +40,7 @@ from ..evidence.records import (
     FairnessResult,
     TrainResult,
 )
+from ..errors import SchemaVersionError
 from ..gates.evidence import CachingStore, JobEvidence
 from ..kinds import runners as runner_kinds
 from ..metrics.catalog import FAIRNESS_METRICS, GROUP_METRICS, MODEL_METRICS, lookup
@@ -177,7 +180,11 @@ class EngineEvidence:
     def recent_changes(self) -> list[Change]:
         from ..engine.ledger import Ledger
 
-        changes = changes_from_ledger(Ledger(self.repo.root).entries())
+        try:
+            entries = Ledger(self.repo.root).read_entries()
+        except SchemaVersionError:
+            entries = []  # a ledger in another schema: the ledger check says so and how to record it again
+        changes = changes_from_ledger(entries)
         if changes:
             return changes
         out = [Change(st.record.finished_at, "run", st.record.use_case, st.record.job, st.record.status)
@@ -201,19 +208,21 @@ def gather(repo: Any, *, as_of: dt.date | None = None, verify_ledger: bool = Tru
     return inputs
 
 
-def changes_from_ledger(entries: list[dict[str, Any]], limit: int = 15) -> list[Change]:
+def changes_from_ledger(entries: Iterable[LedgerEntry], limit: int = 15) -> list[Change]:
+    """The latest runs and decisions of the ledger, read through its typed entries (schema 2)."""
     out = []
     for e in entries:
-        payload = e.get("payload")
-        p = payload if isinstance(payload, dict) else {}
-        if e.get("type") == "run":
-            out.append(Change(str(e.get("at", "")), "run", str(p.get("useCase", "")), str(p.get("job", "")),
-                              str(p.get("status", ""))))
-        elif e.get("type") == "decision":
-            uc = p.get("use_case") or p.get("useCase") or ""
-            passed = p.get("passed")
-            out.append(Change(str(e.get("at", "")), "decision", str(uc), str(p.get("stage", "")),
-                              "passed" if passed else "blocked"))
+        run = e.run()
+        if run is not None:
+            out.append(Change(e.at, "run", run.use_case, run.job, run.status))
+            continue
+        try:
+            decision = e.decision()
+        except SchemaVersionError:
+            continue  # a decision in a newer schema: the ledger check reports it
+        if decision is not None:
+            out.append(Change(e.at, "decision", decision.use_case, decision.stage,
+                              "passed" if decision.passed else "blocked"))
     out.sort(key=lambda c: (c.at, c.use_case, c.what), reverse=True)
     return out[:limit]
 
