@@ -37,7 +37,8 @@ class DriftRequirement(RequirementBase):
 
 
 def judge(ctx: Context, r: DriftRequirement) -> Outcome:
-    jobs = ctx.view.by_runner("drift")
+    from ..runners import in_section  # lazily: the runner table imports the spec, which imports this
+    jobs = in_section(ctx.view.jobs.values(), "drift")
     if not jobs:
         return Outcome("error", "no drift job is declared: add a job with `runner: drift` comparing current data "
                        "with the training reference",

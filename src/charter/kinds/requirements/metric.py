@@ -99,7 +99,8 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
 
     name = primary_metric_name(ctx.uc, r.metric)
     gib = greater_is_better(name)
-    jobs = ctx.view.by_runner("evaluate")
+    from ..runners import in_section  # lazily: the runner table imports the spec, which imports this
+    jobs = in_section(ctx.view.jobs.values(), "evaluation")
     if not jobs:
         return Outcome("error", "no evaluate job is declared: add a job with `runner: evaluate` so the metric is "
                        "measured", metric=name)
