@@ -64,8 +64,8 @@ def test_approvals_waivers_and_checks(fixture_ctx) -> None:  # type: ignore[no-u
     (waiver,) = churn["waivers"]
     assert waiver["applied"] and not waiver["expired"] and waiver["status"] == "applied"
     checks = {c["id"]: c for c in churn["checks"]}
-    assert checks["sex-parity"]["origin"] == "use case" and checks["sex-parity"]["within"] is True
-    assert checks["sex-parity"]["judged"]["status"] == "pass"
+    assert checks["sex-parity"]["origin"] == "use case" and checks["sex-parity"]["verdict"]["status"] == "fail"
+    assert checks["sex-parity"]["verdict"]["stage"] == "production"
     assert checks["policy-demographic-parity-ratio-age-band"]["origin"] == "policy default"
     assert churn["gate"] == {"status": "blocked", "state": "blocked-from-promotion", "label": "blocked from promotion",
                              "text": "blocked from promotion: 3 blocking for Production",
@@ -101,3 +101,43 @@ def test_recent_changes_read_the_current_ledger_schema(tmp_path) -> None:  # typ
     changes = EngineEvidence(SimpleNamespace(root=tmp_path)).recent_changes()
     assert [(c.kind, c.use_case, c.what, c.status) for c in sorted(changes, key=lambda c: c.kind)] == [
         ("decision", "churn", "staging", "blocked"), ("run", "churn", "train", "pass")]
+
+
+# --- verdict cells come from the decisions, with the rule that decided them ------------------------------
+
+
+def _churn(ctx):  # type: ignore[no-untyped-def]
+    return next(u for u in ctx["usecases"] if u["id"] == "churn")
+
+
+def test_a_check_failing_on_its_interval_bound_under_the_tier_says_so(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+    checks = {c["id"]: c for c in _churn(fixture_ctx)["checks"]}
+    c = checks["sex-parity"]
+    # the point estimate 0.872 is within min 0.8: the site must not call it "within limit"
+    assert c["value"]["value"] == pytest.approx(0.872) and c["verdict"]["status"] == "fail"
+    assert c["verdict"]["source"] == "risk-tier:high" and c["verdict"]["basis"] == "lower bound of the 95 % interval"
+    assert "lower bound 0.790" in c["verdict"]["text"]
+    # a check no decision judged has no verdict of the site's own
+    assert all(c["verdict"] is None or c["verdicts"] for c in checks.values())
+
+
+def test_the_use_case_page_shows_the_deciding_rule_and_never_its_own_verdict(built_site) -> None:  # type: ignore[no-untyped-def]
+    page = (built_site.site_dir / "usecases" / "churn" / "index.html").read_text()
+    assert "the high risk tier judges the interval bound" in page
+    assert "within limit" not in page and "outside limit" not in page
+    # one of two features drifted (the job's own flag is down): never "no drift" beside it
+    assert "no drift" not in page and "1 of 2 features drifted" in page
+    # the waived drift requirement whose underlying status is an error says so
+    assert "waived (underlying error)" in page
+    assert "waiver RISK-12 by cleo until 2027-06-30 turns an error into waived" in page
+
+
+def test_values_no_decision_judged_say_not_gated(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+    churn = _churn(fixture_ctx)
+    rows = {m["name"]: m for e in churn["evaluation"] for m in e["result"]["metrics"]}
+    assert rows["roc_auc"]["verdict"]["status"] == "pass" and rows["roc_auc"]["verdict"]["stage"] == "production"
+    unjudged = [m for m in rows.values() if m["name"] != "roc_auc"]
+    assert unjudged and all(m["verdict"] is None for m in unjudged)
+    from charter.site.snippets import verdicts
+
+    assert "not gated" in verdicts([])
