@@ -130,6 +130,7 @@ def test_the_use_case_page_shows_the_deciding_rule_and_never_its_own_verdict(bui
     # the waived drift requirement whose underlying status is an error says so
     assert "waived (underlying error)" in page
     assert "waiver RISK-12 by cleo until 2027-06-30 turns an error into waived" in page
+    assert "rule: waiver &#39;RISK-12&#39; · waiver" in page and "rule: risk-tier:high · lower bound" in page
 
 
 def test_values_no_decision_judged_say_not_gated(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
