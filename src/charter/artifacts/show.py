@@ -68,7 +68,8 @@ class ShowWaiver(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     requirement: str
-    stage: str
+    stage: str | None = None
+    """The stage the waiver is limited to (None: any stage)."""
     ticket: str
     expires: str
     status: str
@@ -86,8 +87,8 @@ class ShowReport(Versioned):
     title: str
     stage: str
     task: str | None
-    evidence_hash: str
-    """Hash of the current evidence bundle: what approvals sign."""
+    evidence_hash: str | None
+    """Hash of the current evidence bundle: what approvals sign (None when no gate could be decided)."""
     complete: bool
     """Every job has fresh, non-error evidence."""
     jobs: list[ShowJob]

@@ -102,14 +102,14 @@ def format_text(view: ShowReport) -> str:
         lines.append("")
     for x in view.approvals:
         lines.append(f"approval {x.stage} by {x.by} ({x.role}, {x.date}): {x.status}: {x.reason}")
-    for x in view.waivers:
-        lines.append(f"waiver {x.requirement} ({x.ticket}, until {x.expires}): {x.status}: {x.reason}")
+    for w in view.waivers:
+        lines.append(f"waiver {w.requirement} ({w.ticket}, until {w.expires}): {w.status}: {w.reason}")
     if view.approvals or view.waivers:
         lines.append("")
     for n in view.notes:
         lines.append(f"note: {n}")
-    for w in view.warnings:
-        lines.append(f"warning: {w}")
+    for warning in view.warnings:
+        lines.append(f"warning: {warning}")
     # each entry is one line: a newline or control character from a spec is shown escaped
     from ..report.escape import safe_text
 
