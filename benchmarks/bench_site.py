@@ -29,6 +29,17 @@ Measured on the project's 2-CPU sandbox (shared, load average ≈ 1), 1,000 use 
     reference:     184.2 s wall, 1,323.7 MB: plain MkDocs-Material on the same pages,
                    every page in the navigation, no Charter plugin
 
+Issue 9 (one assessment per use case, the rule beside every verdict): the benchmark
+writes its ledger through the engine's ``Ledger`` API (schema 2, hash-chained) and
+checks that it verifies before building, so the "ledger" step verifies every record
+(a ledger in the old format was refused at its first line, which made the step look
+six times faster). Side by side with the code before (98f8099), same session,
+alternating, on the shared machine with load average 15–22 (wall times are not
+comparable there): CPU 8.0–9.2 s now against 8.2–8.5 s before, mkdocs step CPU
+1.1–1.8 s against 1.6–1.9 s; 39.4 MB against 38.1 MB (each verdict cell now carries
+the sentence of the rule that decided it). Generating the repository with fsync per
+ledger entry took 100 s; fsync is skipped while generating (not what is measured).
+
 Where the time went, and what was done about it (per 1,000 use cases):
 
 * Python-Markdown and Material's page template cost ~35 ms per rich page, and the
