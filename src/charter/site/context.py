@@ -290,27 +290,41 @@ def _verdict(stage: str, status: str, rule: Any, reason: str, details: Any = Non
             "stage": stage, "underlying": underlying}
 
 
-def _verdict_index(decisions: tuple[Any, ...]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+Verdicts = dict[tuple[str, str], list[dict[str, Any]]]
+
+
+def _index_metric(out: Verdicts, stage: str, r: Any, top: dict[str, Any], details: dict[str, Any]) -> None:
+    if r.metric:
+        out.setdefault(("metric", r.metric), []).append(top)
+
+
+def _index_drift(out: Verdicts, stage: str, r: Any, top: dict[str, Any], details: dict[str, Any]) -> None:
+    for e in r.evidence:
+        out.setdefault(("drift", e), []).append(top)
+    out.setdefault(("drift", ""), []).append(top)
+
+
+def _index_checks(out: Verdicts, stage: str, r: Any, top: dict[str, Any], details: dict[str, Any]) -> None:
+    for part in details.get("parts") or ():
+        if isinstance(part, dict) and part.get("label"):
+            out.setdefault(("check", str(part["label"])), []).append(
+                _verdict(stage, str(part.get("status")), part.get("rule"), str(part.get("reason")), part))
+
+
+_INDEX_BY_SECTION = {"evaluation": _index_metric, "drift": _index_drift, "fairness": _index_checks}
+"""Where the verdicts of a requirement kind are shown, by the runner section the kind judges (its ``SECTION``)."""
+
+
+def _verdict_index(decisions: tuple[Any, ...]) -> Verdicts:
     """Verdicts by what they judged: ``("metric", name)``, ``("check", fairness check id)``,
     ``("drift", record id)`` and ``("drift", "")`` (every drift requirement), in decision order."""
-    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    out: Verdicts = {}
     for dec in decisions:
         for r in dec.requirements:
             details = r.details if isinstance(r.details, dict) else {}
-            top = _verdict(dec.stage, r.status, r.rule, r.reason, details)
-            judges = requirement_kinds_section(r.kind)
-            if judges == "evaluation" and r.metric:
-                out.setdefault(("metric", r.metric), []).append(top)
-            elif judges == "drift":
-                for e in r.evidence:
-                    out.setdefault(("drift", e), []).append(top)
-                out.setdefault(("drift", ""), []).append(top)
-            elif judges == "fairness":
-                for part in details.get("parts") or ():
-                    if isinstance(part, dict) and part.get("label"):
-                        out.setdefault(("check", str(part["label"])), []).append(
-                            _verdict(dec.stage, str(part.get("status")), part.get("rule"), str(part.get("reason")),
-                                     part))
+            index = _INDEX_BY_SECTION.get(requirement_kinds_section(r.kind) or "")
+            if index is not None:
+                index(out, dec.stage, r, _verdict(dec.stage, r.status, r.rule, r.reason, details), details)
     return out
 
 
