@@ -196,3 +196,23 @@ def test_result_reads_a_record_typed():
     assert isinstance(res, DriftResult) and res.drift_share == 0.0
     assert kind.result({}) is None and kind.result({"reference": 1}) is None
     assert kind.format(res)[0] == "  b vs a: drift share 0.0000 (no drift)"
+
+
+def test_gate_and_plan_errors_are_the_error_hierarchy_s_under_their_old_names():
+    from charter import errors
+    from charter.engine.plan import PlanError
+    from charter.gates import GateError
+    from charter.gates.evaluate import GateError as GateErrorOfEvaluate
+
+    assert GateError is GateErrorOfEvaluate is errors.GateError and PlanError is errors.PlanError
+    assert issubclass(GateError, ValueError) and GateError("x").exit_code == errors.EXIT_INVALID
+
+
+def test_requirement_kinds_find_their_jobs_by_section():
+    from charter.kinds import requirements
+
+    sections = {name: getattr(__import__(k.judge.__module__, fromlist=["SECTION"]), "SECTION", None)
+                for name, k in requirements.KINDS.items()}
+    known = {k.section for k in runners.all_kinds()}
+    assert {s for s in sections.values() if s is not None} <= known
+    assert runners.in_section([], "drift") == []

@@ -28,15 +28,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
 from ..artifacts.ledger import LedgerEntry
 from ..assessment import STATE_LABELS, STATES, Assessment, count_states
 from ..evidence.records import (
     DataContractResult,
     DriftResult,
     EvaluateResult,
-    EvidenceRecord,
     FairnessResult,
     TrainResult,
 )
