@@ -5,6 +5,15 @@ fifth of the time ruamel.yaml's round-trip loader needs just to load the same fi
 (measured in the same run), and a second run with nothing changed takes < 0.3 s.
 
     python benchmarks/bench_validate.py [--n 1000] [--repeat 3]
+
+Issue 9 must not slow it down. The unchanged-specs path had gone from 0.026 s to
+0.083 s: each spec was read with a 2 MB buffer (``read(MAX_SPEC_BYTES + 1)``
+allocates it whatever the file's size) and both the repository root and the spec
+were resolved from ``/`` for the symlink check. Now the read is sized by
+``fstat`` and the check walks the spec's own parts below the root (one lstat
+each, folders seen once per pass; a full resolve only when a symlink is on the
+way). Measured side by side, alternating, best of 15, on the shared 2-CPU
+machine: before (98f8099) 0.028–0.039 s, now 0.033–0.035 s.
 """
 
 from __future__ import annotations

@@ -159,12 +159,12 @@ def test_gate_and_show_print_the_same_states_and_numbers(assessments: dict[str, 
 
     for uc_id, a in assessments.items():
         view = collect(load_repository(ROOT), uc_id, today=AS_OF)
-        assert view["portfolioState"]["state"] == a.state and view["portfolioState"]["text"] == a.state_text
-        assert [(g["stage"], g["passed"], g["counts"]) for g in view["gates"]] == \
-            [(d.stage, d.passed, d.counts) for d in a.decisions]
-        assert [j["state"] for j in view["jobs"]] == [j.freshness for j in a.jobs]
-        assert view["complete"] == a.complete
-        json.dumps(view)
+        assert view.portfolio_state is not None
+        assert view.portfolio_state.state == a.state and view.portfolio_state.text == a.state_text
+        assert [(g.stage, g.passed, g.counts) for g in view.gates] == [(d.stage, d.passed, d.counts) for d in a.decisions]
+        assert [j.state for j in view.jobs] == [j.freshness for j in a.jobs]
+        assert view.complete == a.complete
+        json.dumps(view.model_dump(mode="json"))
 
 
 # --- statuses the example does not show ------------------------------------------------------

@@ -534,10 +534,12 @@ def compare_governance(before: Repository, after: Repository) -> list[Change]:
 
 
 def _primary(snapshot: Snapshot, uc: UseCase, planned: list[Any]) -> dict[str, Any] | None:
-    """The primary metric of the first evaluate job: fresh record if any, else the latest one."""
+    """The primary metric of the first evaluation job: fresh record if any, else the latest one."""
+    from .kinds import runners as runner_kinds
+
     if uc.evaluation is None:
         return None
-    job = next((p for p in planned if p.runner == "evaluate"), None)
+    job = next(iter(runner_kinds.in_section(planned, "evaluation")), None)
     if job is None:
         return None
     record = snapshot.store.get(uc.id, job.job_id, job.evidence_id)
@@ -546,9 +548,10 @@ def _primary(snapshot: Snapshot, uc: UseCase, planned: list[Any]) -> dict[str, A
         record = snapshot.store.latest(uc.id, job.job_id)
     if record is None or record.status == "error":
         return None
-    est = (record.results.get("metrics") or {}).get(uc.evaluation.primary_metric) or {}
-    value = est.get("value") if isinstance(est, dict) else None
-    return {"value": value, "low": est.get("low"), "high": est.get("high"), "evidence": record.id, "fresh": fresh}
+    result = runner_kinds.get(job.runner).result(record)
+    est = getattr(result, "metrics", {}).get(uc.evaluation.primary_metric) if result is not None else None
+    return {"value": getattr(est, "value", None), "low": getattr(est, "low", None), "high": getattr(est, "high", None),
+            "evidence": record.id, "fresh": fresh}
 
 
 def _gate_summary(d: Any) -> dict[str, Any]:

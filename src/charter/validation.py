@@ -45,10 +45,11 @@ def _key(root: Path, paths: list[Path], today: date) -> tuple[str, dict[str, byt
     A file the guard refuses is keyed by its stat and left for the loader to report."""
     h = hashlib.sha256(f"{__version__}\0{today.isoformat()}\0".encode())
     raw: dict[str, bytes] = {}
+    plain_dirs: set[str] = set()
     for p in paths:
         rel = p.relative_to(root).as_posix()
         try:
-            data = read_spec_bytes(root, p)
+            data = read_spec_bytes(root, p, plain_dirs)
             raw[rel] = data
             digest = hashlib.sha256(data).digest()
         except (SpecRefused, OSError):

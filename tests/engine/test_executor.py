@@ -72,7 +72,7 @@ def test_stale_evidence_is_reported_by_show(repo_root, capsys):
     rb.write_usecase(repo_root, spec)
     assert main(["show", "credit", "--repo", str(repo_root), "--format", "json"]) == 0
     view = json.loads(capsys.readouterr().out)
-    assert view["schemaVersion"] == 1 and len(view["evidenceHash"]) == 64
+    assert view["schema_version"] == 2 and len(view["evidence_hash"]) == 64
     states = {j["job"]: j["state"] for j in view["jobs"]}
     assert states == {"contract": "fresh", "train": "fresh", "evaluate": "stale", "fairness": "fresh",
                       "drift": "fresh"}
@@ -83,19 +83,22 @@ def test_stale_evidence_is_reported_by_show(repo_root, capsys):
     # text form names the state, the metrics with intervals, and the hash
     assert main(["show", "credit", "--repo", str(repo_root)]) == 0
     text = capsys.readouterr().out
-    assert "evaluate (evaluate): stale" in text and "evidenceHash: " + view["evidenceHash"] in text
+    assert "evaluate (evaluate): stale" in text and "evidenceHash: " + view["evidence_hash"] in text
     assert "roc_auc" in text and "demographic_parity_ratio" in text
 
 
 def test_show_json_shape_fresh(repo_root, capsys):
     assert main(["show", "credit", "--repo", str(repo_root), "-f", "json"]) == 0
     view = json.loads(capsys.readouterr().out)
-    assert set(view) == {"schemaVersion", "useCase", "title", "stage", "task", "evidenceHash", "complete",
-                         "jobs", "warnings", "portfolioState", "gates", "approvals", "waivers", "notes"}
+    assert set(view) == {"schema_version", "use_case", "title", "stage", "task", "evidence_hash", "complete",
+                         "jobs", "warnings", "portfolio_state", "gates", "approvals", "waivers", "notes"}
+    from charter.artifacts.show import ShowReport
+
+    assert ShowReport.model_validate(view).use_case == "credit"  # the published model reads it back
     assert view["complete"] is True
     job = view["jobs"][0]
-    assert set(job) == {"job", "runner", "evidenceId", "dependsOn", "state", "status", "reason", "changed", "record"}
-    assert job["record"]["id"] == job["evidenceId"]
+    assert set(job) == {"job", "runner", "evidence_id", "depends_on", "state", "status", "reason", "changed", "record"}
+    assert job["record"]["id"] == job["evidence_id"]
     ev = next(j for j in view["jobs"] if j["job"] == "evaluate")["record"]["results"]
     auc = ev["metrics"]["roc_auc"]
     assert auc["low"] <= auc["value"] <= auc["high"]

@@ -11,11 +11,8 @@ from charter.kinds import runners
 SRC = Path(__file__).resolve().parents[2] / "src" / "charter"
 BUILTIN_NAMES = {k.name for k in runners.BUILTIN}
 
-# Other halves of issue 9, not yet dispatching through the table: gates/ looks
-# evidence up with `view.by_runner("evaluate")` and diffing.py compares runners and
-# requirement kinds by name. Requirement kinds share three names with runners
-# ("fairness", "data-contract", "drift"): comparisons of a `.kind` are theirs.
-NOT_YET = ("gates/", "diffing.py")
+# Requirement kinds share three names with runners ("fairness", "data-contract",
+# "drift"): comparisons of a `.kind` are theirs.
 
 
 def _own_module(rel: str, name: str) -> bool:
@@ -27,6 +24,14 @@ def _names_in(node: ast.AST) -> set[str]:
     return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and n.value in BUILTIN_NAMES}
 
 
+def _is_runner_lookup(node: ast.Call) -> bool:
+    """A call that picks evidence or a kind by runner name (`view.by_runner("evaluate")`, `runners.get("drift")`)."""
+    callee = ast.unparse(node.func)
+    name = callee.rpartition(".")[2]
+    return name.startswith("by_runner") or (name in ("get", "find", "section_of")
+                                            and callee.rpartition(".")[0].endswith(("runners", "runner_kinds")))
+
+
 def _is_requirement_kind(node: ast.Compare) -> bool:
     return any(isinstance(side, ast.Attribute) and side.attr == "kind" for side in [node.left, *node.comparators])
 
@@ -35,14 +40,14 @@ def test_no_runner_name_in_a_conditional_outside_its_kind_module():
     found = []
     for path in sorted(SRC.rglob("*.py")):
         rel = path.relative_to(SRC).as_posix()
-        if rel.startswith(NOT_YET):
-            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Compare) and not _is_requirement_kind(node):
                 names = _names_in(node)
             elif isinstance(node, ast.MatchValue):
                 names = _names_in(node)
+            elif isinstance(node, ast.Call) and _is_runner_lookup(node):
+                names = set().union(*(_names_in(a) for a in [*node.args, *(k.value for k in node.keywords)]))
             else:
                 continue
             for name in names:
@@ -53,10 +58,13 @@ def test_no_runner_name_in_a_conditional_outside_its_kind_module():
 
 def test_the_grep_finds_what_it_should(tmp_path):
     # the check above must see all three shapes of a runner-name conditional
-    code = 'if r == "evaluate": pass\nx = [j for j in js if j.runner in ("drift", "x")]\ny = 1 if a != "fairness" else 2\n'
+    code = ('if r == "evaluate": pass\nx = [j for j in js if j.runner in ("drift", "x")]\ny = 1 if a != "fairness" else 2\n'
+            'z = ctx.view.by_runner("data-contract")\nk = runner_kinds.get(name="sklearn-train")\nw = d.get("drift")\n')
     tree = ast.parse(code)
     hits = {n for node in ast.walk(tree) if isinstance(node, ast.Compare) for n in _names_in(node)}
-    assert hits == {"evaluate", "drift", "fairness"}
+    hits |= {n for node in ast.walk(tree) if isinstance(node, ast.Call) and _is_runner_lookup(node)
+             for a in [*node.args, *(k.value for k in node.keywords)] for n in _names_in(a)}
+    assert hits == {"evaluate", "drift", "fairness", "data-contract", "sklearn-train"}
 
 
 # --- import structure --------------------------------------------------------------------
@@ -188,3 +196,23 @@ def test_result_reads_a_record_typed():
     assert isinstance(res, DriftResult) and res.drift_share == 0.0
     assert kind.result({}) is None and kind.result({"reference": 1}) is None
     assert kind.format(res)[0] == "  b vs a: drift share 0.0000 (no drift)"
+
+
+def test_gate_and_plan_errors_are_the_error_hierarchy_s_under_their_old_names():
+    from charter import errors
+    from charter.engine.plan import PlanError
+    from charter.gates import GateError
+    from charter.gates.evaluate import GateError as GateErrorOfEvaluate
+
+    assert GateError is GateErrorOfEvaluate is errors.GateError and PlanError is errors.PlanError
+    assert issubclass(GateError, ValueError) and GateError("x").exit_code == errors.EXIT_INVALID
+
+
+def test_requirement_kinds_find_their_jobs_by_section():
+    from charter.kinds import requirements
+
+    sections = {name: getattr(__import__(k.judge.__module__, fromlist=["SECTION"]), "SECTION", None)
+                for name, k in requirements.KINDS.items()}
+    known = {k.section for k in runners.all_kinds()}
+    assert {s for s in sections.values() if s is not None} <= known
+    assert runners.in_section([], "drift") == []

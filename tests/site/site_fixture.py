@@ -258,7 +258,8 @@ def _drift() -> dict[str, Any]:
                           "threshold": 0.1, "drifted": True},
                          {"name": "age_band", "kind": "categorical", "method": "chi2", "statistic": 1.2,
                           "p_value": 0.27, "threshold": 0.05, "drifted": False}],
-            "drift_share": 0.5, "drifted": True, "thresholds": {"psi": 0.1, "chi2": 0.05, "drift_share": 0.5}}
+            # one of two features drifted, yet the job's own flag is down (share 0.5 is not above 0.5)
+            "drift_share": 0.5, "drifted": False, "thresholds": {"psi": 0.1, "chi2": 0.05, "drift_share": 0.5}}
 
 
 def _contract() -> dict[str, Any]:
@@ -319,15 +320,27 @@ def decisions() -> dict[str, list[GateDecision]]:
             GateDecision("churn", "production", False, (
                 _req("quality", "metric", "pass", "roc_auc 0.812 ≥ 0.7 (min)", metric="roc_auc", candidate=0.812,
                      threshold=0.7, comparator=">=", evidence=(churn_ev,)),
-                _req("fair", "fairness", "fail", "policy-demographic-parity-ratio-age-band: ...; 2 of 3 pass",
+                _req("fair", "fairness", "fail", "sex-parity: ...; 1 of 3 pass",
                      evidence=(_id("churn", "fairness"),), details={"parts": [
-                         {"label": "sex-parity", "status": "pass", "reason": "demographic_parity_ratio 0.872 ≥ 0.8"},
+                         # passes on its point estimate (0.872), fails on the interval bound the high tier judges
+                         {"label": "sex-parity", "status": "fail",
+                          "reason": "demographic_parity_ratio's lower bound 0.790 is below the minimum 0.8",
+                          "rule": {"source": "risk-tier:high", "basis": "lower bound of the 95 % interval",
+                                   "comparator": ">=", "limit": 0.8, "value": 0.79,
+                                   "text": "lower bound 0.790 of the 95 % interval < 0.8: the high risk tier judges "
+                                           "the interval bound (point estimate 0.872)"}},
                          {"label": "policy-demographic-parity-ratio-age-band", "status": "pass",
                           "reason": "demographic_parity_ratio 0.933 ≥ 0.8"},
                          {"label": "policy-demographic-parity-ratio-sex", "status": "fail",
                           "reason": "demographic_parity_ratio 0.731 is below the minimum 0.8"}]}),
                 _req("drift", "drift", "waived", "waived by cleo until 2027-06-30 (RISK-12: No live data yet.); "
-                     "error: the evidence of job 'drift' (drift) is stale", waiver={
+                     "without it the requirement would be an error: the evidence of job 'drift' (drift) is stale",
+                     rule={"source": "waiver 'RISK-12'", "basis": "waiver",
+                           "text": "waiver RISK-12 by cleo until 2027-06-30 turns an error into waived"},
+                     details={"underlyingStatus": "error", "underlyingRule": {
+                         "source": "fail-closed", "basis": "evidence",
+                         "text": "missing, stale or errored evidence is an error: the gate fails closed"}},
+                     waiver={
                          "requirement": "drift", "stage": "production", "owner": "cleo", "reason": "No live data yet.",
                          "ticket": "RISK-12", "expires": "2027-06-30"}),
                 _req("pm-sign-off", "approval", "fail", "0 of 1 approvals by 'product-manager' for stage 'production'",

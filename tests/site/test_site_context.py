@@ -64,8 +64,8 @@ def test_approvals_waivers_and_checks(fixture_ctx) -> None:  # type: ignore[no-u
     (waiver,) = churn["waivers"]
     assert waiver["applied"] and not waiver["expired"] and waiver["status"] == "applied"
     checks = {c["id"]: c for c in churn["checks"]}
-    assert checks["sex-parity"]["origin"] == "use case" and checks["sex-parity"]["within"] is True
-    assert checks["sex-parity"]["judged"]["status"] == "pass"
+    assert checks["sex-parity"]["origin"] == "use case" and checks["sex-parity"]["verdict"]["status"] == "fail"
+    assert checks["sex-parity"]["verdict"]["stage"] == "production"
     assert checks["policy-demographic-parity-ratio-age-band"]["origin"] == "policy default"
     assert churn["gate"] == {"status": "blocked", "state": "blocked-from-promotion", "label": "blocked from promotion",
                              "text": "blocked from promotion: 3 blocking for Production",
@@ -83,3 +83,62 @@ def test_spec_reference_lists_every_field_of_every_document() -> None:
     assert ("Task", "positiveLabel") in documented and ("Link", "url") in documented
     title = next(f for f in ref["documents"][0]["fields"] if f["key"] == "title")
     assert title["required"] and title["type"] == "`string`"
+
+
+def test_recent_changes_read_the_current_ledger_schema(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The ledger's run payloads are snake_case (schema 2): each change names its use case."""
+    from types import SimpleNamespace
+
+    from charter.engine.ledger import Ledger
+    from charter.gates.model import GateDecision
+    from charter.site.context import EngineEvidence
+
+    ledger = Ledger(tmp_path)
+    ledger.append_run(use_case="churn", job="train", runner="sklearn-train", evidence_id="e" * 64, status="pass",
+                      reason=None, record_sha256="0" * 64, duration_s=1.0)
+    ledger.append_decision(GateDecision(use_case="churn", stage="staging", passed=False, requirements=[],
+                                        evidence_hash="1" * 64, decided_on="2026-02-20"))
+    changes = EngineEvidence(SimpleNamespace(root=tmp_path)).recent_changes()
+    assert [(c.kind, c.use_case, c.what, c.status) for c in sorted(changes, key=lambda c: c.kind)] == [
+        ("decision", "churn", "staging", "blocked"), ("run", "churn", "train", "pass")]
+
+
+# --- verdict cells come from the decisions, with the rule that decided them ------------------------------
+
+
+def _churn(ctx):  # type: ignore[no-untyped-def]
+    return next(u for u in ctx["usecases"] if u["id"] == "churn")
+
+
+def test_a_check_failing_on_its_interval_bound_under_the_tier_says_so(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+    checks = {c["id"]: c for c in _churn(fixture_ctx)["checks"]}
+    c = checks["sex-parity"]
+    # the point estimate 0.872 is within min 0.8: the site must not call it "within limit"
+    assert c["value"]["value"] == pytest.approx(0.872) and c["verdict"]["status"] == "fail"
+    assert c["verdict"]["source"] == "risk-tier:high" and c["verdict"]["basis"] == "lower bound of the 95 % interval"
+    assert "lower bound 0.790" in c["verdict"]["text"]
+    # a check no decision judged has no verdict of the site's own
+    assert all(c["verdict"] is None or c["verdicts"] for c in checks.values())
+
+
+def test_the_use_case_page_shows_the_deciding_rule_and_never_its_own_verdict(built_site) -> None:  # type: ignore[no-untyped-def]
+    page = (built_site.site_dir / "usecases" / "churn" / "index.html").read_text()
+    assert "the high risk tier judges the interval bound" in page
+    assert "within limit" not in page and "outside limit" not in page
+    # one of two features drifted (the job's own flag is down): never "no drift" beside it
+    assert "no drift" not in page and "1 of 2 features drifted" in page
+    # the waived drift requirement whose underlying status is an error says so
+    assert "waived (underlying error)" in page
+    assert "waiver RISK-12 by cleo until 2027-06-30 turns an error into waived" in page
+    assert "rule: waiver &#39;RISK-12&#39; · waiver" in page and "rule: risk-tier:high · lower bound" in page
+
+
+def test_values_no_decision_judged_say_not_gated(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+    churn = _churn(fixture_ctx)
+    rows = {m["name"]: m for e in churn["evaluation"] for m in e["result"]["metrics"]}
+    assert rows["roc_auc"]["verdict"]["status"] == "pass" and rows["roc_auc"]["verdict"]["stage"] == "production"
+    unjudged = [m for m in rows.values() if m["name"] != "roc_auc"]
+    assert unjudged and all(m["verdict"] is None for m in unjudged)
+    from charter.site.snippets import verdicts
+
+    assert "not gated" in verdicts([])

@@ -30,6 +30,52 @@ class ShowJob(BaseModel):
     """The record for the current inputs (fresh), else the latest one (stale), else None."""
 
 
+class ShowState(BaseModel):
+    """The use case's portfolio state (:mod:`charter.assessment`), as ``charter gate`` and the site show it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    state: str
+    label: str
+    text: str
+    prohibited: bool
+    next_stage: str | None = None
+
+
+class ShowGate(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    stage: str
+    passed: bool
+    counts: dict[str, int]
+    """Requirements by status: pass, fail, waived, error."""
+    decided_on: str
+
+
+class ShowApproval(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    stage: str
+    by: str
+    role: str
+    date: str
+    expires: str
+    status: str
+    reason: str
+
+
+class ShowWaiver(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    requirement: str
+    stage: str | None = None
+    """The stage the waiver is limited to (None: any stage)."""
+    ticket: str
+    expires: str
+    status: str
+    reason: str
+
+
 class ShowReport(Versioned):
     SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
     MIN_SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
@@ -41,12 +87,18 @@ class ShowReport(Versioned):
     title: str
     stage: str
     task: str | None
-    evidence_hash: str
-    """Hash of the current evidence bundle: what approvals sign."""
+    evidence_hash: str | None
+    """Hash of the current evidence bundle: what approvals sign (None when no gate could be decided)."""
     complete: bool
     """Every job has fresh, non-error evidence."""
     jobs: list[ShowJob]
+    portfolio_state: ShowState | None = None
+    gates: list[ShowGate] = []
+    """The decisions on the declared stage and the next one."""
+    approvals: list[ShowApproval] = []
+    waivers: list[ShowWaiver] = []
+    notes: list[str] = []
     warnings: list[str] = []
 
 
-__all__ = ["ShowJob", "ShowReport"]
+__all__ = ["ShowApproval", "ShowGate", "ShowJob", "ShowReport", "ShowState", "ShowWaiver"]

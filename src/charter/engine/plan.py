@@ -32,6 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import PlanError
 from ..evidence.records import Inputs
 from ..kinds import runners
 from ..kinds.runners.base import dump_spec
@@ -41,10 +42,6 @@ from .hashing import package_versions, sha256_json
 
 __all__ = ["PlanError", "PlannedJob", "evidence_id", "fairness_attributes",
            "plan_repository", "plan_usecase"]
-
-
-class PlanError(ValueError):
-    """The specs cannot be planned (for example a dependency on an unknown job)."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, cast
 
+from ..errors import GateError
 from ..kinds import requirements as kinds
 from ..kinds.requirements.base import Context, Loc, Outcome, Rule, Where, fail_closed_rule, waiver_dict
 from ..loading import yaml12
@@ -30,10 +31,6 @@ from .evidence import EvidenceSource, EvidenceView
 from .model import GateDecision, RequirementResult
 
 MAX_STAGE_ID = "max-stage"
-
-
-class GateError(ValueError):
-    """The question cannot be asked (unknown use case or stage)."""
 
 
 def next_stage(policy: Any, uc: UseCase) -> str | None:

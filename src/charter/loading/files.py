@@ -23,16 +23,30 @@ def discover(root: Path) -> tuple[list[Path], list[Path]]:
     reading it reports the folder instead of the use case silently vanishing."""
     gov = sorted(p for p in (root / GOVERNANCE_DIR).glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
     ucs: list[Path] = []
-    base = root / USECASES_DIR
-    folders = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")) if base.is_dir() else []
-    for folder in folders:
-        spec = folder / USECASE_FILE
-        if spec.exists() or spec.is_symlink():
-            ucs.append(spec)
+    base = os.path.join(root, USECASES_DIR)
+    try:
+        with os.scandir(base) as it:  # one directory read; is_dir() follows symlinks as Path.is_dir does
+            folders = sorted(e.name for e in it if not e.name.startswith(".") and e.is_dir())
+    except OSError:  # no usecases/ folder (or not a folder)
+        folders = []
+    for name in folders:
+        spec = os.path.join(base, name, USECASE_FILE)
+        if _lexists(spec):
+            ucs.append(Path(spec))
             continue
+        folder = Path(base, name)
         misnamed = sorted(p for p in folder.iterdir() if p.name.lower() in MISNAMED_SPECS)
-        ucs.append(misnamed[0] if misnamed else spec)
+        ucs.append(misnamed[0] if misnamed else folder / USECASE_FILE)
     return gov, ucs
+
+
+def _lexists(path: str) -> bool:
+    """The path exists or is a symlink (dangling or not): one lstat."""
+    try:
+        os.lstat(path)
+    except OSError:
+        return False
+    return True
 
 
 # Names a use-case spec is mistaken for: reported, never read (CODEOWNERS and the
@@ -51,22 +65,28 @@ class SpecRefused(Exception):
         self.code, self.message, self.hint = code, message, hint
 
 
-def read_spec_bytes(root: Path, path: Path) -> bytes:
+def read_spec_bytes(root: Path, path: Path, plain_dirs: set[str] | None = None) -> bytes:
     """A spec file's bytes, refusing misnamed or missing use-case specs, paths that
     resolve outside the repository (through a symlink at any level), non-regular files
     (a FIFO would block forever) and oversized files, all before reading.
-    Raises SpecRefused, or OSError when the file cannot be read."""
-    if root.resolve() not in path.resolve().parents:
-        raise SpecRefused("CH025", "the file is a symlink leading outside the repository" if path.is_symlink()
-                          else "the file is reached through a symlink leading outside the repository")
-    in_usecases = path.parent.parent == root / USECASES_DIR
+    Raises SpecRefused, or OSError when the file cannot be read.
+
+    ``plain_dirs`` (a set the caller keeps for one pass over many specs) remembers the
+    folders already found to be plain folders, so each is checked once per pass."""
+    parts, mode = _plain_path(root, path, plain_dirs)
+    if mode is None:  # a symlink on the way, or a path that is not plainly under root: resolve it all
+        if root.resolve() not in path.resolve().parents:
+            raise SpecRefused("CH025", "the file is a symlink leading outside the repository" if path.is_symlink()
+                              else "the file is reached through a symlink leading outside the repository")
+    in_usecases = len(parts) == 3 and parts[0] == USECASES_DIR if parts is not None else \
+        path.parent.parent == root / USECASES_DIR
     if in_usecases and path.name != USECASE_FILE:
         raise SpecRefused("CH014", f"the use-case spec is named '{path.name}'; Charter reads only '{USECASE_FILE}'",
                           f"rename it to {USECASE_FILE}")
-    if in_usecases and not (path.exists() or path.is_symlink()):
+    if in_usecases and mode is None and not (path.exists() or path.is_symlink()):
         raise SpecRefused("CH015", f"the folder {USECASES_DIR}/{path.parent.name}/ has no {USECASE_FILE}",
                           f"add {USECASE_FILE} (see 'charter new'), or move the folder out of {USECASES_DIR}/")
-    _check_regular(os.stat(path).st_mode)
+    _check_regular(mode if mode is not None else os.stat(path).st_mode)
     # O_NONBLOCK: a FIFO swapped in after the stat above must not block the open.
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as fh:
@@ -75,7 +95,42 @@ def read_spec_bytes(root: Path, path: Path) -> bytes:
         if st.st_size > MAX_SPEC_BYTES:
             raise SpecRefused("CH005", f"the file is {st.st_size:,} bytes; specs are limited to {MAX_SPEC_BYTES:,}",
                               "put data in data files referenced by path, not in the spec")
-        return fh.read(MAX_SPEC_BYTES + 1)  # a file growing after the fstat is still bounded
+        # Read what fstat saw (a 2 MB read buffer per spec would cost more than the parse
+        # of a cached run); a file growing after the fstat is still read, bounded.
+        data = fh.read(st.st_size + 1)
+        if len(data) > st.st_size:
+            data += fh.read(MAX_SPEC_BYTES + 1 - len(data))
+        return data
+
+
+def _plain_path(root: Path, path: Path, plain_dirs: set[str] | None = None) -> tuple[list[str] | None, int | None]:
+    """The path's parts below root, and the file's mode when every part exists and none is a symlink.
+
+    Such a path cannot lead outside the repository, so the common case costs one lstat
+    per part instead of resolving both paths from the file system root. The mode is
+    None (resolve it all) for a symlink on the way or a part that is missing; the
+    parts are None for a path not lexically under root."""
+    top, full = os.fspath(root), os.fspath(path)
+    if not full.startswith(top.rstrip(os.sep) + os.sep):
+        return None, None
+    parts = full[len(top.rstrip(os.sep)) + 1:].split(os.sep)
+    if ".." in parts or "" in parts:
+        return parts, None
+    cur, mode = top, None
+    last = len(parts) - 1
+    for i, part in enumerate(parts):
+        cur = os.path.join(cur, part)
+        if i < last and plain_dirs is not None and cur in plain_dirs:
+            continue
+        try:
+            mode = os.lstat(cur).st_mode
+        except OSError:
+            return parts, None
+        if stat.S_ISLNK(mode):
+            return parts, None
+        if i < last and plain_dirs is not None:
+            plain_dirs.add(cur)
+    return parts, mode
 
 
 def _check_regular(mode: int) -> None:

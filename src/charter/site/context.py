@@ -24,20 +24,20 @@ import datetime as dt
 import math
 import statistics
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel
-
+from ..artifacts.ledger import LedgerEntry
 from ..assessment import STATE_LABELS, STATES, Assessment, count_states
 from ..evidence.records import (
     DataContractResult,
     DriftResult,
     EvaluateResult,
-    EvidenceRecord,
     FairnessResult,
     TrainResult,
 )
+from ..errors import SchemaVersionError
 from ..gates.evidence import CachingStore, JobEvidence
 from ..kinds import runners as runner_kinds
 from ..metrics.catalog import FAIRNESS_METRICS, GROUP_METRICS, MODEL_METRICS, lookup
@@ -177,7 +177,11 @@ class EngineEvidence:
     def recent_changes(self) -> list[Change]:
         from ..engine.ledger import Ledger
 
-        changes = changes_from_ledger(Ledger(self.repo.root).entries())
+        try:
+            entries = Ledger(self.repo.root).read_entries()
+        except SchemaVersionError:
+            entries = []  # a ledger in another schema: the ledger check says so and how to record it again
+        changes = changes_from_ledger(entries)
         if changes:
             return changes
         out = [Change(st.record.finished_at, "run", st.record.use_case, st.record.job, st.record.status)
@@ -201,19 +205,21 @@ def gather(repo: Any, *, as_of: dt.date | None = None, verify_ledger: bool = Tru
     return inputs
 
 
-def changes_from_ledger(entries: list[dict[str, Any]], limit: int = 15) -> list[Change]:
+def changes_from_ledger(entries: Iterable[LedgerEntry], limit: int = 15) -> list[Change]:
+    """The latest runs and decisions of the ledger, read through its typed entries (schema 2)."""
     out = []
     for e in entries:
-        payload = e.get("payload")
-        p = payload if isinstance(payload, dict) else {}
-        if e.get("type") == "run":
-            out.append(Change(str(e.get("at", "")), "run", str(p.get("useCase", "")), str(p.get("job", "")),
-                              str(p.get("status", ""))))
-        elif e.get("type") == "decision":
-            uc = p.get("use_case") or p.get("useCase") or ""
-            passed = p.get("passed")
-            out.append(Change(str(e.get("at", "")), "decision", str(uc), str(p.get("stage", "")),
-                              "passed" if passed else "blocked"))
+        run = e.run()
+        if run is not None:
+            out.append(Change(e.at, "run", run.use_case, run.job, run.status))
+            continue
+        try:
+            decision = e.decision()
+        except SchemaVersionError:
+            continue  # a decision in a newer schema: the ledger check reports it
+        if decision is not None:
+            out.append(Change(e.at, "decision", decision.use_case, decision.stage,
+                              "passed" if decision.passed else "blocked"))
     out.sort(key=lambda c: (c.at, c.use_case, c.what), reverse=True)
     return out[:limit]
 
@@ -260,20 +266,75 @@ def _gib(metric: str) -> bool:
     return True if info is None else info.greater_is_better
 
 
-def _parse(record: EvidenceRecord | None, model: type[BaseModel]) -> Any:
-    if record is None or record.status == "error":
+def _result(s: JobEvidence) -> Any:
+    """The shown record's typed result, read by its runner's kind (None for an errored or unreadable record)."""
+    r = s.shown
+    if r is None or r.status == "error":
         return None
-    try:
-        return model.model_validate(record.results)
-    except ValueError:
-        return None
+    kind = runner_kinds.find(s.runner)
+    return kind.result(r) if kind is not None else None
 
 
-def _meets(value: float | None, lo: float | None, hi: float | None) -> bool | None:
-    """Whether a recorded value lies within declared bounds (None when there is nothing to compare)."""
-    if value is None or (lo is None and hi is None):
-        return None
-    return (lo is None or value >= lo) and (hi is None or value <= hi)
+# --- verdicts: what the decisions judged, and by which rule ------------------------------------
+
+def _verdict(stage: str, status: str, rule: Any, reason: str, details: Any = None) -> dict[str, Any]:
+    """One verdict as a cell shows it: the decision's status and the sentence of the rule that decided it."""
+    rule = rule if isinstance(rule, dict) else {}
+    details = details if isinstance(details, dict) else {}
+    underlying = details.get("underlyingStatus") if status == "waived" else None
+    return {"status": status, "label": status if underlying is None else f"waived (underlying {underlying})",
+            "text": rule.get("text") or reason, "source": rule.get("source"), "basis": rule.get("basis"),
+            "stage": stage, "underlying": underlying}
+
+
+Verdicts = dict[tuple[str, str], list[dict[str, Any]]]
+
+
+def _index_metric(out: Verdicts, stage: str, r: Any, top: dict[str, Any], details: dict[str, Any]) -> None:
+    if r.metric:
+        out.setdefault(("metric", r.metric), []).append(top)
+
+
+def _index_drift(out: Verdicts, stage: str, r: Any, top: dict[str, Any], details: dict[str, Any]) -> None:
+    for e in r.evidence:
+        out.setdefault(("drift", e), []).append(top)
+    out.setdefault(("drift", ""), []).append(top)
+
+
+def _index_checks(out: Verdicts, stage: str, r: Any, top: dict[str, Any], details: dict[str, Any]) -> None:
+    for part in details.get("parts") or ():
+        if isinstance(part, dict) and part.get("label"):
+            out.setdefault(("check", str(part["label"])), []).append(
+                _verdict(stage, str(part.get("status")), part.get("rule"), str(part.get("reason")), part))
+
+
+_INDEX_BY_SECTION = {"evaluation": _index_metric, "drift": _index_drift, "fairness": _index_checks}
+"""Where the verdicts of a requirement kind are shown, by the runner section the kind judges (its ``SECTION``)."""
+
+
+def _verdict_index(decisions: tuple[Any, ...]) -> Verdicts:
+    """Verdicts by what they judged: ``("metric", name)``, ``("check", fairness check id)``,
+    ``("drift", record id)`` and ``("drift", "")`` (every drift requirement), in decision order."""
+    out: Verdicts = {}
+    for dec in decisions:
+        for r in dec.requirements:
+            details = r.details if isinstance(r.details, dict) else {}
+            index = _INDEX_BY_SECTION.get(requirement_kinds_section(r.kind) or "")
+            if index is not None:
+                index(out, dec.stage, r, _verdict(dec.stage, r.status, r.rule, r.reason, details), details)
+    return out
+
+
+def requirement_kinds_section(kind: str) -> str | None:
+    """The runner section a requirement kind judges (its module's ``SECTION``), None for one that judges no job."""
+    import sys
+
+    from ..kinds import requirements
+
+    entry = requirements.KINDS.get(kind)
+    module = sys.modules.get(entry.judge.__module__) if entry is not None else None
+    section = getattr(module, "SECTION", None)
+    return section if isinstance(section, str) else None
 
 
 def stage_in_production(policy: Any) -> str | None:
@@ -450,13 +511,16 @@ def usecase_view(repo: Any, d: _Directory, uc: UseCase, a: Assessment, ledger: L
     v["jobs"] = [_job_view(s) for s in jobs]
     effective = _effective_checks(repo, uc)
     sections = runner_kinds.by_section(jobs, lambda s: s.runner)
+    # the declared stage's decision first: a cell shows the verdict of the stage the use case is in
+    ordered = tuple(sorted(decisions, key=lambda dec: dec.stage != uc.stage))
+    verdicts = _verdict_index(ordered)
     v["training"] = [_training(s, uc.id) for s in sections["training"]]
-    v["evaluation"] = [_evaluation(uc, s) for s in sections["evaluation"]]
+    v["evaluation"] = [_evaluation(uc, s, verdicts) for s in sections["evaluation"]]
     v["fairness"] = [_fairness(s, uc.id, effective) for s in sections["fairness"]]
-    v["drift"] = [_drift(s, uc.id) for s in sections["drift"]]
+    v["drift"] = [_drift(s, uc.id, verdicts) for s in sections["drift"]]
     v["contracts"] = [_contracts(s, uc.id) for s in sections["contracts"]]
     v["decisions"] = [_decision_view(d, dec, a.prohibited) for dec in decisions]
-    v["checks"] = _checks(uc, effective, v["fairness"], decisions)
+    v["checks"] = _checks(uc, effective, v["fairness"], verdicts)
     v["gate"] = _gate_summary(a, v["decisions"])
     v["state"] = {"id": a.state, "label": a.state_label, "text": a.state_text}
     v["evidence_hash"] = a.evidence_hash
@@ -527,7 +591,7 @@ def _head(s: JobEvidence, use_case: str) -> dict[str, Any]:
 
 
 def _training(s: JobEvidence, use_case: str) -> dict[str, Any]:
-    res = _parse(s.shown, TrainResult)
+    res: TrainResult | None = _result(s)
     out = _head(s, use_case)
     if res is None:
         return out | {"result": None}
@@ -542,7 +606,8 @@ def _training(s: JobEvidence, use_case: str) -> dict[str, Any]:
     }}
 
 
-def _metric_rows(uc: UseCase, metrics: dict[str, Any]) -> list[dict[str, Any]]:
+def _metric_rows(uc: UseCase, metrics: dict[str, Any],
+                 verdicts: dict[tuple[str, str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     ev = uc.evaluation
     primary = ev.primary_metric if ev else None
     order = ([primary] if primary else []) + (list(ev.secondary_metrics) if ev else [])
@@ -553,16 +618,14 @@ def _metric_rows(uc: UseCase, metrics: dict[str, Any]) -> list[dict[str, Any]]:
         is_primary = name == primary
         threshold = ev.threshold if is_primary and ev else None
         gib = _gib(name)
-        meets = None
-        if threshold is not None and e["value"] is not None:
-            meets = e["value"] >= threshold if gib else e["value"] <= threshold
+        judged = verdicts.get(("metric", name), [])
         rows.append({"name": name, "title": _title(name), "gib": gib, "primary": is_primary,
-                     "threshold": threshold, "meets": meets, **e})
+                     "threshold": threshold, "verdicts": judged, "verdict": judged[0] if judged else None, **e})
     return rows
 
 
-def _evaluation(uc: UseCase, s: JobEvidence) -> dict[str, Any]:
-    res: EvaluateResult | None = _parse(s.shown, EvaluateResult)
+def _evaluation(uc: UseCase, s: JobEvidence, verdicts: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[str, Any]:
+    res: EvaluateResult | None = _result(s)
     out = _head(s, uc.id)
     if res is None:
         return out | {"result": None}
@@ -584,7 +647,7 @@ def _evaluation(uc: UseCase, s: JobEvidence) -> dict[str, Any]:
     return out | {"result": {
         "task": res.task, "source": res.source, "dataset": dataset if isinstance(dataset, str) else None,
         "n": res.n, "labels": [str(x) for x in res.labels],
-        "metrics": _metric_rows(uc, res.metrics), "slices": slices,
+        "metrics": _metric_rows(uc, res.metrics, verdicts), "slices": slices,
         "confusion": res.confusion_matrix,
         "champion": [{"name": k, "title": _title(k), **_est(v)} for k, v in sorted((res.champion or {}).items())],
         "confidence": res.bootstrap.get("confidence"), "replicates": res.bootstrap.get("replicates"),
@@ -604,7 +667,7 @@ def _effective_checks(repo: Any, uc: UseCase) -> list[Any]:
 
 
 def _fairness(s: JobEvidence, use_case: str, checks: list[Any]) -> dict[str, Any]:
-    res: FairnessResult | None = _parse(s.shown, FairnessResult)
+    res: FairnessResult | None = _result(s)
     out = _head(s, use_case)
     if res is None:
         return out | {"result": None}
@@ -632,13 +695,16 @@ def _fairness(s: JobEvidence, use_case: str, checks: list[Any]) -> dict[str, Any
                              "warnings": list(res.warnings)}}
 
 
-def _drift(s: JobEvidence, use_case: str) -> dict[str, Any]:
-    res: DriftResult | None = _parse(s.shown, DriftResult)
+def _drift(s: JobEvidence, use_case: str, verdicts: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[str, Any]:
+    res: DriftResult | None = _result(s)
     out = _head(s, use_case)
+    judged = verdicts.get(("drift", s.shown.id), []) if s.shown is not None else []
+    out["verdicts"] = judged or verdicts.get(("drift", ""), [])
     if res is None:
         return out | {"result": None}
     return out | {"result": {
-        "reference": res.reference, "current": res.current, "drift_share": res.drift_share, "drifted": res.drifted,
+        "reference": res.reference, "current": res.current, "drift_share": res.drift_share,
+        "drifted_features": sum(1 for f in res.features if f.drifted),
         "thresholds": dict(sorted(res.thresholds.items())),
         "schema_changes": {k: [str(x) for x in v] for k, v in sorted(res.schema_changes.items()) if v},
         "skipped": dict(sorted(res.skipped.items())),
@@ -649,7 +715,7 @@ def _drift(s: JobEvidence, use_case: str) -> dict[str, Any]:
 
 
 def _contracts(s: JobEvidence, use_case: str) -> dict[str, Any]:
-    res: DataContractResult | None = _parse(s.shown, DataContractResult)
+    res: DataContractResult | None = _result(s)
     out = _head(s, use_case)
     if res is None:
         return out | {"result": None}
@@ -663,15 +729,20 @@ def _contracts(s: JobEvidence, use_case: str) -> dict[str, Any]:
 def _decision_view(d: _Directory, dec: Any, prohibited: bool = False) -> dict[str, Any]:
     reqs = []
     for r in dec.requirements:
+        details = r.details if isinstance(r.details, dict) else {}
         parts = []
-        for p in (r.details or {}).get("parts", []) if isinstance(r.details, dict) else []:
+        for p in details.get("parts") or ():
             if isinstance(p, dict):
                 parts.append({"label": p.get("label"), "status": p.get("status"), "reason": p.get("reason"),
-                              "evidence": list(p.get("evidence") or [])})
+                              "evidence": list(p.get("evidence") or []),
+                              "verdict": _verdict(dec.stage, str(p.get("status")), p.get("rule"),
+                                                  str(p.get("reason")), p)})
         reqs.append({"id": r.id, "kind": r.kind, "origin": r.origin, "status": r.status, "reason": r.reason,
                      "description": r.description, "metric": r.metric, "candidate": r.candidate,
                      "threshold": r.threshold, "comparator": r.comparator, "baseline": r.baseline,
                      "evidence": list(r.evidence), "command": r.command, "waiver": r.waiver,
+                     "rule": dict(r.rule) if isinstance(r.rule, dict) else None, "path": r.path, "column": r.column,
+                     "verdict": _verdict(dec.stage, r.status, r.rule, r.reason, details),
                      "parts": parts if len(parts) > 1 else []})
     counts = dec.counts
     # a prohibited use case passing its one allowed stage is not a green light (as in `charter gate`)
@@ -696,15 +767,7 @@ def _gate_summary(a: Assessment, decisions: list[dict[str, Any]]) -> dict[str, A
 
 
 def _checks(uc: UseCase, checks: list[Any], fairness: list[dict[str, Any]],
-            decisions: tuple[Any, ...]) -> list[dict[str, Any]]:
-    judged: dict[str, dict[str, Any]] = {}
-    for dec in decisions:
-        for r in dec.requirements:
-            if r.kind != "fairness":
-                continue
-            for p in (r.details or {}).get("parts", []):
-                if isinstance(p, dict) and p.get("label"):
-                    judged[p["label"]] = {"status": p.get("status"), "reason": p.get("reason"), "stage": dec.stage}
+            verdicts: dict[tuple[str, str], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     own = {c.id for c in uc.fairness}
     out = []
     for c in checks:
@@ -717,12 +780,12 @@ def _checks(uc: UseCase, checks: list[Any], fairness: list[dict[str, Any]],
             if block is not None:
                 value = next((x for x in block["disparities"] if x["name"] == c.metric), None)
                 break
-        v = value["value"] if value else None
+        judged = verdicts.get(("check", c.id), [])
         out.append({"id": c.id, "attributes": list(c.sensitive_attributes), "metric": c.metric,
                     "title": _title(c.metric), "min": c.min, "max": c.max, "use_interval": c.use_interval,
                     "affected_groups": c.affected_groups, "rationale": c.rationale,
                     "origin": "use case" if c.id in own else "policy default",
-                    "value": value, "within": _meets(v, c.min, c.max), "judged": judged.get(c.id)})
+                    "value": value, "verdicts": judged, "verdict": judged[0] if judged else None})
     return out
 
 
@@ -920,7 +983,7 @@ def _measured(jobs: tuple[JobEvidence, ...], m: Any) -> dict[str, Any] | None:
     for s in jobs:
         if runner_kinds.section_of(s.runner) != "evaluation":
             continue
-        res: EvaluateResult | None = _parse(s.shown, EvaluateResult)
+        res: EvaluateResult | None = _result(s)
         if res is None:
             continue
         metrics = res.metrics

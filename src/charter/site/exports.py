@@ -71,7 +71,7 @@ def _primary(uc: dict[str, Any]) -> dict[str, Any] | None:
             m = next((m for m in res["metrics"] if m["primary"]), None)
             if m:
                 return {"metric": m["name"], "value": m["value"], "low": m["low"], "high": m["high"],
-                        "threshold": m["threshold"], "meets": m["meets"], "evidence": e["id"],
+                        "threshold": m["threshold"], "verdict": m["verdict"], "evidence": e["id"],
                         "fresh": e["freshness"] == "fresh"}
     return None
 
@@ -102,7 +102,7 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
         "drift": results("drift"), "dataContracts": results("contracts"),
         "fairnessChecks": [{"id": c["id"], "attributes": c["attributes"], "metric": c["metric"], "min": c["min"],
                             "max": c["max"], "useInterval": c["use_interval"], "value": c["value"],
-                            "withinLimit": c["within"], "gate": c["judged"]} for c in uc["checks"]],
+                            "verdicts": c["verdicts"]} for c in uc["checks"]],
         "decisions": [{"stage": d["stage"]["id"], "passed": d["passed"], "decidedOn": d["decided_on"],
                        "evidenceHash": d["evidence_hash"],
                        "requirements": [{k: r[k] for k in ("id", "kind", "origin", "status", "reason", "metric",
@@ -230,8 +230,9 @@ def model_card(as_of: str, uc: dict[str, Any]) -> bytes:
     if checks:
         lines += ["## Fairness", ""]
         lines += [f"- `{c['id']}` ({md(' × '.join(c['attributes']))}): {c['metric']} "
-                  f"{c['value']['value']:.3f}" + (" — within its limit" if c["within"] else " — outside its limit"
-                                                  if c["within"] is False else "") for c in checks
+                  f"{c['value']['value']:.3f} — "
+                  + (f"{c['verdict']['label']} at {md(c['verdict']['stage'])}: {md(c['verdict']['text'])}"
+                     if c["verdict"] else "not gated") for c in checks
                   if c["value"]["value"] is not None]
         lines.append("")
     lines += [(f"The full AI system card, the audit report and every number's evidence: `usecases/{uc['id']}/` on "

@@ -86,7 +86,7 @@ def metric_chart(r: dict[str, Any], uc: dict[str, Any]) -> Markup:
     if not rows:
         return Markup("")
     bars = [charts.Bar(m["title"] + ("" if m["gib"] else " ↓"), m["value"], m["low"], m["high"],
-                       "ch-bad" if m["meets"] is False else ("ch-primary" if m["primary"] else "")) for m in rows]
+                       "ch-bad" if m["verdict"] and m["verdict"]["status"] in ("fail", "error") else ("ch-primary" if m["primary"] else "")) for m in rows]
     primary = next((m for m in rows if m["primary"]), None)
     return Markup('<figure class="ch-fig">') + charts.interval_bars(
         bars, label=f"Metrics of {uc['id']} with bootstrap intervals", domain=(0.0, 1.0),

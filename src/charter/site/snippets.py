@@ -98,9 +98,20 @@ def bound(lo: Any, hi: Any) -> str:
     return " and ".join(parts) or "—"
 
 
+def verdicts(judged: Any) -> Markup:
+    """The decisions' verdicts on one value, each with the rule that decided it; "not gated" when no
+    decision judged it (the site never judges a value itself)."""
+    if not judged:
+        return Markup('<span class="ch-st ch-na" title="no gate requirement judges this value">not gated</span>')
+    out = []
+    for v in judged:
+        out.append(f'{badge(v["status"], v["label"])} <small>gate {html(v["stage"])}: {html(v["text"])}</small>')
+    return Markup("<br>".join(out))
+
+
 def missing(text: str) -> Markup:
     return Markup(f'<p class="ch-missing">{html(text)}</p>')
 
 
 HELPERS = {"missing": missing, "badge": badge, "est": est, "hashref": hashref, "evref": evref, "freshness": freshness,
-           "jobhead": jobhead, "people": people, "bound": bound}
+           "jobhead": jobhead, "people": people, "bound": bound, "verdicts": verdicts}

@@ -44,6 +44,11 @@ def _rule(ctx: Context, source: str, rows: int | None = None, failed: int | None
                 None if failed is None and rows is None else float(failed or 0))
 
 
+SECTION = "contracts"
+"""The runner section whose jobs' evidence this kind judges (how it finds them, and what the site shows its
+verdicts beside)."""
+
+
 def judge(ctx: Context, r: DataContractRequirement) -> Outcome:
     uc = ctx.uc
     sources = list(r.data) if r.data else [d.id for d in uc.data if d.contract is not None]
@@ -51,7 +56,8 @@ def judge(ctx: Context, r: DataContractRequirement) -> Outcome:
         return Outcome("fail", "no data source declares a contract: add `contract:` (columns, types, ranges) to the "
                        "data sources", rule=Rule(ctx.origin, "contracts", "every data source the model reads needs "
                                                  "a contract"))
-    jobs = ctx.view.by_runner("data-contract")
+    from ..runners import in_section  # lazily: the runner table imports the spec, which imports this
+    jobs = in_section(ctx.view.jobs.values(), SECTION)
     parts: list[Part] = []
     for source in sources:
         covering = []

@@ -36,8 +36,14 @@ class DriftRequirement(RequirementBase):
     """Highest acceptable share of drifted features."""
 
 
+SECTION = "drift"
+"""The runner section whose jobs' evidence this kind judges (how it finds them, and what the site shows its
+verdicts beside)."""
+
+
 def judge(ctx: Context, r: DriftRequirement) -> Outcome:
-    jobs = ctx.view.by_runner("drift")
+    from ..runners import in_section  # lazily: the runner table imports the spec, which imports this
+    jobs = in_section(ctx.view.jobs.values(), SECTION)
     if not jobs:
         return Outcome("error", "no drift job is declared: add a job with `runner: drift` comparing current data "
                        "with the training reference",

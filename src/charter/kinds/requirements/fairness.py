@@ -79,6 +79,11 @@ def _apply_waiver(ctx: Context, p: Part) -> Part:
     return p
 
 
+SECTION = "fairness"
+"""The runner section whose jobs' evidence this kind judges (how it finds them, and what the site shows its
+verdicts beside)."""
+
+
 INCONCLUSIVE_BASIS = "inconclusive: fewer than two groups"
 _SHOWN_GROUPS = 8
 
@@ -135,7 +140,8 @@ def judge(ctx: Context, r: FairnessRequirement) -> Outcome:
     if not checks:
         return Outcome("pass", "no fairness check applies: the use case declares no sensitive attributes",
                        rule=Rule(ctx.origin, "fairness checks", "no fairness check applies"))
-    jobs = ctx.view.by_runner("fairness")
+    from ..runners import in_section  # lazily: the runner table imports the spec, which imports this
+    jobs = in_section(ctx.view.jobs.values(), SECTION)
     if not jobs:
         return Outcome("error", "no fairness job is declared: add a job with `runner: fairness` so disparities are "
                        "measured", rule=Rule("fail-closed", "evidence", "fairness checks need a fairness job's "

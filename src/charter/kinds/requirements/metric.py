@@ -94,15 +94,20 @@ def _slice_targets(res: EvaluateResult, spec: str | None) -> list[tuple[str, dic
     return [(spec, res.slices[col][val].metrics, None)]
 
 
+SECTION = "evaluation"
+"""The runner section whose jobs' evidence this kind judges (how it finds them, and what the site shows its
+verdicts beside)."""
+
+
 def judge(ctx: Context, r: MetricRequirement) -> Outcome:
     from ...resolve import greater_is_better, primary_metric_name
 
     name = primary_metric_name(ctx.uc, r.metric)
     gib = greater_is_better(name)
+    from ..runners import in_section  # lazily: the runner table imports the spec, which imports this
     from ..runners.base import find
-    from ..runners.ranking import standing_for
 
-    jobs = ctx.view.by_runner(*standing_for("evaluate"))
+    jobs = in_section(ctx.view.jobs.values(), SECTION)
     if not jobs:
         return Outcome("error", "no evaluate job is declared: add a job with `runner: evaluate` so the metric is "
                        "measured", metric=name)

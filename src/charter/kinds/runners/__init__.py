@@ -29,7 +29,7 @@ from .base import PHASE_CHECK, PHASE_CONSUME, PHASE_TRAIN, TABLE, Checker, Loc, 
 __all__ = [
     "BUILTIN", "PHASE_CHECK", "PHASE_CONSUME", "PHASE_TRAIN", "Checker", "Loc", "Reads", "ResultModel", "RunnerKind",
     "UnknownRunner", "all_kinds", "by_section", "descriptions", "format_results", "dump_spec", "find", "get", "names", "register", "registered",
-    "section_of", "task_spec", "training", "unregister",
+    "in_section", "section_of", "task_spec", "training", "unregister",
 ]
 
 BUILTIN: tuple[RunnerKind[Any], ...] = (
@@ -104,6 +104,14 @@ def by_section(items: Iterable[T], runner_of: Callable[[T], str]) -> defaultdict
         if section is not None:
             out[section].append(item)
     return out
+
+
+def in_section(items: Iterable[T], section: str, runner_of: Callable[[T], str] | None = None) -> list[T]:
+    """The items whose runner's kind shows its evidence in ``section`` (``evaluation``, ``fairness``,
+    ``drift``, ``contracts``, ``training``), in order: how a requirement finds the jobs it judges
+    without naming a runner, so a new kind of the same section is judged too."""
+    of = runner_of or (lambda item: str(getattr(item, "runner")))
+    return [item for item in items if section_of(of(item)) == section]
 
 
 def register(kind: RunnerKind[Any]) -> None:
