@@ -204,6 +204,21 @@ class PrioritisationWeights(Model):
     """Weight of (5 - risk score): riskier use cases rank lower."""
 
 
+class ReproductionPolicy(Model):
+    """How evidence introduced by a pull request is trusted (`charter run --changed-since`)."""
+
+    nondeterministic: Literal["refuse", "trust"] = "refuse"
+    """A record whose runner is not deterministic (`deterministic: false`, e.g. a GPU fine-tune) cannot be
+    reproduced byte for byte: `refuse` fails the reproduction step on it, `trust` lets it gate unreproduced."""
+
+
+class RetentionPolicy(Model):
+    """What `charter gc` keeps."""
+
+    days: int = Field(default=365, ge=0)
+    """Records written by a ledger entry younger than this are kept even when no longer current."""
+
+
 class Policy(_Document):
     """Life-cycle stages and their requirements, risk tiers, fairness defaults, prioritisation."""
 
@@ -216,6 +231,8 @@ class Policy(_Document):
     approval_validity_days: int = Field(default=365, ge=1)
     """Approvals older than this expire even without an explicit expiry."""
     links: list[Link] = []
+    reproduction: ReproductionPolicy = ReproductionPolicy()
+    retention: RetentionPolicy = RetentionPolicy()
 
 
 def fairness_settings(policy: Policy | None) -> FairnessPolicy:
