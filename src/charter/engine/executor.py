@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, cast
 
 from ..evidence.records import EvidenceRecord, Lineage
+from ..gates.evidence import look_up, run_reason
 from ..kinds import runners
 from .ledger import Ledger, LedgerError
 from .lineage import current_lineage
@@ -96,6 +97,8 @@ class JobRun:
     duration_s: float = 0.0
     cached: bool = False
     record: EvidenceRecord | None = None
+    why: str | None = None
+    """Why it ran (:func:`charter.gates.evidence.run_reason`): what changed, tampered, missing..."""
     reproduced: bool = False
     """Re-computed to check the committed record (``run --changed-since``); nothing was written."""
 
@@ -103,7 +106,7 @@ class JobRun:
         return {
             "useCase": self.use_case, "job": self.job, "runner": self.runner, "evidenceId": self.evidence_id,
             "status": self.status, "reason": self.reason, "durationS": round(self.duration_s, 3),
-            "cached": self.cached, "reproduced": self.reproduced,
+            "cached": self.cached, "reproduced": self.reproduced, "why": self.why,
         }
 
 
@@ -308,6 +311,8 @@ def run(
                     to_run.add(k)
                     existing.pop(k)
 
+    whys = {p.key: run_reason(look_up(store, p), force=force, forked=p.use_case in forked) for p in planned
+            if p.key in to_run}
     runs: dict[tuple[str, str], JobRun] = {}
     for k, rec in existing.items():
         if k not in to_run:
@@ -320,6 +325,9 @@ def run(
         _execute(repo, planned, by_key, to_run, runs, store, ledger, executor, progress, jobs, total,
                  check)
 
+    for k, jr in runs.items():
+        if not jr.cached:
+            jr.why = "reproduced: introduced since the base" if jr.reproduced else whys.get(k)
     ordered = [runs[p.key] for p in planned if p.key in runs]
     return RunReport(planned, ordered, list(store.warnings), time.perf_counter() - t_start)
 

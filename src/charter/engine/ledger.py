@@ -537,6 +537,9 @@ class Ledger:
     def _check_records(self, problems: list[LedgerProblem], index: LedgerIndex, store: RecordSource) -> int:
         checked = 0
         seen: dict[str, str] = {}
+        root = getattr(store, "records_dir", None)
+        current_paths = {Path(root) / uc / job / record_file_name(eid, run.record_sha256)
+                         for (uc, job, eid), run in index.current.items() if root is not None and run.record_sha256}
         for stored in store.iter_stored():
             checked += 1
             r = stored.record
@@ -548,12 +551,11 @@ class Ledger:
                                               f"{uc}/{job}: it was copied between use cases or jobs", None, rel))
             elif stored.sha256 in seen:
                 problems.append(LedgerProblem("copied", f"the record is a copy of {seen[stored.sha256]}", None, rel))
-            elif stored.sha256 not in index.referenced:
+            elif stored.sha256 not in index.referenced and stored.path not in current_paths:
                 problems.append(LedgerProblem("unrecorded", "no run entry in the ledger wrote this record (added or "
                                               "renamed by hand, or left by an interrupted run: `charter gc` removes "
                                               "it); it is never judged", None, rel))
             seen.setdefault(stored.sha256, rel)
-        root = getattr(store, "records_dir", None)
         for (uc, job, eid), run in sorted(index.current.items()):
             if root is None or run.record_sha256 is None:
                 continue
@@ -563,10 +565,13 @@ class Ledger:
                                               f"{eid[:12]} (written by the ledger's run entry) was deleted",
                                               None, self._rel(path)))
             elif hashlib.sha256(path.read_bytes()).hexdigest() != run.record_sha256:
+                if any(w.startswith(self._rel(path) + " belongs to") for w in store.warnings):
+                    continue  # reported as copied below
                 problems.append(LedgerProblem("record", "the record's content differs from what the run wrote "
                                               "(edited after the run)", None, self._rel(path)))
         for w in store.warnings:
-            problems.append(LedgerProblem("record", w, None, w.split(" ", 1)[0]))
+            kind = "copied" if " copied from another use case" in w else "record"
+            problems.append(LedgerProblem(kind, w, None, w.split(" ", 1)[0]))
         return checked
 
 

@@ -153,19 +153,22 @@ class EvidenceStore:
         except OSError as exc:
             return Current("tampered", None, f"its current record {rel} cannot be read ({exc.strerror or exc})")
         sha = hashlib.sha256(raw).hexdigest()
-        if sha != run.record_sha256:
-            return Current("tampered", None, f"record {rel} differs from what the run wrote: the ledger recorded "
-                           f"sha256 {run.record_sha256[:12]}…, the file has {sha[:12]}… (edited after the run)")
         try:
             record = read_record(raw)
         except (SchemaVersionError, ValueError) as exc:
-            return Current("tampered", None, f"record {rel} is not a readable evidence record ({exc})")
+            record = None
+            unreadable = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if record is not None and (record.use_case, record.job) != (use_case, job):
+            return Current("tampered", None, f"record {rel} belongs to {record.use_case}/{record.job}, not to "
+                           f"{use_case}/{job} (copied from another use case or job)")
+        if sha != run.record_sha256:
+            return Current("tampered", None, f"record {rel} differs from what the run wrote: the ledger recorded "
+                           f"sha256 {run.record_sha256[:12]}…, the file has {sha[:12]}… (edited after the run)")
+        if record is None:
+            return Current("tampered", None, f"record {rel} is not a readable evidence record ({unreadable})")
         stored = StoredRecord(record, path, sha)
         if damaged is not None:
             return Current("tampered", stored, damaged)
-        if (record.use_case, record.job) != (use_case, job):
-            return Current("tampered", stored, f"record {rel} belongs to {record.use_case}/{record.job}, not to "
-                           f"{use_case}/{job} (copied from another use case or job)")
         if record.id != evidence_id:
             return Current("tampered", stored, f"record {rel} holds evidence {record.id[:12]}…, not {evidence_id[:12]}…"
                            " (renamed)")
@@ -192,6 +195,10 @@ class EvidenceStore:
         except ValueError as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self._warn(path, f"is not a valid evidence record ({first}); skipped")
+            return None
+        if (record.use_case, record.job) != (path.parent.parent.name, path.parent.name):
+            self._warn(path, f"belongs to {record.use_case}/{record.job}: copied from another use case or job; "
+                       "skipped")
             return None
         if record.id != path.name.split(".")[0]:
             self._warn(path, f"holds record {record.id[:12]}… under another id; skipped")

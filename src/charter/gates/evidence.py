@@ -159,6 +159,25 @@ def look_up(store: EvidenceSource, planned: Any, *, with_sha256: bool = False) -
     return JobEvidence(planned, "stale", None, latest, changed_inputs(planned.inputs, latest.inputs), record_sha256=sha)
 
 
+def run_reason(ev: JobEvidence, *, force: bool = False, forked: bool = False) -> str | None:
+    """Why ``charter run`` would run this job (None: its evidence is current and final, it is cached).
+
+    The one wording of "why": ``charter status``, ``run``'s REASON column, the gate and the site give it."""
+    if forked:
+        return "both merged branches ran this use case: its ledger chain is forked"
+    if ev.freshness == "tampered":
+        return f"tampered: {ev.reason}"
+    if ev.freshness == "missing":
+        return ev.reason or "no evidence yet"
+    if ev.freshness == "stale":
+        return "changed: " + (", ".join(ev.changed) if ev.changed else "its inputs")
+    if ev.record is not None and ev.record.status not in ("pass", "fail"):
+        return f"its last run errored ({ev.record.reason or 'no reason recorded'}): retried"
+    if force:
+        return "--force"
+    return None
+
+
 def _sha256(store: EvidenceSource, planned: Any, record: EvidenceRecord) -> str | None:
     get_stored = getattr(store, "get_stored", None)
     stored = get_stored(planned.use_case, planned.job_id, record.id) if get_stored is not None else None

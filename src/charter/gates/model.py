@@ -76,6 +76,8 @@ class GateDecision:
     fairness check), as ``waiver_dict`` gives it, each once: what a waiver's status is read from."""
     expired_waivers: tuple[dict[str, Any], ...] = ()
     """The use case's waivers that had expired on ``decided_on`` (reported, never applied)."""
+    ledger_head: str | None = None
+    """The evidence ledger's repository head when the decision was made (None without a ledger)."""
 
     @property
     def counts(self) -> dict[str, int]:
