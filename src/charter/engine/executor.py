@@ -44,7 +44,7 @@ from typing import Any, Literal, Protocol, cast
 from ..evidence.records import EvidenceRecord, Lineage
 from ..gates.evidence import look_up, run_reason
 from ..kinds import runners
-from .ledger import Ledger, LedgerError
+from .ledger import OLD_LAYOUT_HINT, Ledger, LedgerError
 from .lineage import current_lineage
 from .plan import PlannedJob, plan_repository
 from .store import EvidenceStore, StoreError
@@ -288,6 +288,8 @@ def run(
     planned = plan_repository(repo, selection) if planned is None else planned
     store = EvidenceStore(repo.root)
     ledger = Ledger(repo.root)
+    if ledger.old_path.exists():  # never write records the old single-file ledger cannot vouch for
+        raise LedgerError(None, OLD_LAYOUT_HINT)
     by_key = {p.key: p for p in planned}
     existing: dict[tuple[str, str], EvidenceRecord] = {}
     to_run: set[tuple[str, str]] = set()
