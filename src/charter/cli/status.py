@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from .common import add_format_arg, add_repo_arg, find_root, load_valid, select_usecases
 from .main import EXIT_FAIL, EXIT_INVALID, EXIT_OK, UsageError
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     store = EvidenceStore(root)
     cached = CachingStore(store)
     forked = {uc for uc, c in store.ledger_index().chains.items() if c.forked}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in planned:
         ev = look_up(cached, p)
         why = run_reason(ev, forked=p.use_case in forked)
