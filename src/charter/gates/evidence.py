@@ -142,9 +142,8 @@ def look_up(store: EvidenceSource, planned: Any, *, with_sha256: bool = False) -
     current = getattr(store, "current", None)
     if current is not None:
         cur = current(planned.use_case, planned.job_id, planned.evidence_id)
-        if cur.state == "tampered":
-            shown = cur.stored.record if cur.stored is not None else None
-            return JobEvidence(planned, "tampered", None, shown, reason=cur.reason,
+        if cur.state == "tampered":  # nothing of it is shown or judged: its numbers may be forged
+            return JobEvidence(planned, "tampered", reason=cur.reason,
                                record_sha256=cur.stored.sha256 if cur.stored is not None else None)
         if cur.state == "deleted":
             return JobEvidence(planned, "missing", reason=cur.reason)
