@@ -547,6 +547,9 @@ def _reproduce(store: EvidenceStore, p: PlannedJob, record: EvidenceRecord, poli
         return jr
     jr.status = "error"
     jr.reason = "reported vs reproduced: " + "; ".join(diff)
+    if not committed.deterministic:
+        jr.reason += (" (its runner is not deterministic; set the policy's `reproduction.nondeterministic: trust` "
+                      "to let such evidence gate without reproduction)")
     return jr
 
 
