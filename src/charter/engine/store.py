@@ -370,6 +370,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def record_run(store: EvidenceStore, record: EvidenceRecord) -> StoredRecord:
+    """Write a record and make it current, in the executor's crash-safe order (record file, then the
+    ledger's run entry naming it): for tools and tests that record evidence without running a job."""
+    from .ledger import Ledger
+
+    stored = store.put(record)
+    Ledger(store.root).append_run(use_case=record.use_case, job=record.job, runner=record.runner,
+                                  evidence_id=record.id, status=record.status, reason=record.reason,
+                                  record_sha256=stored.sha256, duration_s=record.duration_s)
+    store.forget_index()
+    return stored
+
+
 artifact_sha256 = tree_sha256  # the name runners import: the hash an Artifact records
 
 
