@@ -54,7 +54,8 @@ from typing import Any, Protocol
 from .hashing import canonical_json
 from ..artifacts.decision import DecisionRecord
 from ..artifacts.ledger import LedgerEntry, RunEntry
-from ..errors import LedgerError, StoreError
+from ..artifacts.versioning import check_version, version_of
+from ..errors import LedgerError, SchemaVersionError, StoreError
 from ..io.fs import atomic_write
 from .store import StoredRecord, disk_full_message
 
@@ -203,9 +204,17 @@ def parse_chain(use_case: str, raw: bytes, file: str) -> Chain:
         seq, prev, h, merges = entry["seq"], entry["prev"], entry["hash"], entry["merges"]
         version = entry.get("schema_version")
         if version != ENTRY_SCHEMA_VERSION:
-            chain.problems.append(LedgerProblem("schema", f"line {i} (seq {seq}) is written in ledger schema "
-                                                f"{version}, this Charter reads {ENTRY_SCHEMA_VERSION}: "
-                                                f"{LedgerEntry.UPGRADE_HINT}", i, file))
+            if isinstance(version, int) and entry_hash(seq, prev, entry["at"], entry["type"], entry["payload"],
+                                                       version, merges) != h:
+                chain.problems.append(LedgerProblem("edited", f"line {i} (seq {seq}) was changed after it was "
+                                                    "written: its content no longer matches its hash", i, file))
+                continue
+            try:
+                check_version(LedgerEntry, version_of(LedgerEntry, entry))
+                why = f"ledger schema {version}"
+            except SchemaVersionError as exc:
+                why = str(exc)
+            chain.problems.append(LedgerProblem("schema", f"line {i} (seq {seq}): {why}", i, file))
             continue
         if h in by_hash:
             chain.problems.append(LedgerProblem("reordered", f"line {i} (seq {seq}) repeats line {line_of[h]}",
