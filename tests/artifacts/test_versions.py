@@ -42,12 +42,12 @@ def decision() -> GateDecision:
 
 def test_a_record_from_a_newer_charter_is_skipped_with_an_upgrade_message(tmp_path: Path) -> None:
     store = EvidenceStore(tmp_path)
-    store.put(record())
-    path = store.record_path("credit", "train", "a" * 64)
+    path = store.put(record()).path
     data = json.loads(path.read_text())
     data.update(schema_version=2, new_field=1)
     path.write_text(json.dumps(data))
     assert store.get("credit", "train", "a" * 64) is None
+    list(store.iter_stored())
     [warning] = store.warnings
     assert "evidence record written by a newer Charter (schema 2; this Charter reads up to 1): upgrade Charter" \
         in warning
@@ -72,7 +72,7 @@ def test_run_entries_are_snake_case_and_versioned(tmp_path: Path) -> None:
     led.append_run(use_case="credit", job="train", runner="sklearn-train", evidence_id="a" * 64, status="pass",
                    reason=None, record_sha256="b" * 64, duration_s=1.5)
     [raw] = led.entries()
-    assert raw["schema_version"] == 2
+    assert raw["schema_version"] == 3
     assert set(raw["payload"]) == {"use_case", "job", "runner", "evidence_id", "status", "reason", "record_sha256",
                                    "duration_s"}
     [entry] = led.read_entries()
@@ -104,19 +104,16 @@ def test_a_decision_recorded_before_versioning_is_still_read() -> None:
 
 
 def _write_v1_ledger(led: Ledger, n: int = 3) -> None:
-    """A ledger as Charter wrote it before schema 2: camelCase runs, no schema_version."""
+    """The single-file ledger of an older Charter (schema 1: camelCase runs, no schema_version)."""
     lines, prev = [], GENESIS
     for seq in range(1, n + 1):
         payload = {"useCase": "credit", "job": "train", "runner": "sklearn-train", "evidenceId": "a" * 64,
                    "status": "pass", "reason": None, "recordSha256": "b" * 64, "durationS": 1.0}
         at = f"2026-01-0{seq}T00:00:00+00:00"
-        h = entry_hash(seq, prev, at, "run", json.loads(canonical_json(payload)), 1)
-        lines.append(json.dumps({"seq": seq, "prev": prev, "hash": h, "at": at, "type": "run", "payload": payload},
+        lines.append(json.dumps({"seq": seq, "prev": prev, "hash": "h", "at": at, "type": "run", "payload": payload},
                                 sort_keys=True, separators=(",", ":")) + "\n")
-        prev = h
-    led.path.parent.mkdir(parents=True, exist_ok=True)
-    led.path.write_text("".join(lines))
-    led.head_path.write_text(json.dumps({"seq": n, "hash": prev}) + "\n")
+    led.old_path.parent.mkdir(parents=True, exist_ok=True)
+    led.old_path.write_text("".join(lines))
 
 
 def test_an_older_ledger_is_reported_once_and_not_appended_to(tmp_path: Path, capsys) -> None:
@@ -124,46 +121,46 @@ def test_an_older_ledger_is_reported_once_and_not_appended_to(tmp_path: Path, ca
     _write_v1_ledger(led)
     res = led.verify(store=EvidenceStore(tmp_path))
     [problem] = res.problems
-    assert problem.kind == "schema" and problem.line == 1
-    assert "lines 1–3 (3 of 3 entries): ledger written by an older Charter (schema 1; this Charter reads 2)" \
-        in problem.message and "charter run --force" in problem.message
-    before = led.path.read_bytes()
+    assert problem.kind == "schema" and problem.file == "evidence/ledger.jsonl"
+    assert "one hash chain per use case" in problem.message and "charter run --force" in problem.message
+    before = led.old_path.read_bytes()
     with pytest.raises(LedgerError) as info:
         led.append_run(use_case="credit", job="train", runner="sklearn-train", evidence_id="a" * 64, status="pass",
                        reason=None, record_sha256=None, duration_s=None)
-    assert "older Charter" in str(info.value.strerror) and led.path.read_bytes() == before
-    with pytest.raises(SchemaVersionError):
-        led.read_entries()
+    assert "older Charter" in str(info.value.strerror) and led.old_path.read_bytes() == before
+    assert not led.dir.exists()
     (tmp_path / "governance").mkdir()
     assert main(["verify", "--repo", str(tmp_path)]) == 1
-    assert "ledger NOT VERIFIED: written in a schema this Charter does not read" in capsys.readouterr().out
+    assert "ledger NOT VERIFIED: written in a layout or schema this Charter does not read" in capsys.readouterr().out
 
 
 def test_a_newer_ledger_entry_asks_to_upgrade(tmp_path: Path) -> None:
     led = Ledger(tmp_path)
-    led.append("run", {"x": 1})
+    led.append("run", {"x": 1, "use_case": "credit"})
     entry = led.entries()[0]
-    entry["schema_version"] = 3
-    led.path.write_text(json.dumps(entry) + "\n")
-    [problem] = led.verify().problems
+    entry["schema_version"] = 4
+    entry["hash"] = entry_hash(entry["seq"], entry["prev"], entry["at"], entry["type"], entry["payload"], 4,
+                               entry["merges"])
+    led.chain_path("credit").write_text(json.dumps(entry) + "\n")
+    [problem] = [p for p in Ledger(tmp_path).verify().problems if p.kind != "truncated"]
     assert problem.kind == "schema"
-    assert "written by a newer Charter (schema 3; this Charter reads up to 2): upgrade Charter" in problem.message
+    assert "written by a newer Charter (schema 4; this Charter reads up to 3): upgrade Charter" in problem.message
 
 
 def test_editing_the_schema_version_breaks_the_hash(tmp_path: Path) -> None:
     led = Ledger(tmp_path)
-    led.append("run", {"x": 1})
-    led.append("run", {"x": 2})
-    lines = led.path.read_text().splitlines(keepends=True)
+    led.append("run", {"x": 1, "use_case": "credit"})
+    led.append("run", {"x": 2, "use_case": "credit"})
+    lines = led.chain_path("credit").read_text().splitlines(keepends=True)
     entry = json.loads(lines[1])
     entry["schema_version"] = 1  # pretending to be old does not hide an edit
     lines[1] = json.dumps(entry) + "\n"
-    led.path.write_text("".join(lines))
+    led.chain_path("credit").write_text("".join(lines))
     assert ("edited", 2) in [(p.kind, p.line) for p in led.verify().problems]
 
 
 def test_verify_json_is_snake_case(tmp_path: Path, capsys) -> None:
-    Ledger(tmp_path).append("run", {"x": 1})
+    Ledger(tmp_path).append("run", {"x": 1, "use_case": "credit"})
     (tmp_path / "governance").mkdir()
     assert main(["verify", "--repo", str(tmp_path), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)

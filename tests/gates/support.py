@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from charter.engine.plan import plan_usecase
+from charter.engine.store import record_run
 from charter.engine.store import EvidenceStore, evidence_bundle_hash
 from charter.evidence.records import EvidenceRecord, Lineage
 from charter.loading.loader import Repository, load_repository
@@ -331,7 +332,7 @@ class GovRepo:
                             charter_version="0.1.0", python="3.11", platform="linux"),
             started_at=finished, finished_at=finished, duration_s=0.1, results=results or {},
         )
-        self.store.put(rec)
+        record_run(self.store, rec)  # as a run records it: the file, then the ledger entry naming it
         return rec
 
     def record_all(self, uc_id: str = "churn", git_dirty: bool | None = None, **results: dict) -> None:

@@ -347,7 +347,7 @@ def test_repinned_data_makes_evidence_stale(ready: GovRepo) -> None:
     uc["data"][1]["sha256"] = "0" * 64  # 'recent' re-pinned (the validator would also flag the mismatch)
     ready.write_usecase(uc)
     r = req(gate(ready, valid=False), "production-drift")
-    assert r.status == "error" and "data source 'recent' (re-pinned)" in r.reason
+    assert r.status == "error" and "data source 'recent' (" in r.reason and "→ 000000000000…)" in r.reason
 
 
 def test_errored_evidence_is_an_error(ready: GovRepo) -> None:

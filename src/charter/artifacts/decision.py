@@ -69,6 +69,8 @@ class DecisionRecord(Versioned):
     risk_tier: str | None = None
     notes: list[str] = []
     counts: dict[str, int] = {}
+    ledger_head: str | None = None
+    """The evidence ledger's repository head when the decision was made."""
 
     @classmethod
     def from_decision(cls, decision: GateDecision | dict[str, Any]) -> DecisionRecord:

@@ -1,8 +1,9 @@
-"""Entries of ``evidence/ledger.jsonl`` (see :mod:`charter.engine.ledger` for the chain).
+"""Entries of the per-use-case chains ``evidence/ledger/<use case>.jsonl`` (see :mod:`charter.engine.ledger`).
 
-Schema 2 (this one) writes every key in snake_case and puts ``schema_version``
-in each entry, covered by its hash. Schema 1 entries (no ``schema_version``,
-camelCase run payloads) are not read: the ledger must be recorded again.
+Schema 3 (this one) adds ``merges`` (the other tips a merge entry joins, covered
+by the hash). Schema 2 entries lived in the single file ``evidence/ledger.jsonl``;
+schema 1 entries (no ``schema_version``, camelCase run payloads) are not read:
+the ledger must be recorded again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .decision import DecisionRecord
 from .versioning import Versioned
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 EntryType = Literal["run", "decision"]
 
 
@@ -38,18 +39,21 @@ class LedgerEntry(Versioned):
     """One line of the ledger."""
 
     SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
-    MIN_SCHEMA_VERSION: ClassVar[int] = 2
+    MIN_SCHEMA_VERSION: ClassVar[int] = 3
     ARTIFACT: ClassVar[str] = "ledger"
-    UPGRADE_HINT: ClassVar[str] = ("record it again: move evidence/ledger.jsonl and evidence/ledger.head aside, then "
-                                   "run `charter run --force` (and `charter gate --record` for decisions)")
+    UPGRADE_HINT: ClassVar[str] = ("record it again: move evidence/ledger.jsonl, evidence/ledger.head and "
+                                   "evidence/records aside, then run `charter run --force` (and "
+                                   "`charter gate --record` for decisions)")
     UNVERSIONED: ClassVar[int | None] = 1
 
     schema_version: int = SCHEMA_VERSION
     seq: int
     prev: str
     """Hash of the entry before (64 zeros for the first)."""
+    merges: list[str] = []
+    """Hashes of the other tips this entry joins (after a merge of two branches that both appended)."""
     hash: str
-    """sha256 of the canonical JSON of schema_version, seq, prev, at, type and payload."""
+    """sha256 of the canonical JSON of schema_version, seq, prev, merges, at, type and payload."""
     at: str
     type: EntryType
     payload: dict[str, Any]

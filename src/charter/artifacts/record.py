@@ -78,6 +78,9 @@ class EvidenceRecord(Versioned):
     results: dict[str, Any] = Field(default_factory=dict)
     """Runner-specific payload; see the runner's result model."""
     artifacts: list[Artifact] = []
+    deterministic: bool = True
+    """Whether the runner gives identical results for identical inputs (false: a GPU fine-tune); the policy's
+    ``reproduction`` setting decides whether evidence that cannot be reproduced may gate a stage."""
 
 
 def read_record(raw: bytes | str) -> EvidenceRecord:

@@ -21,7 +21,7 @@ class ShowJob(BaseModel):
     evidence_id: str
     """The evidence id of the job's current inputs."""
     depends_on: list[str] = []
-    state: Literal["fresh", "stale", "missing"]
+    state: Literal["fresh", "stale", "missing", "tampered"]
     status: Literal["pass", "fail", "error"] | None
     reason: str | None = None
     changed: list[str] = []

@@ -15,10 +15,11 @@ class VerifyProblem(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     kind: str
-    """edited, removed, reordered, truncated, corrupt, record or schema."""
+    """edited, removed, reordered, truncated, corrupt, record, missing, copied, fork, head, against, unrecorded
+    or schema."""
     message: str
     line: int | None = None
-    """1-based line of ledger.jsonl (None for problems outside it)."""
+    """1-based line of the chain file (None for problems outside it)."""
     file: str
 
 
@@ -30,8 +31,10 @@ class VerifyReport(Versioned):
     ok: bool
     entries: int
     head: str | None
-    """Hash of the last valid entry."""
+    """The repository head: sha256 over every use case's chain tip (``<use case> <tip hash>`` lines)."""
     records_checked: int
+    chains: dict[str, str] = {}
+    """Use case → the tip hash of its chain."""
     problems: list[VerifyProblem]
 
 

@@ -23,7 +23,9 @@ def add_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("usecases", nargs="*", metavar="USECASE", help="use case ids (default: all)")
     p.add_argument("--force", action="store_true", help="re-run jobs even when their evidence is current")
     p.add_argument("--changed-since", metavar="GIT_REF",
-                   help="only use cases whose folder changed since GIT_REF (all when governance/ changed)")
+                   help="only use cases whose folder, records or ledger changed since GIT_REF (all when "
+                        "governance/ changed); evidence introduced since GIT_REF is re-computed and compared "
+                        "with the committed record (reported vs reproduced) instead of trusted")
     p.add_argument("--jobs", "-j", type=int, metavar="N",
                    help="parallel worker processes (default: the number of CPUs; 1 runs in this process)")
     add_format_arg(p, ["text", "json"])
@@ -42,8 +44,49 @@ def changed_usecases(repo: Any, root: Path, ref: str, ids: list[str]) -> list[st
     out = []
     for uc_id in ids:
         folder = str(Path(repo.usecase_files[uc_id]).parent.as_posix()).rstrip("/") + "/"
-        if any(p.startswith(folder) for p in paths):
+        evidence = (f"evidence/records/{uc_id}/", f"evidence/ledger/{uc_id}.")
+        if any(p.startswith(folder) or p.startswith(evidence) for p in paths):
             out.append(uc_id)
+    return out
+
+
+def introduced_evidence(root: Path, ref: str, ids: list[str]) -> set[tuple[str, str]]:
+    """(use case, job) of every job whose record file or ledger run entry changed since ``ref``: evidence a
+    pull request introduced, which must be reproduced before it is trusted."""
+    from ..engine.ledger import Ledger, base_chains
+    from ..engine.lineage import changed_paths
+    from ..errors import GitError
+
+    try:
+        base = base_chains(root, ref)
+    except GitError as exc:
+        raise UsageError(f"--changed-since: {exc}") from None
+    wanted = set(ids)
+    out: set[tuple[str, str]] = set()
+    for uc, chain in Ledger(root).index().chains.items():
+        if uc not in wanted:
+            continue
+        old = base.get(uc, b"")
+        known = {e.get("hash") for e in _entries(old)}
+        for entry in chain.entries:
+            if entry["hash"] not in known and entry["type"] == "run" and entry["payload"].get("record_sha256"):
+                out.add((uc, str(entry["payload"].get("job"))))
+    for path in changed_paths(root, ref) or []:
+        parts = path.split("/")
+        if len(parts) == 5 and parts[:2] == ["evidence", "records"] and parts[2] in wanted:
+            out.add((parts[2], parts[3]))
+    return out
+
+
+def _entries(raw: bytes) -> list[dict[str, Any]]:
+    out = []
+    for line in raw.splitlines():
+        try:
+            e = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(e, dict):
+            out.append(e)
     return out
 
 
@@ -103,16 +146,18 @@ def _short(text: str, n: int) -> str:
 def format_table(report: Any) -> str:
     rows = [("USE CASE", "JOB", "RUNNER", "STATUS", "TIME", "RUN", "REASON")]
     for r in report.runs:
-        how = "cached" if r.cached else ("-" if r.status == "skipped" else "ran")
+        how = "cached" if r.cached else ("-" if r.status == "skipped" else "reproduced" if r.reproduced else "ran")
         rows.append((r.use_case, r.job, r.runner, r.status, "" if r.status == "skipped" else f"{r.duration_s:.2f}s",
-                     how, _short(r.reason or "", 90)))
+                     how, _short(r.reason if r.reason and r.status != "pass" else (r.why or r.reason or ""), 90)))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row[:-1], widths)) + ("  " + row[-1] if row[-1] else "")
              for row in rows]
     c = report.counts()
     lines.append("")
     lines.append(f"{len(report.runs)} job(s): {c['pass']} passed, {c['fail']} failed, {c['error']} errored, "
-                 f"{c['skipped']} skipped; {c['ran']} ran, {c['cached']} cached ({report.elapsed_s:.2f}s)")
+                 f"{c['skipped']} skipped; {c['ran']} ran, {c['cached']} cached"
+                 + (f", {c['reproduced']} reproduced" if c.get("reproduced") else "")
+                 + f" ({report.elapsed_s:.2f}s)")
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -136,9 +181,10 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"no use case changed since {args.changed_since}: nothing to run")
             return EXIT_OK
+    reproduce = introduced_evidence(root, args.changed_since, ids) if args.changed_since else set()
     progress = _Progress()
     try:
-        report = run_jobs(repo, ids, force=args.force, jobs=args.jobs, progress=progress)
+        report = run_jobs(repo, ids, force=args.force, jobs=args.jobs, progress=progress, reproduce=reproduce)
     except PlanError as exc:
         raise UsageError(str(exc)) from None
     finally:

@@ -42,8 +42,9 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, cast
 
 from ..evidence.records import EvidenceRecord, Lineage
+from ..gates.evidence import look_up, run_reason
 from ..kinds import runners
-from .ledger import Ledger, LedgerError
+from .ledger import OLD_LAYOUT_HINT, Ledger, LedgerError
 from .lineage import current_lineage
 from .plan import PlannedJob, plan_repository
 from .store import EvidenceStore, StoreError
@@ -96,12 +97,16 @@ class JobRun:
     duration_s: float = 0.0
     cached: bool = False
     record: EvidenceRecord | None = None
+    why: str | None = None
+    """Why it ran (:func:`charter.gates.evidence.run_reason`): what changed, tampered, missing..."""
+    reproduced: bool = False
+    """Re-computed to check the committed record (``run --changed-since``); nothing was written."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "useCase": self.use_case, "job": self.job, "runner": self.runner, "evidenceId": self.evidence_id,
             "status": self.status, "reason": self.reason, "durationS": round(self.duration_s, 3),
-            "cached": self.cached,
+            "cached": self.cached, "reproduced": self.reproduced, "why": self.why,
         }
 
 
@@ -131,10 +136,11 @@ class RunReport:
         return [r for r in self.runs if not r.cached and r.status != "skipped"]
 
     def counts(self) -> dict[str, int]:
-        out = {"pass": 0, "fail": 0, "error": 0, "skipped": 0, "cached": 0, "ran": 0}
+        out = {"pass": 0, "fail": 0, "error": 0, "skipped": 0, "cached": 0, "ran": 0, "reproduced": 0}
         for r in self.runs:
             out[r.status] += 1
             out["cached" if r.cached else "ran"] += 0 if r.status == "skipped" else 1
+            out["reproduced"] += 1 if r.reproduced else 0
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -206,8 +212,9 @@ def execute_task(task: JobTask) -> EvidenceRecord:
 def _record(task: JobTask, status: str, reason: str | None, results: dict[str, Any], artifacts: list,
             started_at: str, duration: float) -> EvidenceRecord:
     p = task.planned
+    kind = runners.find(p.runner)
     return EvidenceRecord(
-        id=p.evidence_id, use_case=p.use_case, job=p.job_id, runner=p.runner, status=status,  # type: ignore[arg-type]
+        deterministic=bool(getattr(kind, "deterministic", True)), id=p.evidence_id, use_case=p.use_case, job=p.job_id, runner=p.runner, status=status,  # type: ignore[arg-type]
         reason=reason, inputs=p.inputs, lineage=task.lineage, started_at=started_at, finished_at=_now(),
         duration_s=round(duration, 4), results=results, artifacts=artifacts,
     )
@@ -266,23 +273,33 @@ def run(
     progress: Callable[[ProgressEvent], None] | None = None,
     jobs: int | None = None,
     planned: list[PlannedJob] | None = None,
+    reproduce: Iterable[tuple[str, str]] = (),
 ) -> RunReport:
     """Run the out-of-date jobs of the selected use cases (all by default) and record their evidence.
 
     ``executor``: see the module docstring; default a process pool of ``jobs``
     (default ``os.cpu_count()``) workers, or in-process execution for ``jobs=1``.
     ``progress`` receives :class:`ProgressEvent` objects (never required).
+    ``reproduce``: (use case, job) keys whose current record is re-computed and compared instead of
+    trusted (nothing is written for them; a difference is an ``error`` saying what differs). Every job
+    of a use case whose ledger chain is forked (two merged branches both ran it) runs again.
     """
     t_start = time.perf_counter()
     planned = plan_repository(repo, selection) if planned is None else planned
     store = EvidenceStore(repo.root)
     ledger = Ledger(repo.root)
+    if ledger.old_path.exists():  # never write records the old single-file ledger cannot vouch for
+        raise LedgerError(None, OLD_LAYOUT_HINT)
     by_key = {p.key: p for p in planned}
     existing: dict[tuple[str, str], EvidenceRecord] = {}
     to_run: set[tuple[str, str]] = set()
+    forked = {uc for uc, c in store.ledger_index().chains.items() if c.forked}
+    check = {k for k in reproduce if k in by_key}
     for p in planned:
-        rec = None if force else store.get(p.use_case, p.job_id, p.evidence_id)
-        if rec is not None and rec.status in FINAL:
+        rec = None if force or p.use_case in forked else store.get(p.use_case, p.job_id, p.evidence_id)
+        if p.key in check and rec is None and not force:
+            check.discard(p.key)  # not current: it simply runs
+        if rec is not None and rec.status in FINAL and p.key not in check:
             existing[p.key] = rec
         else:
             to_run.add(p.key)
@@ -296,6 +313,8 @@ def run(
                     to_run.add(k)
                     existing.pop(k)
 
+    whys = {p.key: run_reason(look_up(store, p), force=force, forked=p.use_case in forked) for p in planned
+            if p.key in to_run}
     runs: dict[tuple[str, str], JobRun] = {}
     for k, rec in existing.items():
         if k not in to_run:
@@ -305,15 +324,19 @@ def run(
         progress(ProgressEvent("planned", total, 0))
 
     if to_run:
-        _execute(repo, planned, by_key, to_run, runs, store, ledger, executor, progress, jobs, total)
+        _execute(repo, planned, by_key, to_run, runs, store, ledger, executor, progress, jobs, total,
+                 check)
 
+    for k, jr in runs.items():
+        if not jr.cached:
+            jr.why = "reproduced: introduced since the base" if jr.reproduced else whys.get(k)
     ordered = [runs[p.key] for p in planned if p.key in runs]
     return RunReport(planned, ordered, list(store.warnings), time.perf_counter() - t_start)
 
 
 def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, runs: dict, store: EvidenceStore,
              ledger: Ledger, executor: Executor | None, progress: Callable | None, jobs: int | None,
-             total: int) -> None:
+             total: int, check: set | frozenset = frozenset()) -> None:
     lineage = current_lineage(repo.root, fresh=True)
     n_workers = max(1, min(jobs or os.cpu_count() or 1, total))
     owned = None
@@ -399,7 +422,8 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
                     continue
                 record = _record(task, "error", f"the worker running the job died: {_reason(exc)}", {}, [],
                                  started, 0.0)
-            finish(p, _store_record(store, ledger, p, record))
+            finish(p, _reproduce(store, p, record, repo.policy) if key in check
+                   else _store_record(store, ledger, p, record))
     except BaseException:
         if owned is not None:
             owned.shutdown(wait=False, cancel_futures=True)
@@ -449,22 +473,30 @@ def _skip(store: EvidenceStore, ledger: Ledger, task: JobTask, why: str) -> JobR
 
 
 def _store_record(store: EvidenceStore, ledger: Ledger, p: PlannedJob, record: EvidenceRecord) -> JobRun:
-    """Ledger entry first (with the sha256 of the bytes about to be written), then the record.
+    """Record first (a new write-once file), then the ledger entry that makes it current.
 
-    A process killed between the two leaves an entry whose record is missing,
-    which verify accepts (a later run may replace a record); the reverse order
-    would leave a record the ledger does not vouch for.
+    A process killed between the two leaves the old state plus a record file no
+    entry names: it is never judged (the old record, or none, stays current), the
+    next run runs the job again, and that run (or ``charter gc``) removes the file.
+    No order of crashes makes a current record disagree with the ledger.
     """
-    import hashlib
-
-    from .store import record_bytes
-
     jr = JobRun(p.use_case, p.job_id, p.runner, p.evidence_id, record.status, record.reason, record.duration_s,
                 False, record)
     prev_stored = store.get_stored(p.use_case, p.job_id, p.evidence_id)
     previous = prev_stored.record if prev_stored else None
     keep_previous = record.status == "error" and previous is not None and previous.status in FINAL
-    sha = None if keep_previous else hashlib.sha256(record_bytes(record)).hexdigest()
+    sha = None
+    if not keep_previous:
+        try:
+            sha = store.put(record).sha256
+        except StoreError as exc:
+            jr.status, jr.reason, jr.record = "error", str(exc.strerror or exc), previous
+            try:  # say so in the ledger, without changing which record is current
+                ledger.append_run(use_case=p.use_case, job=p.job_id, runner=p.runner, evidence_id=p.evidence_id,
+                                  status="error", reason=jr.reason, record_sha256=None, duration_s=None)
+            except LedgerError:
+                pass
+            return jr
     try:
         ledger.append_run(use_case=p.use_case, job=p.job_id, runner=p.runner, evidence_id=p.evidence_id,
                           status=record.status, reason=record.reason, record_sha256=sha,
@@ -472,18 +504,55 @@ def _store_record(store: EvidenceStore, ledger: Ledger, p: PlannedJob, record: E
     except LedgerError as exc:
         jr.status, jr.reason, jr.record = "error", str(exc.strerror or exc), previous
         return jr
+    finally:
+        store.forget_index()
     if keep_previous:
         # keep the good evidence for these inputs; the failure is in the ledger and the report
         jr.record = previous
         return jr
-    try:
-        store.put(record)
-    except StoreError as exc:
-        jr.status, jr.reason, jr.record = "error", str(exc.strerror or exc), previous
-        try:
-            ledger.append_run(use_case=p.use_case, job=p.job_id, runner=p.runner, evidence_id=p.evidence_id,
-                              status="error", reason=jr.reason,
-                              record_sha256=prev_stored.sha256 if prev_stored else None, duration_s=None)
-        except LedgerError:
-            pass
+    _remove_orphans(store, p)
     return jr
+
+
+def _remove_orphans(store: EvidenceStore, p: PlannedJob) -> None:
+    """Remove record files of this evidence id that no run entry wrote (left by an interrupted run)."""
+    referenced = store.ledger_index().referenced
+    for path in store.files_for(p.use_case, p.job_id, p.evidence_id):
+        try:
+            import hashlib
+
+            if hashlib.sha256(path.read_bytes()).hexdigest() not in referenced:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _reproduce(store: EvidenceStore, p: PlannedJob, record: EvidenceRecord, policy: Any) -> JobRun:
+    """Compare a re-computed record with the committed current one; write nothing."""
+    from .reproduce import compare_records
+
+    committed = store.get(p.use_case, p.job_id, p.evidence_id)
+    jr = JobRun(p.use_case, p.job_id, p.runner, p.evidence_id, record.status, record.reason, record.duration_s,
+                False, committed or record)
+    jr.reproduced = True
+    if committed is None:
+        jr.status, jr.reason = "error", "nothing to reproduce: no current record for these inputs"
+        return jr
+    diff = compare_records(committed, record)
+    if not diff:
+        jr.status, jr.reason = committed.status, committed.reason
+        return jr
+    if not committed.deterministic and _trusts_nondeterministic(policy):
+        jr.status, jr.reason = committed.status, "not deterministic: the policy lets it gate without reproduction"
+        return jr
+    jr.status = "error"
+    jr.reason = "reported vs reproduced: " + "; ".join(diff)
+    if not committed.deterministic:
+        jr.reason += (" (its runner is not deterministic; set the policy's `reproduction.nondeterministic: trust` "
+                      "to let such evidence gate without reproduction)")
+    return jr
+
+
+def _trusts_nondeterministic(policy: Any) -> bool:
+    rep = getattr(policy, "reproduction", None)
+    return bool(rep is not None and rep.nondeterministic == "trust")

@@ -2,8 +2,8 @@
 
 Layout inside a governance repository::
 
-    evidence/records/<use-case>/<job>/<evidence-id>.json   committed to git
-    evidence/ledger.jsonl                                  committed (see ledger.py)
+    evidence/records/<use-case>/<job>/<evidence-id>.<run-id>.json   committed to git
+    evidence/ledger/<use-case>.jsonl and .head                     committed (see ledger.py)
     .charter/artifacts/<use-case>/<job>/<evidence-id>/...  local only (models, predictions)
 
 Every write goes through :func:`charter.io.fs.atomic_write`: a reader sees the
@@ -12,6 +12,16 @@ process (Ctrl-C, ``kill -9``, a full disk). A record file that cannot be read or
 (hand-edited, truncated by something else, written in a schema this Charter
 does not read) is skipped with a warning in :attr:`EvidenceStore.warnings`,
 never a crash.
+
+Records are write-once: a re-run of the same inputs writes a new file (its run id
+is the first 16 hex digits of the file's sha256), and the ledger's run entries say
+which record is current for each inputs. :meth:`EvidenceStore.current` is the one
+place that decides whether a record may be judged: it is the file the ledger names,
+with the sha256 the ledger recorded, for the use case and job of its folder, and
+its inputs hash to its id; anything else is ``tampered`` (with why) or ``missing``.
+A crash between writing a record and appending its run entry leaves a file no
+entry names: it is never judged, the next ``charter run`` runs the job again, and
+``charter gc`` removes the file.
 """
 
 from __future__ import annotations
@@ -35,6 +45,17 @@ from ..loading.files import RECORDS_DIR
 
 ARTIFACTS_DIR = ".charter/artifacts"
 STAGING_DIR = ".staging"
+
+
+@dataclass(frozen=True)
+class Current:
+    """What the ledger and the store say about the record for one job's inputs."""
+
+    state: str
+    """ok | missing (no run entry made a record current) | deleted (the current record's file is gone) |
+    tampered (a file exists that the ledger does not vouch for)."""
+    stored: StoredRecord | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,14 +92,92 @@ class EvidenceStore:
         self.records_dir = self.root / RECORDS_DIR
         self.artifacts_dir = self.root / ARTIFACTS_DIR
         self.warnings: list[str] = []
+        self._index: Any = None
 
     # --- records -------------------------------------------------------------------
 
-    def record_path(self, use_case: str, job: str, evidence_id: str) -> Path:
+    def record_path(self, use_case: str, job: str, evidence_id: str, record_sha256: str | None = None) -> Path:
+        """The file of the record with this sha256 (write-once name); without it the legacy ``<id>.json``."""
         for part in (use_case, job, evidence_id):
             if not part or "/" in part or "\\" in part or part.startswith("."):
                 raise ValueError(f"invalid store key {part!r}")
-        return self.records_dir / use_case / job / f"{evidence_id}.json"
+        name = f"{evidence_id}.{record_sha256[:16]}.json" if record_sha256 else f"{evidence_id}.json"
+        return self.records_dir / use_case / job / name
+
+    def files_for(self, use_case: str, job: str, evidence_id: str) -> list[Path]:
+        """Every record file under this evidence id (any run)."""
+        folder = self.record_path(use_case, job, evidence_id).parent
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.glob(f"{evidence_id}*.json") if p.name.split(".")[0] == evidence_id)
+
+    # --- the ledger's view ------------------------------------------------------------
+
+    def ledger_index(self) -> Any:
+        """The ledger's index (read once per store, i.e. once per command; refreshed after this store writes)."""
+        if self._index is None:
+            from .ledger import Ledger
+
+            self._index = Ledger(self.root).index()
+        return self._index
+
+    def forget_index(self) -> None:
+        self._index = None
+
+    @property
+    def ledger_head(self) -> str | None:
+        """The repository head of the ledger (what gate decisions record)."""
+        return self.ledger_index().head  # type: ignore[no-any-return]
+
+    def current(self, use_case: str, job: str, evidence_id: str) -> Current:
+        """The record the ledger makes current for these inputs, checked; see the module docstring."""
+        index = self.ledger_index()
+        damaged = index.chain_problem(use_case)
+        run = index.current.get((use_case, job, evidence_id))
+        if run is None or run.record_sha256 is None:
+            files = self.files_for(use_case, job, evidence_id)
+            if files and damaged is None:
+                rel = files[0].relative_to(self.root).as_posix()
+                return Current("tampered", None, f"record file {rel} was written by no run entry of the ledger "
+                               f"(added or renamed by hand, or left by an interrupted run: `charter run {use_case}` "
+                               "records the evidence again)")
+            if files:
+                return Current("tampered", None, damaged)
+            return Current("missing")
+        path = self.record_path(use_case, job, evidence_id, run.record_sha256)
+        rel = path.relative_to(self.root).as_posix()
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return Current("deleted", None, f"its current record {rel} (named by the ledger) was deleted")
+        except OSError as exc:
+            return Current("tampered", None, f"its current record {rel} cannot be read ({exc.strerror or exc})")
+        sha = hashlib.sha256(raw).hexdigest()
+        try:
+            record = read_record(raw)
+        except (SchemaVersionError, ValueError) as exc:
+            record = None
+            unreadable = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if record is not None and (record.use_case, record.job) != (use_case, job):
+            return Current("tampered", None, f"record {rel} belongs to {record.use_case}/{record.job}, not to "
+                           f"{use_case}/{job} (copied from another use case or job)")
+        if sha != run.record_sha256:
+            return Current("tampered", None, f"record {rel} differs from what the run wrote: the ledger recorded "
+                           f"sha256 {run.record_sha256[:12]}…, the file has {sha[:12]}… (edited after the run)")
+        if record is None:
+            return Current("tampered", None, f"record {rel} is not a readable evidence record ({unreadable})")
+        stored = StoredRecord(record, path, sha)
+        if damaged is not None:
+            return Current("tampered", stored, damaged)
+        if record.id != evidence_id:
+            return Current("tampered", stored, f"record {rel} holds evidence {record.id[:12]}…, not {evidence_id[:12]}…"
+                           " (renamed)")
+        from .hashing import sha256_json
+
+        if sha256_json(record.inputs.model_dump(mode="json")) != record.id:
+            return Current("tampered", stored, f"the inputs of record {rel} do not hash to its id {record.id[:12]}… "
+                           "(its inputs were edited)")
+        return Current("ok", stored)
 
     def _read(self, path: Path) -> StoredRecord | None:
         try:
@@ -97,7 +196,11 @@ class EvidenceStore:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self._warn(path, f"is not a valid evidence record ({first}); skipped")
             return None
-        if record.id != path.stem:
+        if (record.use_case, record.job) != (path.parent.parent.name, path.parent.name):
+            self._warn(path, f"belongs to {record.use_case}/{record.job}: copied from another use case or job; "
+                       "skipped")
+            return None
+        if record.id != path.name.split(".")[0]:
             self._warn(path, f"holds record {record.id[:12]}… under another id; skipped")
             return None
         return StoredRecord(record, path, hashlib.sha256(raw).hexdigest())
@@ -112,16 +215,20 @@ class EvidenceStore:
             self.warnings.append(text)
 
     def get(self, use_case: str, job: str, evidence_id: str) -> EvidenceRecord | None:
-        """The record for exactly these inputs, or None."""
-        stored = self._read(self.record_path(use_case, job, evidence_id))
+        """The current, trusted record for exactly these inputs, or None."""
+        stored = self.get_stored(use_case, job, evidence_id)
         return stored.record if stored else None
 
     def get_stored(self, use_case: str, job: str, evidence_id: str) -> StoredRecord | None:
-        return self._read(self.record_path(use_case, job, evidence_id))
+        """The current record for these inputs when the ledger vouches for it (see :meth:`current`)."""
+        cur = self.current(use_case, job, evidence_id)
+        return cur.stored if cur.state == "ok" else None
 
     def exists(self, use_case: str, job: str, evidence_id: str) -> bool:
-        """Cheap existence test (no parsing): used on the "nothing changed" path."""
-        return self.record_path(use_case, job, evidence_id).is_file()
+        """Whether the ledger names a current record for these inputs whose file exists."""
+        run = self.ledger_index().current.get((use_case, job, evidence_id))
+        return bool(run and run.record_sha256
+                    and self.record_path(use_case, job, evidence_id, run.record_sha256).is_file())
 
     def history(self, use_case: str, job: str) -> list[EvidenceRecord]:
         """Every readable record of a job, most recently finished first."""
@@ -132,9 +239,12 @@ class EvidenceStore:
         return sorted(found, key=lambda r: (r.finished_at, r.id), reverse=True)
 
     def latest(self, use_case: str, job: str) -> EvidenceRecord | None:
-        """The most recently finished record of a job, whatever its inputs (for stale reports)."""
-        hist = self.history(use_case, job)
-        return hist[0] if hist else None
+        """The record the ledger made current last for a job, whatever its inputs (for stale reports)."""
+        run = self.ledger_index().latest.get((use_case, job))
+        if run is None:
+            return None
+        cur = self.current(use_case, job, run.evidence_id)
+        return cur.stored.record if cur.stored is not None and cur.state == "ok" else None
 
     def iter_stored(self) -> Iterator[StoredRecord]:
         if not self.records_dir.is_dir():
@@ -145,14 +255,19 @@ class EvidenceStore:
                 yield stored
 
     def put(self, record: EvidenceRecord) -> StoredRecord:
-        """Write a record atomically. Raises StoreError (store unchanged) if the write fails."""
-        path = self.record_path(record.use_case, record.job, record.id)
+        """Write a record to its own new file (write-once: named by its content's sha256), atomically.
+
+        Raises StoreError (store unchanged) if the write fails. The record is not current until the
+        ledger's run entry names it."""
         data = record_bytes(record)
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.record_path(record.use_case, record.job, record.id, sha)
         try:
-            atomic_write(path, data)
+            if not (path.is_file() and path.read_bytes() == data):
+                atomic_write(path, data)
         except OSError as exc:
             raise StoreError(exc.errno, disk_full_message(exc, f"evidence record {path.name}")) from exc
-        return StoredRecord(record, path, hashlib.sha256(data).hexdigest())
+        return StoredRecord(record, path, sha)
 
     # --- artifacts -----------------------------------------------------------------
 
@@ -253,6 +368,19 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True  # exists, owned by someone else
     return True
+
+
+def record_run(store: EvidenceStore, record: EvidenceRecord) -> StoredRecord:
+    """Write a record and make it current, in the executor's crash-safe order (record file, then the
+    ledger's run entry naming it): for tools and tests that record evidence without running a job."""
+    from .ledger import Ledger
+
+    stored = store.put(record)
+    Ledger(store.root).append_run(use_case=record.use_case, job=record.job, runner=record.runner,
+                                  evidence_id=record.id, status=record.status, reason=record.reason,
+                                  record_sha256=stored.sha256, duration_s=record.duration_s)
+    store.forget_index()
+    return stored
 
 
 artifact_sha256 = tree_sha256  # the name runners import: the hash an Artifact records

@@ -262,4 +262,10 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
         use_case=uc.id, stage=stage, passed=passed, requirements=tuple(results), evidence_hash=bundle,
         decided_on=today.isoformat(), declared_stage=uc.stage, risk_tier=uc.risk_tier, notes=tuple(decision_notes),
         applied_waivers=tuple(applied.values()), expired_waivers=tuple(expired_waivers), review_digest=digest,
-        refused_waivers=tuple(refused_waivers))
+        refused_waivers=tuple(refused_waivers), ledger_head=_ledger_head(store))
+
+
+def _ledger_head(store: Any) -> str | None:
+    """The repository head of the ledger the store reads (stores without a ledger: None)."""
+    head = getattr(store, "ledger_head", None)
+    return head if isinstance(head, str) else None

@@ -1,9 +1,12 @@
-"""Evidence as the gate sees it: fresh, stale, missing or errored, and what to do about it.
+"""Evidence as the gate sees it: fresh, stale, missing, tampered or errored, and what to do about it.
 
 The planner says which evidence id each job *should* have for the current spec,
 data and code; the store says which records exist. A gate only trusts a record
-whose id is the planned one. Anything else fails closed, with the command that
-produces the evidence and, for stale evidence, what changed since.
+whose id is the planned one and that the ledger vouches for (the store's
+``current``: the file its run entry names, with the sha256 it recorded, of this use
+case and job, whose inputs hash to its id). Anything else fails closed, with the
+command that produces the evidence and, for stale evidence, what changed since;
+evidence the ledger does not vouch for is ``tampered``, with the reason.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 from ..evidence.records import EvidenceRecord
 
-Freshness = Literal["fresh", "stale", "missing"]
+Freshness = Literal["fresh", "stale", "missing", "tampered"]
 
 
 class EvidenceSource(Protocol):
@@ -42,6 +45,8 @@ class JobEvidence:
     """For stale evidence: which inputs differ from the latest record's."""
     record_sha256: str | None = None
     """sha256 of the shown record's file (the value the ledger's run entry holds), when the store says."""
+    reason: str | None = None
+    """For tampered evidence: what does not match the ledger; for missing evidence: why (a deleted record)."""
 
     @property
     def job(self) -> str:
@@ -73,8 +78,10 @@ class JobEvidence:
     def problem(self) -> str | None:
         """Why this evidence cannot be used, or None when it can."""
         label = f"job '{self.job}' ({self.runner})"
+        if self.freshness == "tampered":
+            return f"the evidence of {label} is tampered: {self.reason or 'the ledger does not vouch for it'}"
         if self.freshness == "missing":
-            return f"no evidence for {label} yet"
+            return f"no evidence for {label}: {self.reason}" if self.reason else f"no evidence for {label} yet"
         if self.freshness == "stale":
             assert self.latest is not None
             what = ", ".join(self.changed) if self.changed else "its inputs"
@@ -90,11 +97,18 @@ def _get(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
-def changed_inputs(planned_inputs: Any, recorded: Any) -> tuple[str, ...]:
-    """Human names of the inputs that differ between a plan and an older record."""
+def _short(sha: Any) -> str:
+    return f"{sha[:12]}…" if isinstance(sha, str) and len(sha) > 12 else str(sha)
+
+
+def changed_inputs(planned_inputs: Any, recorded: Any, *, spec_keys: Any = None) -> tuple[str, ...]:
+    """Human names of the inputs that differ between a plan and an older record (the one wording that
+    ``run``, ``status``, ``gate`` and the site show). ``spec_keys``: the top-level keys of the job's spec
+    section that changed, when the caller could recover them."""
     out: list[str] = []
     if _get(planned_inputs, "spec_sha256") != _get(recorded, "spec_sha256"):
-        out.append("its spec section")
+        keys = sorted(spec_keys) if spec_keys else []
+        out.append(f"its spec section ({', '.join(keys)})" if keys else "its spec section")
     new_data, old_data = _get(planned_inputs, "data") or {}, _get(recorded, "data") or {}
     for source in sorted(set(new_data) | set(old_data)):
         if source not in old_data:
@@ -102,14 +116,14 @@ def changed_inputs(planned_inputs: Any, recorded: Any) -> tuple[str, ...]:
         elif source not in new_data:
             out.append(f"data source '{source}' (no longer read)")
         elif new_data[source] != old_data[source]:
-            out.append(f"data source '{source}' (re-pinned)")
+            out.append(f"data source '{source}' ({_short(old_data[source])} → {_short(new_data[source])})")
     new_up, old_up = _get(planned_inputs, "upstream") or {}, _get(recorded, "upstream") or {}
     for job in sorted(set(new_up) | set(old_up)):
         if new_up.get(job) != old_up.get(job):
             out.append(f"upstream job '{job}'")
     if _get(planned_inputs, "runner_version") != _get(recorded, "runner_version"):
         old, new = _get(recorded, "runner_version"), _get(planned_inputs, "runner_version")
-        out.append(f"Charter's runner code ({old} → {new})")
+        out.append(f"the runner's result version ({old} → {new})")
     new_pk, old_pk = _get(planned_inputs, "packages") or {}, _get(recorded, "packages") or {}
     for dist in sorted(set(new_pk) | set(old_pk)):
         if new_pk.get(dist) != old_pk.get(dist):
@@ -125,6 +139,14 @@ def look_up(store: EvidenceSource, planned: Any, *, with_sha256: bool = False) -
     ``with_sha256`` also asks the store for the shown record file's sha256 (stores
     with ``get_stored``: the engine's and the site's cache); gates do not need it.
     """
+    current = getattr(store, "current", None)
+    if current is not None:
+        cur = current(planned.use_case, planned.job_id, planned.evidence_id)
+        if cur.state == "tampered":  # nothing of it is shown or judged: its numbers may be forged
+            return JobEvidence(planned, "tampered", reason=cur.reason,
+                               record_sha256=cur.stored.sha256 if cur.stored is not None else None)
+        if cur.state == "deleted":
+            return JobEvidence(planned, "missing", reason=cur.reason)
     record = store.get(planned.use_case, planned.job_id, planned.evidence_id)
     if record is not None:
         sha = _sha256(store, planned, record) if with_sha256 else None
@@ -134,6 +156,25 @@ def look_up(store: EvidenceSource, planned: Any, *, with_sha256: bool = False) -
         return JobEvidence(planned, "missing")
     sha = _sha256(store, planned, latest) if with_sha256 else None
     return JobEvidence(planned, "stale", None, latest, changed_inputs(planned.inputs, latest.inputs), record_sha256=sha)
+
+
+def run_reason(ev: JobEvidence, *, force: bool = False, forked: bool = False) -> str | None:
+    """Why ``charter run`` would run this job (None: its evidence is current and final, it is cached).
+
+    The one wording of "why": ``charter status``, ``run``'s REASON column, the gate and the site give it."""
+    if forked:
+        return "both merged branches ran this use case: its ledger chain is forked"
+    if ev.freshness == "tampered":
+        return f"tampered: {ev.reason}"
+    if ev.freshness == "missing":
+        return ev.reason or "no evidence yet"
+    if ev.freshness == "stale":
+        return "changed: " + (", ".join(ev.changed) if ev.changed else "its inputs")
+    if ev.record is not None and ev.record.status not in ("pass", "fail"):
+        return f"its last run errored ({ev.record.reason or 'no reason recorded'}): retried"
+    if force:
+        return "--force"
+    return None
 
 
 def _sha256(store: EvidenceSource, planned: Any, record: EvidenceRecord) -> str | None:
@@ -170,12 +211,27 @@ class CachingStore:
     def __init__(self, store: Any) -> None:
         self.store = store
         self._stored: dict[tuple[str, str, str], Any] = {}
+        self._current: dict[tuple[str, str, str], Any] = {}
         self._latest: dict[tuple[str, str], Any] = {}
+        self._files: dict[str, Any] = {}
+        if not hasattr(store, "current"):
+            self.current = None  # type: ignore[assignment]  # a plain source: look_up asks get() only
+
+    def current(self, use_case: str, job: str, evidence_id: str) -> Any:
+        """The store's checked view of the record for these inputs (see EvidenceStore.current), once."""
+        key = (use_case, job, evidence_id)
+        if key not in self._current:
+            self._current[key] = self.store.current(use_case, job, evidence_id)
+        return self._current[key]
 
     def get_stored(self, use_case: str, job: str, evidence_id: str) -> Any:
         key = (use_case, job, evidence_id)
         if key not in self._stored:
-            self._stored[key] = self.store.get_stored(use_case, job, evidence_id)
+            if hasattr(self.store, "current"):
+                cur = self.current(use_case, job, evidence_id)
+                self._stored[key] = cur.stored if cur.state == "ok" else None
+            else:
+                self._stored[key] = self.store.get_stored(use_case, job, evidence_id)
         return self._stored[key]
 
     def get(self, use_case: str, job: str, evidence_id: str) -> EvidenceRecord | None:
@@ -188,14 +244,13 @@ class CachingStore:
         """The job's most recently finished record."""
         key = (use_case, job)
         if key not in self._latest:
-            records_dir = getattr(self.store, "records_dir", None)
-            if records_dir is None or not hasattr(self.store, "get_stored"):
+            index = getattr(self.store, "ledger_index", None)
+            if index is None or not hasattr(self.store, "current"):
                 self._latest[key] = self.store.latest(use_case, job)
             else:
-                folder = records_dir / use_case / job
-                found = [st.record for p in (folder.glob("*.json") if folder.is_dir() else [])
-                         if (st := self.get_stored(use_case, job, p.stem)) is not None]
-                self._latest[key] = max(found, key=lambda r: (r.finished_at, r.id)) if found else None
+                run = index().latest.get((use_case, job))
+                st = self.get_stored(use_case, job, run.evidence_id) if run is not None else None
+                self._latest[key] = st.record if st is not None else None
         return self._latest[key]  # type: ignore[no-any-return]
 
     def iter_stored(self) -> Any:
@@ -203,10 +258,7 @@ class CachingStore:
         root = self.store.records_dir
         if not root.is_dir():
             return
-        for path in sorted(root.glob("*/*/*.json")):
-            stored = self.get_stored(path.parent.parent.name, path.parent.name, path.stem)
-            if stored is not None:
-                yield stored
+        yield from self.store.iter_stored()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.store, name)

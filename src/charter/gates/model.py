@@ -82,6 +82,8 @@ class GateDecision:
     refused_waivers: tuple[dict[str, Any], ...] = ()
     """Waivers for this stage the gate refused because they exceed the authority the policy grants
     (``waiver_dict`` plus ``problems``), never applied."""
+    ledger_head: str | None = None
+    """The evidence ledger's repository head when the decision was made (None without a ledger)."""
 
     @property
     def counts(self) -> dict[str, int]:

@@ -28,8 +28,8 @@ from pathlib import Path, PurePosixPath
 ARCHIVE = "example.tar.gz"
 GENERATOR = "scripts/generate_example_data.py"
 # What the archive holds, as globs relative to the repository root.
-INCLUDE = ("governance/*.yaml", "usecases/*/usecase.yaml", "evidence/ledger.head", "evidence/ledger.jsonl",
-           "evidence/records/**/*.json", "site/docs/**/*", "site/overrides/**/*", "mkdocs.yml",
+INCLUDE = ("governance/*.yaml", "usecases/*/usecase.yaml", "evidence/ledger/*.jsonl", "evidence/ledger/*.head",
+           "evidence/records/**/*.json", ".gitattributes", "site/docs/**/*", "site/overrides/**/*", "mkdocs.yml",
            ".github/CODEOWNERS", GENERATOR)
 
 

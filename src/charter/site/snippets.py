@@ -62,7 +62,7 @@ def freshness(j: dict[str, Any]) -> Markup:
         return badge("pass", "fresh")
     if f == "stale":
         return badge("warn", "stale")
-    return badge("error", "missing")
+    return badge("error", "tampered" if f == "tampered" else "missing")
 
 
 def jobhead(j: dict[str, Any], audit_url: str) -> Markup:

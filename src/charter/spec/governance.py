@@ -234,6 +234,21 @@ class WaiverRule(Model):
     """The waiver counts only with `approvedBy` (a holder of one of `roles`) and that person's `signature`."""
 
 
+class ReproductionPolicy(Model):
+    """How evidence introduced by a pull request is trusted (`charter run --changed-since`)."""
+
+    nondeterministic: Literal["refuse", "trust"] = "refuse"
+    """A record whose runner is not deterministic (`deterministic: false`, e.g. a GPU fine-tune) cannot be
+    reproduced byte for byte: `refuse` fails the reproduction step on it, `trust` lets it gate unreproduced."""
+
+
+class RetentionPolicy(Model):
+    """What `charter gc` keeps."""
+
+    days: int = Field(default=365, ge=0)
+    """Records written by a ledger entry younger than this are kept even when no longer current."""
+
+
 class Policy(_Document):
     """Life-cycle stages and their requirements, risk tiers, fairness defaults, prioritisation."""
 
@@ -253,6 +268,8 @@ class Policy(_Document):
     """Who may waive which requirement kinds, for how long, and whether signed. Declared: a waiver of a kind
     no rule covers is refused. Not declared: any person may waive any kind except `approval` (legacy)."""
     links: list[Link] = []
+    reproduction: ReproductionPolicy = ReproductionPolicy()
+    retention: RetentionPolicy = RetentionPolicy()
 
 
 def fairness_settings(policy: Policy | None) -> FairnessPolicy:
