@@ -518,7 +518,13 @@ class WorkerPool:
             now = time.monotonic()
             deadlines = [s.deadline - now for s in busy if s.deadline is not None]
             timeout = max(0.0, min([0.5, *deadlines]))
-            ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout))
+            try:
+                ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout))
+            except (OSError, ValueError):  # shut down meanwhile: its pipes and processes are closed
+                with self._lock:
+                    if self._closed:
+                        return
+                continue
             done: list[tuple[Future, bool, Any]] = []
             with self._lock:
                 if self._closed:
