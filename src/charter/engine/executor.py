@@ -569,17 +569,16 @@ class WorkerPool:
             self._busy.clear()
             self._idle.clear()
         self._wake.set()
-        for slot in busy:
-            _stop(slot)
-        for slot in idle:
-            try:
-                slot.conn.send(None)
-            except Exception:  # noqa: BLE001 - already gone
-                pass
-        deadline = time.monotonic() + (2.0 if wait else 0.5)
-        for slot in idle:
-            slot.process.join(max(0.0, deadline - time.monotonic()))
-            _stop(slot)
+        if wait:  # a normal end: idle workers finish cleanly
+            for slot in idle:
+                try:
+                    slot.conn.send(None)
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
+            deadline = time.monotonic() + 2.0
+            for slot in idle:
+                slot.process.join(max(0.0, deadline - time.monotonic()))
+        _stop_all(busy + idle)  # an interrupted run: every worker at once, no waiting
         for fut in queued:
             fut.cancel()
         for slot in busy:
@@ -610,6 +609,17 @@ def _exit_code(slot: _Slot) -> str:
         except ValueError:
             return f"signal {-code}"
     return f"exit code {code}"
+
+
+def _stop_all(slots: list[_Slot]) -> None:
+    for slot in slots:
+        if slot.process.exitcode is None:
+            try:
+                slot.process.kill()
+            except (OSError, ValueError):
+                pass
+    for slot in slots:
+        _stop(slot)
 
 
 def _stop(slot: _Slot) -> None:
