@@ -12,7 +12,7 @@ starts with ``skipped:`` and names the root cause, so gates fail closed on it an
 
 The executor is swappable: anything with ``submit(fn, *args) -> future`` whose
 future has ``add_done_callback(cb)`` and ``result()`` works. The default is a
-local :class:`concurrent.futures.ProcessPoolExecutor`; a ``dask.distributed``
+local :class:`WorkerPool` of processes; a ``dask.distributed``
 ``Client`` can be passed as is (its ``submit`` has that shape), and Ray through a
 three-line adapter (``submit = lambda fn, *a: ray.remote(fn).remote(*a).future()``).
 Runners are plain functions of a picklable :class:`JobTask`, so the same jobs
