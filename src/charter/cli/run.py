@@ -161,6 +161,16 @@ def format_table(report: Any) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def _ignore_further_interrupts() -> None:
+    """After the first Ctrl-C the run is over (workers stopped, records complete): a second
+    one while the process exits must not turn the exit into a traceback."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def run(args: argparse.Namespace) -> int:
     from ..engine.executor import run as run_jobs
     from ..engine.plan import PlanError
@@ -187,6 +197,9 @@ def run(args: argparse.Namespace) -> int:
         report = run_jobs(repo, ids, force=args.force, jobs=args.jobs, progress=progress, reproduce=reproduce)
     except PlanError as exc:
         raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        _ignore_further_interrupts()
+        raise
     finally:
         progress.close()
     for w in report.warnings:

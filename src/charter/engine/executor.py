@@ -12,7 +12,7 @@ starts with ``skipped:`` and names the root cause, so gates fail closed on it an
 
 The executor is swappable: anything with ``submit(fn, *args) -> future`` whose
 future has ``add_done_callback(cb)`` and ``result()`` works. The default is a
-local :class:`concurrent.futures.ProcessPoolExecutor`; a ``dask.distributed``
+local :class:`WorkerPool` of processes; a ``dask.distributed``
 ``Client`` can be passed as is (its ``submit`` has that shape), and Ray through a
 three-line adapter (``submit = lambda fn, *a: ray.remote(fn).remote(*a).future()``).
 Runners are plain functions of a picklable :class:`JobTask`, so the same jobs
@@ -24,7 +24,15 @@ Failure handling: a runner that raises becomes an ``error`` record (exception
 type and message, no traceback); a worker that dies (``kill -9``, out of memory)
 becomes an ``error`` record in this process; a write that fails (a full disk)
 leaves the store as it was and is reported on the job. Ctrl-C stops scheduling,
-cancels queued jobs and re-raises; whatever was recorded so far is complete.
+kills the workers and re-raises; whatever was recorded so far is complete.
+
+Budgets: every job has a wall-clock budget (policy ``jobs.timeoutSeconds``, or
+the job's own ``timeoutSeconds`` up to ``jobs.maxTimeoutSeconds``). The default
+pool (:class:`WorkerPool`) kills the worker of a job over its budget; in this
+process (``jobs=1``) a timer interrupts the job; on any other executor the job is
+abandoned (cancelled when the executor can). Either way it is an ``error`` record
+whose reason names the budget. Workers ignore SIGINT (the parent decides) and
+exit when the parent dies, even by ``kill -9``.
 """
 
 from __future__ import annotations
@@ -33,13 +41,18 @@ import datetime as dt
 import os
 import queue
 import shutil
+import signal
+import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import Any, Literal, Protocol
 
 from ..evidence.records import EvidenceRecord, Lineage
 from ..gates.evidence import look_up, run_reason
@@ -69,6 +82,15 @@ class InlineExecutor:
                 raise
             fut.set_exception(exc)
         return fut
+
+    def submit_with_budget(self, seconds: float, fn: Callable[..., Any], /, *args: Any) -> Future:
+        """Like :meth:`submit`, interrupted by a timer after ``seconds`` (main thread, POSIX only).
+
+        Python code stops at once; a native call that does not return to Python
+        (a long C loop) is interrupted only when it does.
+        """
+        with _alarm(seconds):
+            return self.submit(fn, *args)
 
 
 @dataclass(frozen=True)
@@ -220,6 +242,433 @@ def _record(task: JobTask, status: str, reason: str | None, results: dict[str, A
     )
 
 
+# --------------------------------------------------------------------------- budgets, workers, signals
+
+
+class JobTimeout(BaseException):
+    """A job ran past its wall-clock budget (the exception of its future).
+
+    A BaseException: raised inside a job (the in-process timer), it must pass the
+    job's own ``except Exception`` handlers.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the job ran past its {seconds:g} s budget")
+        self.seconds = seconds
+
+
+class WorkerDied(Exception):
+    """The worker process running a job exited without answering."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    seconds: float
+    source: str
+    """Where the budget comes from, for the reason (``policy jobs.timeoutSeconds``)."""
+
+    def reason(self, stopped: bool = True) -> str:
+        how = "stopped" if stopped else "abandoned (the executor cannot stop it)"
+        return f"{how} after its {self.seconds:g} s budget ({self.source})"
+
+
+def job_budget(repo: Any, job: Any) -> Budget:
+    from ..spec.governance import job_budget as budget_of
+
+    seconds, source = budget_of(getattr(repo, "policy", None), getattr(job, "timeout_seconds", None))
+    return Budget(float(seconds), source)
+
+
+def _on_main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    """Raise :class:`JobTimeout` in this (main) thread after ``seconds``; nothing elsewhere."""
+    if not _on_main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise JobTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C back while a record and its ledger entry are written, then raise it."""
+    if not _on_main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ignore SIGINT for the duration (a second Ctrl-C must not break the clean-up of the first)."""
+    if not _on_main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _children_ignore_sigint() -> Iterator[None]:
+    """Start processes with SIGINT ignored, a disposition that survives fork and exec.
+
+    The forkserver started now hands it to every worker it forks, so a Ctrl-C on
+    the terminal (sent to the whole process group) reaches only this process,
+    which stops the workers itself: no worker prints a KeyboardInterrupt
+    traceback. A Ctrl-C arriving meanwhile stays pending and is raised after.
+    """
+    if not _on_main_thread():
+        yield
+        return
+    blockable = hasattr(signal, "pthread_sigmask")
+    if blockable:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if blockable:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed parent nobody has reaped yet is a zombie: dead for our purposes
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _die_with_parent(run_pid: int) -> None:
+    """Make this worker exit when the run that started it dies, however it dies.
+
+    On Linux the kernel kills it when its parent process dies (the forkserver,
+    which itself exits when the run does). Everywhere, a watchdog thread polls the
+    run's process and its own parent; it needs the GIL, the kernel's signal does not.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent or not _process_alive(run_pid):
+                os._exit(1)
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="charter-parent-watchdog", daemon=True).start()
+
+
+def _worker_main(conn: Any, run_pid: int, threads: int) -> None:
+    """One worker process: run the jobs the pool sends, one at a time, until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    _die_with_parent(run_pid)
+    _init_worker(threads)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # noqa: BLE001 - a task that cannot be unpickled here
+            conn.send((False, exc))
+            continue
+        if message is None:
+            return
+        fn, args = message
+        try:
+            reply = (True, fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - every outcome goes back to the parent
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result or exception
+            conn.send((False, WorkerDied(f"the job's outcome cannot be sent back: {_reason(exc)}")))
+
+
+@dataclass
+class _Slot:
+    process: Any
+    conn: Any
+    future: Future | None = None
+    deadline: float | None = None
+    seconds: float | None = None
+
+
+class WorkerPool:
+    """Worker processes that run one job at a time each; ``submit(fn, *args) -> Future``.
+
+    Unlike :class:`concurrent.futures.ProcessPoolExecutor`, one worker can be
+    stopped without the others: a job over its budget is killed with its process
+    (:class:`JobTimeout`), a worker that dies fails only its own job
+    (:class:`WorkerDied`), and a replacement starts for the next job. Workers are
+    started from a forkserver (spawn where there is none), ignore SIGINT and exit
+    when the calling process dies.
+    """
+
+    def __init__(self, max_workers: int, threads: int = 1, method: str | None = None) -> None:
+        import multiprocessing
+
+        if method is None:
+            # forkserver/spawn, never fork: the calling process runs threads (this pool's, the progress display)
+            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        self._ctx: Any = multiprocessing.get_context(method)
+        self._max = max(1, max_workers)
+        self._threads = threads
+        self._idle: list[_Slot] = []
+        self._busy: list[_Slot] = []
+        self._queue: deque[tuple[Future, Callable[..., Any], tuple[Any, ...], float | None]] = deque()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future:
+        return self.submit_with_budget(None, fn, *args)
+
+    def submit_with_budget(self, seconds: float | None, fn: Callable[..., Any], /, *args: Any) -> Future:
+        """Run ``fn(*args)`` in a worker; past ``seconds`` of running, kill it and fail with JobTimeout."""
+        fut: Future = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the worker pool is shut down")
+            self._queue.append((fut, fn, args, seconds))
+            done = self._dispatch()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="charter-worker-pool", daemon=True)
+                self._thread.start()
+        self._wake.set()
+        _settle(done)
+        return fut
+
+    def _start_worker(self) -> _Slot:
+        parent_end, child_end = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_worker_main, args=(child_end, os.getpid(), self._threads),
+                                 name="charter-worker", daemon=True)
+        with _children_ignore_sigint():
+            proc.start()
+        child_end.close()
+        return _Slot(proc, parent_end)
+
+    def _dispatch(self) -> list[tuple[Future, bool, Any]]:
+        """Hand queued jobs to idle (or new) workers; the lock is held. Returns futures to settle."""
+        done: list[tuple[Future, bool, Any]] = []
+        while self._queue and (self._idle or len(self._busy) < self._max):
+            fut, fn, args, seconds = self._queue.popleft()
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                slot = self._idle.pop() if self._idle else self._start_worker()
+            except Exception as exc:  # noqa: BLE001 - no process could be started
+                done.append((fut, False, exc))
+                continue
+            try:
+                slot.conn.send((fn, args))
+            except Exception as exc:  # noqa: BLE001 - an unpicklable task, or a worker that just died
+                _stop(slot)
+                done.append((fut, False, exc))
+                continue
+            slot.future, slot.seconds = fut, seconds
+            slot.deadline = None if seconds is None else time.monotonic() + seconds
+            self._busy.append(slot)
+        return done
+
+    def _watch(self) -> None:
+        """Collect outcomes, notice dead workers, enforce budgets (a daemon thread)."""
+        from multiprocessing.connection import wait
+
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+                busy = list(self._busy)
+            if not busy:
+                self._wake.wait(0.2)
+                self._wake.clear()
+                continue
+            now = time.monotonic()
+            deadlines = [s.deadline - now for s in busy if s.deadline is not None]
+            timeout = max(0.0, min([0.5, *deadlines]))
+            try:
+                ready = set(wait([s.conn for s in busy] + [s.process.sentinel for s in busy], timeout))
+            except (OSError, ValueError):  # shut down meanwhile: its pipes and processes are closed
+                with self._lock:
+                    if self._closed:
+                        return
+                continue
+            done: list[tuple[Future, bool, Any]] = []
+            with self._lock:
+                if self._closed:
+                    return
+                now = time.monotonic()
+                for slot in busy:
+                    fut = slot.future
+                    assert fut is not None
+                    if slot.conn in ready:
+                        try:
+                            ok, value = slot.conn.recv()
+                        except Exception:  # noqa: BLE001 - EOF: it died while answering
+                            died = WorkerDied(f"the worker exited ({_exit_code(slot)})")
+                            self._retire(slot)
+                            done.append((fut, False, died))
+                            continue
+                        self._busy.remove(slot)
+                        slot.future = slot.deadline = slot.seconds = None
+                        self._idle.append(slot)
+                        done.append((fut, ok, value))
+                    elif slot.process.sentinel in ready:
+                        died = WorkerDied(f"the worker exited ({_exit_code(slot)})")
+                        self._retire(slot)
+                        done.append((fut, False, died))
+                    elif slot.deadline is not None and now >= slot.deadline:
+                        self._retire(slot)
+                        done.append((fut, False, JobTimeout(slot.seconds or 0.0)))
+                done += self._dispatch()
+            _settle(done)
+
+    def _retire(self, slot: _Slot) -> None:
+        self._busy.remove(slot)
+        _stop(slot)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop every worker. Running jobs are killed (the caller waits for them before a normal shutdown)."""
+        with self._lock:
+            self._closed = True
+            queued = [q[0] for q in self._queue]
+            self._queue.clear()
+            busy, idle = list(self._busy), list(self._idle)
+            self._busy.clear()
+            self._idle.clear()
+        self._wake.set()
+        if wait:  # a normal end: idle workers finish cleanly
+            for slot in idle:
+                try:
+                    slot.conn.send(None)
+                except Exception:  # noqa: BLE001 - already gone
+                    pass
+            deadline = time.monotonic() + 2.0
+            for slot in idle:
+                slot.process.join(max(0.0, deadline - time.monotonic()))
+        _stop_all(busy + idle)  # an interrupted run: every worker at once, no waiting
+        for fut in queued:
+            fut.cancel()
+        for slot in busy:
+            if slot.future is not None and not slot.future.done():
+                slot.future.set_exception(WorkerDied("the run was stopped"))
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.shutdown()
+
+
+def _settle(done: list[tuple[Future, bool, Any]]) -> None:
+    for fut, ok, value in done:
+        if ok:
+            fut.set_result(value)
+        else:
+            fut.set_exception(value)
+
+
+def _exit_code(slot: _Slot) -> str:
+    slot.process.join(1.0)
+    code = slot.process.exitcode
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
+
+
+def _stop_all(slots: list[_Slot]) -> None:
+    for slot in slots:
+        if slot.process.exitcode is None:
+            try:
+                slot.process.kill()
+            except (OSError, ValueError):
+                pass
+    for slot in slots:
+        _stop(slot)
+
+
+def _stop(slot: _Slot) -> None:
+    """Kill a worker and reap it (a killed process exits at once)."""
+    proc = slot.process
+    if proc.exitcode is None:
+        try:
+            proc.kill()
+        except (OSError, ValueError):
+            pass
+        proc.join(2.0)
+    try:
+        slot.conn.close()
+    except OSError:
+        pass
+    try:
+        proc.close()
+    except ValueError:
+        pass
+
+
+def _submit(executor: Any, task: JobTask, budget: Budget) -> Any:
+    """Submit one job with its budget when the executor can enforce one."""
+    with_budget = getattr(executor, "submit_with_budget", None)
+    if isinstance(executor, (WorkerPool, InlineExecutor)) and with_budget is not None:
+        return with_budget(budget.seconds, execute_task, task)
+    return executor.submit(execute_task, task)
+
+
+def _budget_enforced(executor: Any) -> bool:
+    return isinstance(executor, (WorkerPool, InlineExecutor))
+
+
+def _abandon(fut: Any) -> None:
+    cancel = getattr(fut, "cancel", None)
+    if cancel is not None:
+        try:
+            cancel()
+        except Exception:  # noqa: BLE001 - best effort on a foreign executor
+            pass
+
+
 # --------------------------------------------------------------------------- parent side
 
 
@@ -237,14 +686,7 @@ def _init_worker(threads: int) -> None:
 
 
 def _default_executor(n: int) -> Any:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    methods = multiprocessing.get_all_start_methods()
-    # forkserver/spawn, never fork: the calling process may run threads (progress display, the pool's own)
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    threads = max(1, (os.cpu_count() or 1) // n)
-    return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init_worker, initargs=(threads,))
+    return WorkerPool(n, threads=max(1, (os.cpu_count() or 1) // n))
 
 
 def _is_broken_pool(exc: BaseException) -> bool:
@@ -341,7 +783,8 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
     n_workers = max(1, min(jobs or os.cpu_count() or 1, total))
     owned = None
     if executor is None:
-        executor = InlineExecutor() if n_workers == 1 else _default_executor(n_workers)
+        # in this process only when asked (jobs=1): a worker process is what a budget can kill
+        executor = InlineExecutor() if jobs == 1 else _default_executor(n_workers)
         owned = executor if not isinstance(executor, InlineExecutor) else None
     done_q: queue.Queue = queue.Queue()
     pending = [p for p in planned if p.key in to_run]
@@ -351,9 +794,13 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
     retried: set[tuple[str, str]] = set()
     pool_generation = 0
 
+    budgets: dict[tuple[str, str], tuple[Budget, float]] = {}
+
     def submit(key: tuple[str, str], task: JobTask, started: str) -> None:
+        budget = job_budget(repo, task.job)
+        budgets[key] = (budget, time.monotonic())
         try:
-            fut = cast(Executor, executor).submit(execute_task, task)  # set before the first submit
+            fut = _submit(executor, task, budget)  # set before the first submit
         except Exception as exc:  # noqa: BLE001 - e.g. a broken pool
             fut = Future()
             fut.set_exception(exc)
@@ -385,7 +832,8 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
                 )
                 why = blocked(p, runs)
                 if why is not None:
-                    finish(p, _skip(store, ledger, task, why))
+                    with _interrupts_deferred():
+                        finish(p, _skip(store, ledger, task, why))
                     continue
                 if progress:
                     progress(ProgressEvent("started", total, done, p))
@@ -402,14 +850,27 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
                 try:
                     key = done_q.get(timeout=0.2)
                 except queue.Empty:
+                    if not _budget_enforced(executor):
+                        key = _overdue(inflight, budgets)
                     continue
+                if key not in inflight:  # an abandoned job that finished after all
+                    key = None
             fut, task, started, generation = inflight.pop(key)
             p = by_key[key]
             try:
+                if not fut.done():  # overdue on an executor that cannot stop it
+                    _abandon(fut)
+                    raise JobTimeout(budgets[key][0].seconds)
                 record = fut.result()
             except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
+                if isinstance(exc, JobTimeout):
+                    why = budgets[key][0].reason(stopped=_budget_enforced(executor))
+                    record = _record(task, "error", why, {}, [], started, time.monotonic() - budgets[key][1])
+                    with _interrupts_deferred():
+                        finish(p, _store_record(store, ledger, p, record))
+                    continue
                 if owned is not None and _is_broken_pool(exc) and key not in retried:
                     # a worker died (killed, out of memory, a native crash) and took the pool with it:
                     # every job in flight fails alike, so each gets one more try in a fresh pool
@@ -422,16 +883,29 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
                     continue
                 record = _record(task, "error", f"the worker running the job died: {_reason(exc)}", {}, [],
                                  started, 0.0)
-            finish(p, _reproduce(store, p, record, repo.policy) if key in check
-                   else _store_record(store, ledger, p, record))
+            with _interrupts_deferred():
+                finish(p, _reproduce(store, p, record, repo.policy) if key in check
+                       else _store_record(store, ledger, p, record))
     except BaseException:
         if owned is not None:
-            owned.shutdown(wait=False, cancel_futures=True)
+            with _interrupts_ignored():  # a second Ctrl-C must not interrupt stopping the workers
+                owned.shutdown(wait=False, cancel_futures=True)
             owned = None
         raise
     finally:
         if owned is not None:
             owned.shutdown(wait=True)
+
+
+def _overdue(inflight: dict[tuple[str, str], Any], budgets: dict[tuple[str, str], tuple[Budget, float]]
+             ) -> tuple[str, str] | None:
+    """A job in flight past its budget (for executors that do not enforce budgets themselves)."""
+    now = time.monotonic()
+    for key in inflight:
+        budget, since = budgets[key]
+        if now - since > budget.seconds:
+            return key
+    return None
 
 
 def blocked(p: PlannedJob, runs: dict[tuple[str, str], JobRun]) -> str | None:

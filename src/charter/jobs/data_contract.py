@@ -21,9 +21,11 @@ values and up to five examples. The job passes when every source passes.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from ..kinds.runners.data_contract import ContractFailure, ContractSource, DataContractResult
+from ..spec.governance import jobs_settings
 from .base import JobContext, JobError, JobOutput
 
 MAX_EXAMPLES = 5
@@ -38,10 +40,11 @@ _DTYPES = {
 }
 
 
-def build_schema(contract: Any):  # type: ignore[no-untyped-def]
-    """The pandera schema for a DataContract."""
+def build_schema(contract: Any, regex_budget: RegexBudget | None = None):  # type: ignore[no-untyped-def]
+    """The pandera schema for a DataContract (its pattern checks share ``regex_budget``)."""
     import pandera.pandas as pa
 
+    budget = regex_budget if regex_budget is not None else RegexBudget(jobs_settings(None).regex_budget_seconds)
     columns = {}
     for name, col in contract.columns.items():
         checks = []
@@ -53,7 +56,7 @@ def build_schema(contract: Any):  # type: ignore[no-untyped-def]
         if col.allowed is not None:
             checks.append(pa.Check.isin(list(col.allowed)))
         if col.pattern is not None:
-            checks.append(_pattern_check(pa, col.pattern))
+            checks.append(_pattern_check(pa, col.pattern, name, budget))
         if col.min_distinct is not None:
             checks.append(_min_distinct_check(pa, col.min_distinct))
         columns[name] = pa.Column(
@@ -143,7 +146,7 @@ def _failures(exc: Any, n_rows: int) -> list[ContractFailure]:
     return sorted(out, key=lambda f: (f.column or "", f.check))
 
 
-def validate_source(ctx: JobContext, data_id: str) -> ContractSource:
+def validate_source(ctx: JobContext, data_id: str, regex_budget: RegexBudget | None = None) -> ContractSource:
     import pandera.errors as pa_errors
 
     src = ctx.source(data_id)
@@ -156,7 +159,8 @@ def validate_source(ctx: JobContext, data_id: str) -> ContractSource:
         return ContractSource(data=data_id, path=src.path, sha256=src.sha256, rows=None, passed=False,
                               failures=[ContractFailure(column=None, check="readable", failures=1,
                                                         examples=[str(exc)])])
-    schema = build_schema(src.contract)
+    budget = regex_budget if regex_budget is not None else RegexBudget(jobs_settings(ctx.policy).regex_budget_seconds)
+    schema = build_schema(src.contract, budget)
     failures: list[ContractFailure] = []
     try:
         schema.validate(df, lazy=True)
@@ -166,6 +170,7 @@ def validate_source(ctx: JobContext, data_id: str) -> ContractSource:
         failures = [ContractFailure(column=None, check="schema", failures=1, examples=[str(exc)[:200]])]
     failures = [_with_distinct_values(f, df) for f in failures]
     del path
+    budget.raise_if_exhausted(data_id)
     return ContractSource(data=data_id, path=src.path, sha256=src.sha256, rows=len(df),
                           passed=not failures, failures=failures)
 
@@ -179,7 +184,8 @@ def run(ctx: JobContext) -> JobOutput:
     # every pinned hash is checked before anything is validated
     for data_id in ids:
         ctx.data_path(data_id)
-    sources = [validate_source(ctx, d) for d in ids]
+    regex_budget = RegexBudget(jobs_settings(ctx.policy).regex_budget_seconds)
+    sources = [validate_source(ctx, d, regex_budget) for d in ids]
     result = DataContractResult(sources=sources)
     failed = [s for s in sources if not s.passed]
     reason = None
@@ -198,18 +204,48 @@ def run(ctx: JobContext) -> JobOutput:
 PATTERN_TIMEOUT_S = 0.05  # per value; a pattern from a pull request must not hang the job
 
 
-def _pattern_check(pa: Any, pattern: str) -> Any:
-    """Full-match check with a time limit per value (a spec could hold a
-    catastrophically backtracking pattern); a timeout counts as a failure."""
+class RegexBudget:
+    """Matching time the pattern checks of one job share (policy ``jobs.regexBudgetSeconds``).
+
+    The per-value limit alone bounds one value, not a column of crafted ones
+    (4,000 values × 50 ms is 200 s): once the shared budget is spent, no value is
+    matched any more and the job is an error naming the column that spent it.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.left = seconds
+        self.exhausted_on: str | None = None
+
+    def fullmatch(self, compiled: Any, value: str, column: str) -> bool:
+        if self.exhausted_on is not None:
+            return False
+        t0 = time.perf_counter()
+        try:
+            return compiled.fullmatch(value, timeout=min(PATTERN_TIMEOUT_S, max(self.left, 0.001))) is not None
+        except TimeoutError:
+            return False
+        finally:
+            self.left -= time.perf_counter() - t0
+            if self.left <= 0:
+                self.exhausted_on = column
+
+    def raise_if_exhausted(self, data_id: str) -> None:
+        if self.exhausted_on is not None:
+            raise JobError(f"the pattern check of column '{self.exhausted_on}' in '{data_id}' used up the job's "
+                           f"{self.seconds:g} s regex budget (policy jobs.regexBudgetSeconds): the pattern is too "
+                           "slow for this data (catastrophic backtracking?)")
+
+
+def _pattern_check(pa: Any, pattern: str, column: str, budget: RegexBudget) -> Any:
+    """Full-match check with a time limit per value and per job (a spec could hold a
+    catastrophically backtracking pattern); a value that times out counts as a failure."""
     import regex
 
     compiled = regex.compile(pattern)
 
     def matches(value: Any) -> bool:
-        try:
-            return compiled.fullmatch(str(value), timeout=PATTERN_TIMEOUT_S) is not None
-        except TimeoutError:
-            return False
+        return budget.fullmatch(compiled, str(value), column)
 
     return pa.Check(matches, element_wise=True, name=f"str_matches({pattern})", error=f"str_matches({pattern})")
 

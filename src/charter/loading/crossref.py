@@ -279,6 +279,31 @@ class _Checker:
                          did_you_mean(pname, text_param_names()) or f"settings: {known_list(text_param_names())}",
                          at_key=True)
 
+    def jobs_policy(self) -> None:
+        """Job budgets: the default must fit under the maximum a job may ask for."""
+        pol = self.repo.policy
+        if pol is None:
+            return
+        self.use(self._file_of("Policy"))
+        j = pol.jobs
+        if j.timeout_seconds > j.max_timeout_seconds:
+            self.err("CH031", ["jobs", "timeoutSeconds"],
+                     f"the default job budget {j.timeout_seconds} s exceeds jobs.maxTimeoutSeconds "
+                     f"({j.max_timeout_seconds} s)", "raise maxTimeoutSeconds or lower timeoutSeconds")
+
+    def job_budgets(self, uc: UseCase, rel: str) -> None:
+        """A job may ask for a longer budget than the policy default, up to the policy maximum."""
+        from ..spec.governance import jobs_settings
+
+        self.use(rel)
+        top = jobs_settings(self.repo.policy).max_timeout_seconds
+        for i, job in enumerate(uc.jobs):
+            asked = getattr(job, "timeout_seconds", None)  # a registered kind's spec model may not have one
+            if asked is not None and asked > top:
+                self.err("CH013", ["jobs", i, "timeoutSeconds"],
+                         f"job '{job.id}' asks for a {asked} s budget; the policy allows at most "
+                         f"{top} s (jobs.maxTimeoutSeconds)", f"set timeoutSeconds to {top} or less")
+
     def feature_groups(self, uc: UseCase, rel: str) -> None:
         """A training column is either numeric or categorical, and listed once: the pipeline
         would otherwise encode it twice."""
@@ -580,7 +605,9 @@ def check_repository(repo: Any, *, check_data: bool = True, today: dt.date | Non
     c.policy()
     c.allowlist()
     c.param_rule_bounds()
+    c.jobs_policy()
     c.okrs()
     for uc_id, uc in repo.usecases.items():
         c.usecase(uc, repo.usecase_files[uc_id])
         c.feature_groups(uc, repo.usecase_files[uc_id])
+        c.job_budgets(uc, repo.usecase_files[uc_id])

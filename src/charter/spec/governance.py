@@ -249,6 +249,19 @@ class RetentionPolicy(Model):
     """Records written by a ledger entry younger than this are kept even when no longer current."""
 
 
+class JobsPolicy(Model):
+    """Resource bounds of the jobs `charter run` executes."""
+
+    timeout_seconds: int = Field(default=3600, ge=1)
+    """Wall-clock budget of a job that sets no `timeoutSeconds` of its own. A job over its
+    budget is stopped (its worker process killed) and recorded as an error."""
+    max_timeout_seconds: int = Field(default=86_400, ge=1)
+    """The largest `timeoutSeconds` a job may set."""
+    regex_budget_seconds: Number = Field(default=10, gt=0, le=3600)
+    """Total time the `pattern` checks of one data-contract job may spend matching values;
+    a job that needs more is an error naming the column."""
+
+
 class Policy(_Document):
     """Life-cycle stages and their requirements, risk tiers, fairness defaults, prioritisation."""
 
@@ -272,6 +285,10 @@ class Policy(_Document):
     retention: RetentionPolicy = RetentionPolicy()
 
 
+    jobs: JobsPolicy = JobsPolicy()
+    """Wall-clock and pattern-matching budgets of jobs."""
+
+
 def fairness_settings(policy: Policy | None) -> FairnessPolicy:
     """The policy's fairness settings; the model's defaults when the repository declares no Policy.
 
@@ -288,6 +305,25 @@ def approval_validity(policy: Policy | None) -> int:
     default = Policy.model_fields["approval_validity_days"].default
     assert isinstance(default, int)
     return default
+
+
+def jobs_settings(policy: Policy | None) -> JobsPolicy:
+    """The policy's job budgets; the model's defaults when the repository declares no Policy."""
+    return policy.jobs if policy is not None else JobsPolicy()
+
+
+def job_budget(policy: Policy | None, timeout_seconds: int | None) -> tuple[int, str]:
+    """A job's wall-clock budget in seconds and where it comes from (for the reason of a stopped job).
+
+    A job's own ``timeoutSeconds`` wins, capped at the policy maximum (validation
+    reports a job that asks for more; the cap keeps a run bounded regardless).
+    """
+    settings = jobs_settings(policy)
+    if timeout_seconds is None:
+        return settings.timeout_seconds, "policy jobs.timeoutSeconds"
+    if timeout_seconds > settings.max_timeout_seconds:
+        return settings.max_timeout_seconds, "policy jobs.maxTimeoutSeconds"
+    return timeout_seconds, "job timeoutSeconds"
 
 
 # --- allowlist ------------------------------------------------------------------------

@@ -159,6 +159,10 @@ class Estimator(Model):
 class _Job(Model):
     id: Id
     description: Text | None = None
+    # excluded from dumps, hence from evidence ids: a budget bounds a run, it does not change results
+    timeout_seconds: int | None = Field(default=None, ge=1, exclude=True)
+    """Wall-clock budget of this job in seconds (default: the policy's `jobs.timeoutSeconds`;
+    at most its `jobs.maxTimeoutSeconds`). A job over its budget is stopped and recorded as an error."""
 
 
 class DataContractJob(_Job):
