@@ -31,9 +31,10 @@ from .artifacts.record import read_record
 from .errors import DiffError, GitError, SchemaVersionError
 from .evidence.records import EvidenceRecord
 from .kinds import requirements as requirement_kinds
+from .kinds.requirements import loosening
 from .loading.files import GOVERNANCE_DIR, RECORDS_DIR
 from .loading.loader import Repository
-from .resolve import greater_is_better, loosening, stage_index
+from .resolve import greater_is_better, stage_index
 from .spec.usecase import CARD_FIELDS, UseCase
 
 

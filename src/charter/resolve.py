@@ -4,7 +4,7 @@ Requirements combine, in order: the policy's stage requirements, the risk tier's
 extras for that stage, and the use case's own ``gates`` for that stage. A use case
 requirement with the id of a policy requirement replaces it (it may only tighten:
 ``crossref`` rejects loosening); new ids add to the list. What counts as
-loosening is each requirement kind's own rule (:func:`loosening`, from the registry).
+loosening is each requirement kind's own rule (``charter.kinds.requirements.loosening``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .kinds.requirements import loosening
 from .metrics.catalog import FAIRNESS_METRICS, MODEL_METRICS
 from .spec.governance import Policy, RiskTier, Stage
 from .spec.usecase import FairnessCheck, UseCase
@@ -109,4 +108,4 @@ def effective_fairness_checks(policy: Policy, uc: UseCase) -> list[FairnessCheck
 
 
 __all__ = ["EffectiveRequirement", "effective_fairness_checks", "effective_requirements", "fairness_check_loosening",
-           "get_stage", "get_tier", "greater_is_better", "loosening", "primary_metric_name", "stage_index"]
+           "get_stage", "get_tier", "greater_is_better", "primary_metric_name", "stage_index"]

@@ -8,7 +8,6 @@ can never show a number no job computed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -33,35 +32,3 @@ class Estimate(_Rec):
     """How the interval was computed (``charter.metrics.intervals``): "wilson", "newcombe",
     "katz-log", "pairwise-newcombe", "pairwise-katz-log", "bca-bootstrap"; None in records
     written before methods were recorded, or when there is no interval."""
-
-
-# --- result payloads --------------------------------------------------------------------
-# Each runner kind owns its result model (``charter.kinds.runners.<kind>``) and reads a
-# record's payload with ``kind.result(record)``. The names below still resolve here,
-# lazily (the kinds import this module), for readers not yet reading through the kind.
-
-_MOVED = {
-    "ContractFailure": "data_contract", "ContractSource": "data_contract", "DataContractResult": "data_contract",
-    "TrainResult": "_shared", "MetricsBlock": "evaluate", "EvaluateResult": "evaluate",
-    "GroupRow": "fairness", "AttributeFairness": "fairness", "FairnessResult": "fairness",
-    "DriftFeature": "drift", "DriftResult": "drift",
-}
-
-if TYPE_CHECKING:
-    from ..kinds.runners._shared import TrainResult
-    from ..kinds.runners.data_contract import ContractFailure, ContractSource, DataContractResult
-    from ..kinds.runners.drift import DriftFeature, DriftResult
-    from ..kinds.runners.evaluate import EvaluateResult, MetricsBlock
-    from ..kinds.runners.fairness import AttributeFairness, FairnessResult, GroupRow
-
-
-def __getattr__(name: str) -> Any:
-    if name == "RESULT_MODELS":
-        from ..kinds import runners
-
-        return {k.name: k.result_model for k in runners.all_kinds()}
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"charter.kinds.runners.{_MOVED[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -96,9 +96,9 @@ class JobContext:
             raise JobError(f"artifact '{name}' of '{job_id}' lies outside the artifact store")
         if not path.exists():
             raise JobError(f"artifact '{name}' of upstream job '{job_id}' is missing from the artifact store ({art.path})")
-        from ..engine.store import artifact_sha256
+        from ..io.fs import tree_sha256
 
-        if artifact_sha256(path) != art.sha256:
+        if tree_sha256(path) != art.sha256:
             raise JobError(
                 f"artifact '{name}' of upstream job '{job_id}' does not match the sha256 in its evidence; "
                 "it was changed after the run and is not used"

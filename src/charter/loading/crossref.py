@@ -11,9 +11,10 @@ from typing import Any
 
 from ..diagnostics import did_you_mean, known_list
 from ..kinds import requirements as requirement_kinds
+from ..kinds.requirements import loosening
 from ..kinds import runners
 from ..metrics.catalog import FAIRNESS_METRICS, MODEL_METRICS, TaskType, applies, metrics_for_task
-from ..resolve import fairness_check_loosening, get_stage, get_tier, loosening, stage_index
+from ..resolve import fairness_check_loosening, get_stage, get_tier, stage_index
 from ..spec import known
 from ..spec.common import PROCESS_IDS
 from ..spec.usecase import Features, UseCase

@@ -30,16 +30,14 @@ from typing import Any
 
 from ..artifacts.ledger import LedgerEntry
 from ..assessment import STATE_LABELS, STATES, Assessment, count_states
-from ..evidence.records import (
-    DataContractResult,
-    DriftResult,
-    EvaluateResult,
-    FairnessResult,
-    TrainResult,
-)
 from ..errors import SchemaVersionError
 from ..gates.evidence import CachingStore, JobEvidence
 from ..kinds import runners as runner_kinds
+from ..kinds.runners._shared import TrainResult
+from ..kinds.runners.data_contract import DataContractResult
+from ..kinds.runners.drift import DriftResult
+from ..kinds.runners.evaluate import EvaluateResult
+from ..kinds.runners.fairness import FairnessResult
 from ..metrics.catalog import FAIRNESS_METRICS, GROUP_METRICS, MODEL_METRICS, lookup
 from ..spec.common import PROCESS_IDS
 from ..spec.usecase import CARD_FIELDS, Card, UseCase
