@@ -264,6 +264,16 @@ class ModelSource(Model):
     description: Text | None = None
 
 
+class ModelPrice(Model):
+    """What one hosted model costs per thousand tokens (generative jobs compute cost per request from it)."""
+
+    model: NonEmpty
+    """Model id as recorded in the outputs."""
+    currency: NonEmpty = "EUR"
+    input_per_1k_tokens: float = Field(ge=0)
+    output_per_1k_tokens: float = Field(ge=0)
+
+
 class Allowlist(_Document):
     """Job runners, estimators and pre-trained models a use case may reference."""
 
@@ -271,6 +281,8 @@ class Allowlist(_Document):
     runners: list[NonEmpty] = Field(min_length=1)
     estimators: list[EstimatorRule] = []
     models: list[ModelSource] = []
+    prices: list[ModelPrice] = []
+    """Token prices of hosted generative models."""
 
 
 GOVERNANCE_KINDS: dict[str, type[_Document]] = {

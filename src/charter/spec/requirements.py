@@ -21,6 +21,7 @@ from ..kinds.requirements.documentation import DocumentationRequirement
 from ..kinds.requirements.drift import DriftRequirement
 from ..kinds.requirements.evidence import EvidenceRequirement
 from ..kinds.requirements.fairness import FairnessRequirement
+from ..kinds.requirements.generative import GenerativeMetricRequirement, GenerativeRegressionRequirement
 from ..kinds.requirements.maturity import MaturityRequirement
 from ..kinds.requirements.metric import MetricRequirement
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # the type checker needs the members spelled out; the registr
     Requirement = Annotated[
         Union[DefinitionRequirement, MetricRequirement, FairnessRequirement, DataContractRequirement,
               DriftRequirement, MaturityRequirement, DocumentationRequirement, ApprovalRequirement,
-              EvidenceRequirement],
+              EvidenceRequirement, GenerativeMetricRequirement, GenerativeRegressionRequirement],
         Field(discriminator="kind"),
     ]
 else:
@@ -44,6 +45,8 @@ __all__ = [
     "DriftRequirement",
     "EvidenceRequirement",
     "FairnessRequirement",
+    "GenerativeMetricRequirement",
+    "GenerativeRegressionRequirement",
     "MaturityRequirement",
     "MetricRequirement",
     "REQUIREMENT_KINDS",

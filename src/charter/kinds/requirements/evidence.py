@@ -31,7 +31,9 @@ class EvidenceRequirement(RequirementBase):
 
 
 def judge(ctx: Context, r: EvidenceRequirement) -> Outcome:
-    jobs = ctx.view.by_runner(r.runner)
+    from .generative import evaluation_runners
+
+    jobs = ctx.view.by_runner(*evaluation_runners(ctx.uc, r.runner))
     if not jobs:
         return Outcome("error", f"no job uses the runner '{r.runner}': add one to the use case's `jobs`",
                        rule=Rule("fail-closed", "evidence", f"{origin_text(ctx.origin)} requires evidence of a "

@@ -99,6 +99,17 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
 
     name = primary_metric_name(ctx.uc, r.metric)
     gib = greater_is_better(name)
+    from .generative import is_generative, judge_metric
+
+    if is_generative(ctx.uc):  # a generation use case is measured by its generative-eval jobs
+        own: list[Constraint] = [(">=", r.min, "min")] if r.min is not None else []
+        own += [("<=", r.max, "max")] if r.max is not None else []
+        if r.own_threshold and ctx.uc.evaluation is not None:
+            own.append((">=" if gib else "<=", ctx.uc.evaluation.threshold, "evaluation.threshold"))
+        if r.relative or r.slice is not None:
+            return Outcome("error", "for a generation use case, compare versions with a generative-compare job and "
+                           "judge slices with a generative-metric requirement", metric=name)
+        return judge_metric(ctx, r, name, own)
     jobs = ctx.view.by_runner("evaluate")
     if not jobs:
         return Outcome("error", "no evaluate job is declared: add a job with `runner: evaluate` so the metric is "

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from ...spec.usecase import EXTRA_JOB_MODELS
 from . import data_contract, drift, evaluate, fairness, sklearn_train, text_finetune, text_linear_probe
+from . import generative, generative_compare
 from ._shared import ResultModel
 from .base import PHASE_CHECK, PHASE_CONSUME, PHASE_TRAIN, TABLE, Checker, Loc, Reads, RunnerKind, dump_spec, find, task_spec
 
@@ -40,6 +41,8 @@ BUILTIN: tuple[RunnerKind[Any], ...] = (
     evaluate.KIND,
     fairness.KIND,
     drift.KIND,
+    generative.KIND,
+    generative_compare.KIND,
 )
 
 _KINDS = TABLE

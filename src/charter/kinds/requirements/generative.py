@@ -1,0 +1,296 @@
+"""Requirement kinds on generative evidence.
+
+* ``generative-metric``: a metric of a ``generative-eval`` job meets a bound,
+  overall, on a slice, a group or a red-team category, on the point estimate or
+  the interval's pessimistic bound (``groundedness ≥ 0.9``, ``pii_leak_rate ≤ 0.005``,
+  ``cost_per_request ≤ 0.02``, ``review_agreement ≥ 0.6``).
+* ``generative-regression``: a ``generative-compare`` job found no significant
+  regression of the listed metrics (or of any metric).
+
+For a generation use case, the ``metric`` kind (``metric: primary`` in the
+policy) and ``evidence`` with ``runner: evaluate`` read ``generative-eval``
+evidence through :func:`evaluation_runners` and :func:`judge_metric`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import model_validator
+
+from ...evidence.records import Estimate
+from ...spec.common import Id, NonEmpty, Number
+from .base import (
+    Basis,
+    BadRecord,
+    Checker,
+    Constraint,
+    Context,
+    Loc,
+    Outcome,
+    Part,
+    RequirementBase,
+    RequirementKind,
+    Rule,
+    Where,
+    combine,
+    job_locs,
+    judge_value,
+    results_of,
+    unusable,
+)
+
+EVAL_RUNNER = "generative-eval"
+COMPARE_RUNNER = "generative-compare"
+
+
+def is_generative(uc: Any) -> bool:
+    return uc is not None and uc.task is not None and uc.task.type.value == "generation"
+
+
+def evaluation_runners(uc: Any, runner: str) -> tuple[str, ...]:
+    """The runners whose evidence stands for ``runner``'s: a generation use case is evaluated by ``generative-eval``."""
+    if runner == "evaluate" and is_generative(uc):
+        return (EVAL_RUNNER,)
+    return (runner,)
+
+
+class GenerativeMetricRequirement(RequirementBase):
+    """A metric of a generative evaluation must meet a bound (overall, on a slice, group or red-team category)."""
+
+    kind: Literal["generative-metric"]
+    metric: NonEmpty
+    """A generative metric of the catalogue (groundedness, pii_leak_rate, attack_success_rate, cost_per_request...)."""
+    min: Number | None = None
+    max: Number | None = None
+    slice: NonEmpty | None = None
+    """`key=value`, `key=*` or `*` (every slice)."""
+    group: NonEmpty | None = None
+    """`attribute=value` or `attribute=*`."""
+    category: NonEmpty | None = None
+    """A red-team category, or `*` for every category."""
+    use_interval: bool = False
+    """Judge the pessimistic bound of the interval rather than the point estimate."""
+    job: Id | None = None
+    """The generative-eval job judged (default: every one)."""
+
+    @model_validator(mode="after")
+    def _bound_given(self) -> "GenerativeMetricRequirement":
+        if self.min is None and self.max is None:
+            raise ValueError("a generative-metric requirement needs min or max")
+        if sum(x is not None for x in (self.slice, self.group, self.category)) > 1:
+            raise ValueError("give at most one of slice, group or category")
+        return self
+
+
+class GenerativeRegressionRequirement(RequirementBase):
+    """A champion/challenger comparison found no significant regression."""
+
+    kind: Literal["generative-regression"]
+    metrics: list[NonEmpty] | None = None
+    """Metrics that must not regress significantly (default: every compared metric)."""
+    job: Id | None = None
+    """The generative-compare job judged (default: every one)."""
+
+
+def _gib(name: str) -> bool:
+    from ...metrics.catalog import GENERATIVE_METRICS
+
+    info = GENERATIVE_METRICS.get(name)
+    return True if info is None else info.greater_is_better
+
+
+def _targets(res: Any, r: Any) -> list[tuple[str, dict[str, Estimate] | None, str | None]]:
+    def pick(kind: str, table: dict[str, dict[str, Any]], spec: str) -> list[tuple[str, dict[str, Estimate] | None,
+                                                                                 str | None]]:
+        if spec == "*":
+            return [(f"{k}={v}", b.metrics, None) for k, vs in sorted(table.items()) for v, b in sorted(vs.items())] \
+                or [(spec, None, f"the evaluation recorded no {kind}s")]
+        key, _, value = spec.partition("=")
+        key, value = key.strip(), value.strip()
+        if key not in table:
+            return [(spec, None, f"the evaluation has no {kind} '{key}' (recorded: {', '.join(sorted(table)) or 'none'})")]
+        if value == "*":
+            return [(f"{key}={v}", b.metrics, None) for v, b in sorted(table[key].items())]
+        if value not in table[key]:
+            return [(spec, None, f"no {kind} '{spec}' (values of '{key}': {', '.join(sorted(table[key]))})")]
+        return [(spec, table[key][value].metrics, None)]
+
+    if r.slice is not None:
+        return pick("slice", res.slices, r.slice)
+    if r.group is not None:
+        return pick("group", res.groups, r.group)
+    if r.category is not None:
+        cats = res.red_team
+        if r.category == "*":
+            return [(f"category={c}", b.metrics, None) for c, b in sorted(cats.items())] \
+                or [("category=*", None, "the evaluation has no red-team categories")]
+        if r.category not in cats:
+            return [(f"category={r.category}", None, f"no red-team category '{r.category}' "
+                     f"(recorded: {', '.join(sorted(cats)) or 'none'})")]
+        return [(f"category={r.category}", cats[r.category].metrics, None)]
+    return [("overall", res.metrics, None)]
+
+
+def judge_metric(ctx: Context, r: Any, name: str, constraints: list[Constraint], job: str | None = None) -> Outcome:
+    """``name`` of every (or the named) generative-eval job against ``constraints``."""
+    from ..runners.generative import GenerativeResult
+
+    jobs = [e for e in ctx.view.by_runner(EVAL_RUNNER) if job is None or e.job == job]
+    if not jobs:
+        what = f"job '{job}'" if job else "job"
+        return Outcome("error", f"no {EVAL_RUNNER} {what} is declared: add a job with `runner: {EVAL_RUNNER}` so "
+                       f"the metric is measured", metric=name)
+    gib = _gib(name)
+    parts: list[Part] = []
+    for ev in jobs:
+        prefix = f"job '{ev.job}' " if len(jobs) > 1 else ""
+        if not ev.usable:
+            parts.append(unusable(ev, prefix.strip()))
+            continue
+        evidence = (ev.record.id,)  # type: ignore[union-attr]
+        try:
+            res: GenerativeResult = results_of(ev, GenerativeResult)
+        except BadRecord as exc:
+            parts.append(Part(prefix.strip(), "error", str(exc), evidence=evidence, subject=ev.job))
+            continue
+        basis = Basis(bool(getattr(r, "use_interval", False)), ctx.origin,
+                      ctx.origin if getattr(r, "use_interval", False) else None,
+                      confidence=res.bootstrap.get("confidence"))
+        for label, metrics, problem in _targets(res, r):
+            full = (prefix + ("" if label == "overall" else label)).strip()
+            if problem is not None:
+                parts.append(Part(full, "error", problem, evidence=evidence, subject=ev.job))
+                continue
+            assert metrics is not None
+            parts.append(judge_value(full, name, metrics.get(name), constraints, basis, gib, evidence,
+                                     list(metrics), subject=ev.job))
+    return combine(parts, what="slices" if len(parts) > 1 else "evaluations", metric=name)
+
+
+def judge(ctx: Context, r: GenerativeMetricRequirement) -> Outcome:
+    constraints: list[Constraint] = []
+    if r.min is not None:
+        constraints.append((">=", r.min, "min"))
+    if r.max is not None:
+        constraints.append(("<=", r.max, "max"))
+    return judge_metric(ctx, r, r.metric, constraints, r.job)
+
+
+def judge_regression(ctx: Context, r: GenerativeRegressionRequirement) -> Outcome:
+    from ..runners.generative_compare import GenerativeCompareResult
+
+    jobs = [e for e in ctx.view.by_runner(COMPARE_RUNNER) if r.job is None or e.job == r.job]
+    if not jobs:
+        return Outcome("error", f"no {COMPARE_RUNNER} job is declared: add one comparing the champion's and the "
+                       "challenger's outputs")
+    parts: list[Part] = []
+    for ev in jobs:
+        label = f"job '{ev.job}'"
+        if not ev.usable:
+            parts.append(unusable(ev, label))
+            continue
+        evidence = (ev.record.id,)  # type: ignore[union-attr]
+        try:
+            res: GenerativeCompareResult = results_of(ev, GenerativeCompareResult)
+        except BadRecord as exc:
+            parts.append(Part(label, "error", str(exc), evidence=evidence, subject=ev.job))
+            continue
+        watched = r.metrics if r.metrics is not None else list(res.comparisons)
+        missing = [m for m in watched if m not in res.comparisons]
+        rule = Rule(ctx.origin, "paired test", f"no significant regression (alpha {res.alpha:g}) of "
+                    f"{', '.join(watched)}")
+        if missing:
+            parts.append(Part(label, "error", f"not compared: {', '.join(missing)} (compared: "
+                              f"{', '.join(res.comparisons) or 'none'})", evidence=evidence, subject=ev.job,
+                              rule=rule))
+            continue
+        bad = [m for m in watched if res.comparisons[m].verdict == "regressed"]
+        if bad:
+            detail = "; ".join(f"{m} {res.comparisons[m].champion.value:.4g} → {res.comparisons[m].challenger.value:.4g} "
+                               f"(p {res.comparisons[m].p_value:.3g})" for m in bad)
+            parts.append(Part(label, "fail", f"the challenger regressed significantly: {detail}", evidence=evidence,
+                              subject=ev.job, rule=rule))
+        else:
+            better = ", ".join(m for m in watched if res.comparisons[m].verdict == "improved") or "none"
+            parts.append(Part(label, "pass", f"no significant regression of {len(watched)} metric(s); improved: "
+                              f"{better}", evidence=evidence, subject=ev.job, rule=rule))
+    return combine(parts, what="comparisons")
+
+
+def _check_metric(c: Checker, loc: Loc, name: str) -> None:
+    from ...diagnostics import did_you_mean
+    from ...metrics.catalog import GENERATIVE_METRICS
+
+    if name not in GENERATIVE_METRICS:
+        c.err("CH026", loc, f"unknown generative metric '{name}'", did_you_mean(name, GENERATIVE_METRICS)
+              or f"metrics: {', '.join(GENERATIVE_METRICS)}")
+
+
+def crossref(c: Checker, loc: Loc, r: GenerativeMetricRequirement, uc: Any) -> None:
+    from ...metrics.catalog import GENERATIVE_METRICS
+
+    _check_metric(c, loc + ["metric"], r.metric)
+    info = GENERATIVE_METRICS.get(r.metric)
+    if info is not None:
+        c.bounds(loc, r.metric, r.min, r.max, info)
+    if uc is not None and uc.task is not None and not is_generative(uc):
+        c.err("CH026", loc, f"a generative-metric requirement applies to generation use cases, not "
+              f"{uc.task.type.value}")
+
+
+def crossref_regression(c: Checker, loc: Loc, r: GenerativeRegressionRequirement, uc: Any) -> None:
+    for i, m in enumerate(r.metrics or []):
+        _check_metric(c, loc + ["metrics", i], m)
+
+
+def loosening(base: GenerativeMetricRequirement, override: GenerativeMetricRequirement) -> str | None:
+    if base.min is not None and (override.min is None or override.min < base.min):
+        return f"min {override.min} is below the policy's {base.min}"
+    if base.max is not None and (override.max is None or override.max > base.max):
+        return f"max {override.max} is above the policy's {base.max}"
+    if base.use_interval and not override.use_interval:
+        return "it judges the point estimate where the policy judges the interval bound"
+    if (base.slice, base.group, base.category) != (override.slice, override.group, override.category) and \
+            (base.slice or base.group or base.category):
+        return "it judges another part of the evaluation than the policy's"
+    return None
+
+
+def loosening_regression(base: GenerativeRegressionRequirement,
+                         override: GenerativeRegressionRequirement) -> str | None:
+    if base.metrics is None and override.metrics is not None:
+        return "it watches only some metrics where the policy watches every one"
+    if base.metrics is not None and override.metrics is not None:
+        dropped = sorted(set(base.metrics) - set(override.metrics))
+        if dropped:
+            return f"it stops watching {', '.join(dropped)}"
+    return None
+
+
+def _g(v: float | None) -> str:
+    return "none" if v is None else f"{v:g}"
+
+
+def describe(r: GenerativeMetricRequirement) -> str:
+    bounds = " ".join(b for b in (f"≥ {_g(r.min)}" if r.min is not None else "",
+                                  f"≤ {_g(r.max)}" if r.max is not None else "") if b)
+    where = r.slice or r.group or (f"category={r.category}" if r.category else None)
+    return f"{r.metric} {bounds}" + (f" on {where}" if where else "") + (" (interval bound)" if r.use_interval else "")
+
+
+def describe_regression(r: GenerativeRegressionRequirement) -> str:
+    return "no significant regression of " + (", ".join(r.metrics) if r.metrics else "any metric")
+
+
+def locate(where: Where, r: GenerativeMetricRequirement, outcome: Outcome) -> list[Loc]:
+    return ([where.gate_entry] if where.gate_entry else []) + job_locs(where, EVAL_RUNNER, outcome.subject)
+
+
+def locate_regression(where: Where, r: GenerativeRegressionRequirement, outcome: Outcome) -> list[Loc]:
+    return ([where.gate_entry] if where.gate_entry else []) + job_locs(where, COMPARE_RUNNER, outcome.subject)
+
+
+KIND = RequirementKind("generative-metric", GenerativeMetricRequirement, judge, crossref, loosening, describe, locate)
+REGRESSION_KIND = RequirementKind("generative-regression", GenerativeRegressionRequirement, judge_regression,
+                                  crossref_regression, loosening_regression, describe_regression, locate_regression)
