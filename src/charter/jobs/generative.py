@@ -242,7 +242,7 @@ def prices_for(ctx: JobContext, currency: str) -> tuple[dict[str, tuple[float, f
         if p.currency != currency:
             warnings.append(f"the price of '{p.model}' is in {p.currency}, not {currency}: not used")
             continue
-        prices[p.model] = (p.input_per_1k_tokens, p.output_per_1k_tokens)
+        prices[p.model] = (p.input_per_thousand_tokens, p.output_per_thousand_tokens)
     return prices, warnings
 
 
@@ -330,12 +330,8 @@ def require_genai() -> None:
                            "pip install 'charter-governance[genai]'") from None
 
 
-def run(ctx: JobContext) -> JobOutput:
-    from ..kinds.runners.generative import GenBlock, GenerativeResult
-
-    require_genai()
-    job = ctx.job
-    _schema_ok(job.output_schema)
+def load_suites(ctx: JobContext, job: Any) -> tuple[list[EvalItem], dict[str, str], dict[str, str]]:
+    """The job's items (quality, then red-team, then benign), each item's suite and the file it came from."""
     suites: list[tuple[str, str]] = [(job.eval_set, "quality")]
     if job.red_team:
         suites.append((job.red_team, "red-team"))
@@ -355,6 +351,16 @@ def run(ctx: JobContext) -> JobOutput:
             where[it.id] = data_id
             items.append(it)
     known = {i: f"'{ctx.source(d).path}'" for i, d in where.items()}
+    return items, suite, known
+
+
+def run(ctx: JobContext) -> JobOutput:
+    from ..kinds.runners.generative import GenBlock, GenerativeResult
+
+    require_genai()
+    job = ctx.job
+    _schema_ok(job.output_schema)
+    items, suite, known = load_suites(ctx, job)
     outputs = load_outputs(ctx, job.candidate.outputs, known, job.candidate.system)
     prices, warnings = prices_for(ctx, job.currency)
     if job.candidate.system.model not in prices:

@@ -16,13 +16,14 @@ from .base import JobContext, JobError, JobOutput
 from .generative import (
     METRICS,
     encoder_for,
+    load_suites,
     methods,
     prices_for,
     require_genai,
     score_items,
     settings_of,
 )
-from .generative_data import load_eval_set, load_outputs
+from .generative_data import load_outputs
 
 
 def run(ctx: JobContext) -> JobOutput:
@@ -31,8 +32,7 @@ def run(ctx: JobContext) -> JobOutput:
 
     require_genai()
     job = ctx.job
-    items = load_eval_set(ctx, job.eval_set)
-    known = {i.id: f"'{ctx.source(job.eval_set).path}'" for i in items}
+    items, suite, known = load_suites(ctx, job)
     champ = load_outputs(ctx, job.champion.outputs, known, job.champion.system)
     chall = load_outputs(ctx, job.challenger.outputs, known, job.challenger.system)
     prices, warnings = prices_for(ctx, job.currency)
@@ -41,7 +41,6 @@ def run(ctx: JobContext) -> JobOutput:
             warnings.append(f"no {job.currency} price for model '{side.system.model}': cost is not compared")
     settings = settings_of(job, prices)
     embed = encoder_for(ctx, job.encoder)
-    suite = {i.id: "quality" for i in items}
     a = score_items(items, champ, settings, embed, suite)
     b = score_items(items, chall, settings, embed, suite)
     comparisons: dict[str, MetricComparison] = {}

@@ -206,6 +206,7 @@ REFUSAL_PATTERNS: tuple[str, ...] = (
     r"\bnot (?:something|a request) I can (?:help|assist) with\b",
     r"\b(?:ik kan|ik mag) (?:je |u )?(?:daar |hier )?(?:niet|geen)\b",
     r"\bdaar kan ik (?:je |u )?niet\b",
+    r"\bik kan\b[^.]{0,30}\bniet (?:delen|geven|helpen|doen)\b",
     r"\bich kann (?:Ihnen |dir )?(?:dabei |hier |das )?(?:nicht|keine)\b",
     r"\bdas darf ich nicht\b",
 )

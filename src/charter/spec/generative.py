@@ -109,6 +109,10 @@ class GenerativeCompareJob(_GenJob):
 
     runner: Literal["generative-compare"]
     eval_set: Id
+    red_team: Id | None = None
+    """Red-team suite both versions answered (attack success is compared too)."""
+    benign: Id | None = None
+    """Benign suite both versions answered (over-refusal is compared too)."""
     champion: SystemOutputs
     challenger: SystemOutputs
     encoder: Id = "all-minilm-l6-v2"

@@ -270,8 +270,8 @@ class ModelPrice(Model):
     model: NonEmpty
     """Model id as recorded in the outputs."""
     currency: NonEmpty = "EUR"
-    input_per_1k_tokens: float = Field(ge=0)
-    output_per_1k_tokens: float = Field(ge=0)
+    input_per_thousand_tokens: float = Field(ge=0)
+    output_per_thousand_tokens: float = Field(ge=0)
 
 
 class Allowlist(_Document):

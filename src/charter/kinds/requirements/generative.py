@@ -116,19 +116,20 @@ def _targets(res: Any, r: Any) -> list[tuple[str, dict[str, Estimate] | None, st
             return [(spec, None, f"no {kind} '{spec}' (values of '{key}': {', '.join(sorted(table[key]))})")]
         return [(spec, table[key][value].metrics, None)]
 
-    if r.slice is not None:
-        return pick("slice", res.slices, r.slice)
-    if r.group is not None:
-        return pick("group", res.groups, r.group)
-    if r.category is not None:
+    sl, grp, category = (getattr(r, a, None) for a in ("slice", "group", "category"))
+    if sl is not None:
+        return pick("slice", res.slices, sl)
+    if grp is not None:
+        return pick("group", res.groups, grp)
+    if category is not None:
         cats = res.red_team
-        if r.category == "*":
+        if category == "*":
             return [(f"category={c}", b.metrics, None) for c, b in sorted(cats.items())] \
                 or [("category=*", None, "the evaluation has no red-team categories")]
-        if r.category not in cats:
-            return [(f"category={r.category}", None, f"no red-team category '{r.category}' "
+        if category not in cats:
+            return [(f"category={category}", None, f"no red-team category '{category}' "
                      f"(recorded: {', '.join(sorted(cats)) or 'none'})")]
-        return [(f"category={r.category}", cats[r.category].metrics, None)]
+        return [(f"category={category}", cats[category].metrics, None)]
     return [("overall", res.metrics, None)]
 
 
@@ -166,6 +167,31 @@ def judge_metric(ctx: Context, r: Any, name: str, constraints: list[Constraint],
             parts.append(judge_value(full, name, metrics.get(name), constraints, basis, gib, evidence,
                                      list(metrics), subject=ev.job))
     return combine(parts, what="slices" if len(parts) > 1 else "evaluations", metric=name)
+
+
+def judge_contracts(ctx: Context) -> Outcome:
+    """A generation use case's data contracts: every generative job read its eval sets, outputs and ratings
+    without a contract violation (they refuse malformed lines, missing fields, duplicate ids, empty outputs)."""
+    jobs = ctx.view.by_runner(EVAL_RUNNER, COMPARE_RUNNER)
+    if not jobs:
+        return Outcome("fail", f"no data source declares a contract and no {EVAL_RUNNER} job checks the eval set's",
+                       rule=Rule(ctx.origin, "contracts", "every data source the model reads needs a contract"))
+    parts: list[Part] = []
+    for ev in jobs:
+        label = f"job '{ev.job}'"
+        if not ev.usable:
+            parts.append(unusable(ev, label))
+            continue
+        rec = ev.record
+        assert rec is not None
+        rule = Rule(ctx.origin, "contracts", "the eval-set contract (ids, fields, outputs) holds on the current files")
+        if rec.status == "pass":
+            parts.append(Part(label, "pass", f"{label} read its eval sets and outputs under the eval-set contract",
+                              evidence=(rec.id,), rule=rule, subject=ev.job))
+        else:
+            parts.append(Part(label, "fail", f"{label}: {rec.reason or 'failed'}", evidence=(rec.id,), rule=rule,
+                              subject=ev.job))
+    return combine(parts, what="jobs")
 
 
 def judge(ctx: Context, r: GenerativeMetricRequirement) -> Outcome:

@@ -55,12 +55,14 @@ class GenerativeCompare(RunnerKind[GenerativeCompareResult]):
     section = "generative"
 
     def reads(self, repo: Any, uc: UseCase, job: Any) -> Reads:
-        data = [job.eval_set, job.champion.outputs, job.challenger.outputs]
+        data = [d for d in (job.eval_set, job.red_team, job.benign, job.champion.outputs, job.challenger.outputs)
+                if d is not None]
         return Reads(spec={"encoder": encoder_source(repo, job.encoder), "prices": price_table(repo),
                            "task": dump_spec(uc.task)}, data=list(dict.fromkeys(data)), seed=job.bootstrap.seed)
 
     def crossref(self, check: Checker, uc: UseCase, job: Any, loc: Loc) -> None:
-        check_system_data(check, uc, loc, [(["evalSet"], job.eval_set), (["champion", "outputs"], job.champion.outputs),
+        check_system_data(check, uc, loc, [(["evalSet"], job.eval_set), (["redTeam"], job.red_team),
+                                           (["benign"], job.benign), (["champion", "outputs"], job.champion.outputs),
                                            (["challenger", "outputs"], job.challenger.outputs)])
         check_encoder(check, job, loc)
         if job.champion.outputs == job.challenger.outputs:
