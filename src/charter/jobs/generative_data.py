@@ -157,7 +157,7 @@ def parse_outputs(path: Path, label: str, known: dict[str, str]) -> dict[str, Ou
             raise JobError(f"{where}: duplicate output for id '{item_id}' (first on line {lines[item_id]})")
         lines[item_id] = no
         error = _text(obj, "error", where, required=False)
-        text = _text(obj, "output", where, required=error is None, empty_ok=error is not None)
+        text = _text(obj, "output", where, required=error is None, empty_ok=True)
         if error is None and (text is None or not text.strip()):
             raise JobError(f"{where}: empty output for id '{item_id}' (record a failed call with 'error')")
         out[item_id] = Output(
