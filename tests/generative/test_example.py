@@ -14,6 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 UC = "mortgage-document-assistant"
 
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("rouge_score")
 pytest.importorskip("sacrebleu")
 pytest.importorskip("transformers")

@@ -9,6 +9,8 @@ metric's own) makes it an improvement or a regression.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from ..evidence.records import Estimate
@@ -53,7 +55,7 @@ def run(ctx: JobContext) -> JobOutput:
                         confidence=boot.confidence, rng=rng)
         if t["n"] == 0:
             continue
-        verdict = "unchanged"
+        verdict: Literal["improved", "regressed", "unchanged"] = "unchanged"
         if t["p_value"] is not None and t["p_value"] < job.alpha and t["difference"]:
             better = (t["difference"] > 0) == d.greater_is_better
             verdict = "improved" if better else "regressed"

@@ -428,6 +428,6 @@ def stratified_sample(ids: Sequence[str], strata: Sequence[str], size: int, seed
     out: list[str] = []
     for k in keys:
         members = sorted(by[k])
-        pick = rng.choice(len(members), size=alloc[k], replace=False) if alloc[k] else []
-        out.extend(members[int(j)] for j in pick)
+        pick: list[int] = rng.choice(len(members), size=alloc[k], replace=False).tolist() if alloc[k] else []
+        out.extend(members[j] for j in pick)
     return sorted(out)
