@@ -1475,7 +1475,7 @@ def generate(root: Path) -> list[Path]:
         path = root / rel
         write_csv(build(), path)
         written.append(path)
-    for rel, text in TEXT_FILES.items():
+    for rel, text in TEXT_FILES.items():  # JSONL, written byte for byte as built
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(text().encode("utf-8"))
