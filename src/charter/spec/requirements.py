@@ -21,7 +21,8 @@ from ..kinds.requirements.documentation import DocumentationRequirement
 from ..kinds.requirements.drift import DriftRequirement
 from ..kinds.requirements.evidence import EvidenceRequirement
 from ..kinds.requirements.fairness import FairnessRequirement
-from ..kinds.requirements.generative import GenerativeMetricRequirement, GenerativeRegressionRequirement
+from ..kinds.requirements.generative_metric import GenerativeMetricRequirement
+from ..kinds.requirements.generative_regression import GenerativeRegressionRequirement
 from ..kinds.requirements.maturity import MaturityRequirement
 from ..kinds.requirements.metric import MetricRequirement
 

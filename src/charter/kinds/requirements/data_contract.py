@@ -47,7 +47,7 @@ def _rule(ctx: Context, source: str, rows: int | None = None, failed: int | None
 def judge(ctx: Context, r: DataContractRequirement) -> Outcome:
     uc = ctx.uc
     sources = list(r.data) if r.data else [d.id for d in uc.data if d.contract is not None]
-    from .generative import is_generative, judge_contracts
+    from .generative_metric import is_generative, judge_contracts
 
     if not sources and is_generative(uc):  # JSONL eval sets: their contract is checked by the generative jobs
         return judge_contracts(ctx)

@@ -31,7 +31,7 @@ class EvidenceRequirement(RequirementBase):
 
 
 def judge(ctx: Context, r: EvidenceRequirement) -> Outcome:
-    from .generative import evaluation_runners
+    from .generative_metric import evaluation_runners
 
     jobs = ctx.view.by_runner(*evaluation_runners(ctx.uc, r.runner))
     if not jobs:

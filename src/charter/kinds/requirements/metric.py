@@ -99,7 +99,7 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
 
     name = primary_metric_name(ctx.uc, r.metric)
     gib = greater_is_better(name)
-    from .generative import is_generative, judge_metric
+    from .generative_metric import is_generative, judge_metric
 
     if is_generative(ctx.uc):  # a generation use case is measured by its generative-eval jobs
         own: list[Constraint] = [(">=", r.min, "min")] if r.min is not None else []

@@ -1,11 +1,11 @@
-"""Requirement kinds on generative evidence.
+"""Requirement kind `generative-metric` (and helpers the other kinds use for generation use cases).
 
 * ``generative-metric``: a metric of a ``generative-eval`` job meets a bound,
   overall, on a slice, a group or a red-team category, on the point estimate or
   the interval's pessimistic bound (``groundedness ≥ 0.9``, ``pii_leak_rate ≤ 0.005``,
   ``cost_per_request ≤ 0.02``, ``review_agreement ≥ 0.6``).
-* ``generative-regression``: a ``generative-compare`` job found no significant
-  regression of the listed metrics (or of any metric).
+* ``generative-regression`` (:mod:`.generative_regression`): a ``generative-compare``
+  job found no significant regression.
 
 For a generation use case, the ``metric`` kind (``metric: primary`` in the
 policy) and ``evidence`` with ``runner: evaluate`` read ``generative-eval``
@@ -50,7 +50,10 @@ def is_generative(uc: Any) -> bool:
 
 def evaluation_runners(uc: Any, runner: str) -> tuple[str, ...]:
     """The runners whose evidence stands for ``runner``'s: a generation use case is evaluated by ``generative-eval``."""
-    if runner == "evaluate" and is_generative(uc):
+    from ..runners.base import find
+
+    kind = find(runner)
+    if is_generative(uc) and kind is not None and kind.section == "evaluation":
         return (EVAL_RUNNER,)
     return (runner,)
 
@@ -81,16 +84,6 @@ class GenerativeMetricRequirement(RequirementBase):
         if sum(x is not None for x in (self.slice, self.group, self.category)) > 1:
             raise ValueError("give at most one of slice, group or category")
         return self
-
-
-class GenerativeRegressionRequirement(RequirementBase):
-    """A champion/challenger comparison found no significant regression."""
-
-    kind: Literal["generative-regression"]
-    metrics: list[NonEmpty] | None = None
-    """Metrics that must not regress significantly (default: every compared metric)."""
-    job: Id | None = None
-    """The generative-compare job judged (default: every one)."""
 
 
 def _gib(name: str) -> bool:
@@ -203,48 +196,7 @@ def judge(ctx: Context, r: GenerativeMetricRequirement) -> Outcome:
     return judge_metric(ctx, r, r.metric, constraints, r.job)
 
 
-def judge_regression(ctx: Context, r: GenerativeRegressionRequirement) -> Outcome:
-    from ..runners.generative_compare import GenerativeCompareResult
-
-    jobs = [e for e in ctx.view.by_runner(COMPARE_RUNNER) if r.job is None or e.job == r.job]
-    if not jobs:
-        return Outcome("error", f"no {COMPARE_RUNNER} job is declared: add one comparing the champion's and the "
-                       "challenger's outputs")
-    parts: list[Part] = []
-    for ev in jobs:
-        label = f"job '{ev.job}'"
-        if not ev.usable:
-            parts.append(unusable(ev, label))
-            continue
-        evidence = (ev.record.id,)  # type: ignore[union-attr]
-        try:
-            res: GenerativeCompareResult = results_of(ev, GenerativeCompareResult)
-        except BadRecord as exc:
-            parts.append(Part(label, "error", str(exc), evidence=evidence, subject=ev.job))
-            continue
-        watched = r.metrics if r.metrics is not None else list(res.comparisons)
-        missing = [m for m in watched if m not in res.comparisons]
-        rule = Rule(ctx.origin, "paired test", f"no significant regression (alpha {res.alpha:g}) of "
-                    f"{', '.join(watched)}")
-        if missing:
-            parts.append(Part(label, "error", f"not compared: {', '.join(missing)} (compared: "
-                              f"{', '.join(res.comparisons) or 'none'})", evidence=evidence, subject=ev.job,
-                              rule=rule))
-            continue
-        bad = [m for m in watched if res.comparisons[m].verdict == "regressed"]
-        if bad:
-            detail = "; ".join(f"{m} {res.comparisons[m].champion.value:.4g} → {res.comparisons[m].challenger.value:.4g} "
-                               f"(p {res.comparisons[m].p_value:.3g})" for m in bad)
-            parts.append(Part(label, "fail", f"the challenger regressed significantly: {detail}", evidence=evidence,
-                              subject=ev.job, rule=rule))
-        else:
-            better = ", ".join(m for m in watched if res.comparisons[m].verdict == "improved") or "none"
-            parts.append(Part(label, "pass", f"no significant regression of {len(watched)} metric(s); improved: "
-                              f"{better}", evidence=evidence, subject=ev.job, rule=rule))
-    return combine(parts, what="comparisons")
-
-
-def _check_metric(c: Checker, loc: Loc, name: str) -> None:
+def check_metric(c: Checker, loc: Loc, name: str) -> None:
     from ...diagnostics import did_you_mean
     from ...metrics.catalog import GENERATIVE_METRICS
 
@@ -256,18 +208,13 @@ def _check_metric(c: Checker, loc: Loc, name: str) -> None:
 def crossref(c: Checker, loc: Loc, r: GenerativeMetricRequirement, uc: Any) -> None:
     from ...metrics.catalog import GENERATIVE_METRICS
 
-    _check_metric(c, loc + ["metric"], r.metric)
+    check_metric(c, loc + ["metric"], r.metric)
     info = GENERATIVE_METRICS.get(r.metric)
     if info is not None:
         c.bounds(loc, r.metric, r.min, r.max, info)
     if uc is not None and uc.task is not None and not is_generative(uc):
         c.err("CH026", loc, f"a generative-metric requirement applies to generation use cases, not "
               f"{uc.task.type.value}")
-
-
-def crossref_regression(c: Checker, loc: Loc, r: GenerativeRegressionRequirement, uc: Any) -> None:
-    for i, m in enumerate(r.metrics or []):
-        _check_metric(c, loc + ["metrics", i], m)
 
 
 def loosening(base: GenerativeMetricRequirement, override: GenerativeMetricRequirement) -> str | None:
@@ -283,17 +230,6 @@ def loosening(base: GenerativeMetricRequirement, override: GenerativeMetricRequi
     return None
 
 
-def loosening_regression(base: GenerativeRegressionRequirement,
-                         override: GenerativeRegressionRequirement) -> str | None:
-    if base.metrics is None and override.metrics is not None:
-        return "it watches only some metrics where the policy watches every one"
-    if base.metrics is not None and override.metrics is not None:
-        dropped = sorted(set(base.metrics) - set(override.metrics))
-        if dropped:
-            return f"it stops watching {', '.join(dropped)}"
-    return None
-
-
 def _g(v: float | None) -> str:
     return "none" if v is None else f"{v:g}"
 
@@ -305,18 +241,8 @@ def describe(r: GenerativeMetricRequirement) -> str:
     return f"{r.metric} {bounds}" + (f" on {where}" if where else "") + (" (interval bound)" if r.use_interval else "")
 
 
-def describe_regression(r: GenerativeRegressionRequirement) -> str:
-    return "no significant regression of " + (", ".join(r.metrics) if r.metrics else "any metric")
-
-
 def locate(where: Where, r: GenerativeMetricRequirement, outcome: Outcome) -> list[Loc]:
     return ([where.gate_entry] if where.gate_entry else []) + job_locs(where, EVAL_RUNNER, outcome.subject)
 
 
-def locate_regression(where: Where, r: GenerativeRegressionRequirement, outcome: Outcome) -> list[Loc]:
-    return ([where.gate_entry] if where.gate_entry else []) + job_locs(where, COMPARE_RUNNER, outcome.subject)
-
-
 KIND = RequirementKind("generative-metric", GenerativeMetricRequirement, judge, crossref, loosening, describe, locate)
-REGRESSION_KIND = RequirementKind("generative-regression", GenerativeRegressionRequirement, judge_regression,
-                                  crossref_regression, loosening_regression, describe_regression, locate_regression)
