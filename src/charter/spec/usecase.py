@@ -340,8 +340,6 @@ class Card(Model):
     human_oversight: Text | None = None
     regulatory_justification: Text | None = None
     """How the system would be justified to a regulator."""
-    must_refuse: Text | None = None
-    """Generative systems: the requests the system must refuse (checked by the red-team suite)."""
 
 
 CARD_FIELDS = tuple(Card.model_fields)
