@@ -271,7 +271,8 @@ def _labelled(items: list[EvalItem], attr: str, keys: list[str] | None) -> dict[
     return out
 
 
-def review_summary(ctx: JobContext, items: list[EvalItem], review: Any) -> tuple[dict[str, Any], list[str]]:
+def review_summary(ctx: JobContext, items: list[EvalItem], review: Any,
+                   bootstrap: Any) -> tuple[dict[str, Any], list[str]]:
     from ..metrics.generative import aggregate, cohen_kappa, krippendorff_alpha
 
     src = ctx.source(review.ratings)
@@ -304,8 +305,9 @@ def review_summary(ctx: JobContext, items: list[EvalItem], review: Any) -> tuple
         kappa = krippendorff_alpha(units, "interval")
         method = f"Krippendorff's alpha (interval) on {len(multi)} items rated at least twice"
     means = np.array([float(np.mean(u)) for u in units])
-    rng = np.random.default_rng([review.sample.seed, len(means)])
-    agg = aggregate(means, stat="mean", binary=False, replicates=1000, confidence=0.95, rng=rng)
+    rng = np.random.default_rng([bootstrap.seed, len(means)])
+    agg = aggregate(means, stat="mean", binary=False, replicates=bootstrap.replicates,
+                    confidence=bootstrap.confidence, rng=rng)
     rating = Estimate(value=agg.value, low=agg.low, high=agg.high)
     if review.min_kappa is not None and (kappa is None or kappa < review.min_kappa):
         why = "no item was rated twice" if kappa is None else f"agreement {kappa:.3f} is below minKappa {review.min_kappa:g}"
@@ -396,7 +398,7 @@ def run(ctx: JobContext) -> JobOutput:
         categories[cat] = GenBlock(n=int(m.sum()), metrics=est, counts=cnt)
     review = None
     if job.review is not None:
-        review, more = review_summary(ctx, q_items, job.review)
+        review, more = review_summary(ctx, q_items, job.review, job.bootstrap)
         warnings.extend(more)
         rating = Estimate.model_validate(review["rating"])
         metrics["review_rating"] = rating
