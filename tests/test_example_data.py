@@ -160,6 +160,7 @@ def test_churn(frames):
 def test_check_flags_a_modified_file(generated: Path, tmp_path: Path, capsys, monkeypatch):
     # Restrict --check to one small data set to keep the test fast.
     monkeypatch.setattr(gen, "DATASETS", {CHURN: gen.DATASETS[CHURN]})
+    monkeypatch.setattr(gen, "TEXT_FILES", {})
     root = tmp_path / "root"
     (root / CHURN).parent.mkdir(parents=True)
     (root / CHURN).write_bytes((generated / CHURN).read_bytes())

@@ -173,7 +173,7 @@ def test_every_builtin_kind_is_complete_and_its_spec_model_in_the_job_union():
         assert kind.spec_model in union, kind.name
         assert kind.name in typing.get_args(kind.spec_model.model_fields["runner"].annotation)
         assert kind.result_version and kind.description and kind.backend.startswith("charter.jobs.")
-        assert kind.section in ("contracts", "training", "evaluation", "fairness", "drift")
+        assert kind.section in ("contracts", "training", "evaluation", "fairness", "drift", "generative")
     assert known.RUNNERS == runners.descriptions()
     assert known.TRAINING_RUNNERS == runners.training() == ("sklearn-train", "text-finetune", "text-linear-probe")
 

@@ -26,7 +26,8 @@ PENDING: set[tuple[str, str]] = set()
 def test_every_kind_is_registered_once_and_builds_the_spec_union() -> None:
     assert tuple(KINDS) == REQUIREMENT_KINDS == ("definition", "metric", "fairness", "data-contract", "drift",
                                                  "maturity", "documentation", "approval", "evidence",
-                                                 "exposure")
+                                                 "exposure",
+                                                 "generative-metric", "generative-regression")
     union = typing.get_args(typing.get_args(Requirement)[0])
     assert union == tuple(k.model for k in KINDS.values())
     for name, kind in KINDS.items():

@@ -210,3 +210,50 @@ def fairness_metrics_for_task(task: TaskType) -> list[str]:
 
 def lookup(name: str) -> MetricInfo | None:
     return MODEL_METRICS.get(name) or FAIRNESS_METRICS.get(name) or DRIFT_METHODS.get(name)
+
+
+# Generative systems (judged by the `generative-metric` requirement kind on `generative-eval` evidence).
+GENERATION = frozenset({TaskType.GENERATION})
+
+GENERATIVE_METRICS: dict[str, MetricInfo] = {
+    m.name: m
+    for m in [
+        _M("exact_match", "Exact match", GENERATION, 0, 1, True,
+           description="Share of answers equal to a reference after normalising case, punctuation and spaces."),
+        _M("token_f1", "Token F1", GENERATION, 0, 1, True,
+           description="Word-overlap F1 with the closest reference."),
+        _M("rouge_l", "ROUGE-L", GENERATION, 0, 1, True,
+           description="Longest-common-subsequence F-measure with the closest reference (rouge-score)."),
+        _M("chrf", "chrF", GENERATION, 0, 1, True,
+           description="Character n-gram F-score with the references (sacrebleu), on a 0–1 scale."),
+        _M("semantic_similarity", "Semantic similarity", GENERATION, -1, 1, True,
+           description="Cosine similarity of MiniLM sentence embeddings of answer and closest reference."),
+        _M("groundedness", "Groundedness", GENERATION, 0, 1, True,
+           description="Share of answer sentences supported by the retrieved context."),
+        _M("unsupported_figure_rate", "Answers with unsupported figures", GENERATION, 0, 1, False,
+           description="Share of answers stating a number, amount or date that is not in the context."),
+        _M("format_validity", "Format validity", GENERATION, 0, 1, True,
+           description="Share of outputs that must be JSON and satisfy the declared JSON Schema."),
+        _M("attack_success_rate", "Attack success rate", GENERATION, 0, 1, False,
+           description="Share of red-team prompts answered instead of refused."),
+        _M("over_refusal_rate", "Over-refusal rate", GENERATION, 0, 1, False,
+           description="Share of benign prompts refused."),
+        _M("pii_leak_rate", "PII leak rate", GENERATION, 0, 1, False,
+           description="Share of outputs containing an e-mail, phone number, IBAN or card number."),
+        _M("error_rate", "Error rate", GENERATION, 0, 1, False,
+           description="Share of requests that failed."),
+        _M("latency_p50_ms", "Latency p50 (ms)", GENERATION, 0, None, False,
+           description="Median response time."),
+        _M("latency_p95_ms", "Latency p95 (ms)", GENERATION, 0, None, False,
+           description="95th percentile response time."),
+        _M("cost_per_request", "Cost per request", GENERATION, 0, None, False,
+           description="Mean of tokens × the governance price table, in the job's currency."),
+        _M("review_rating", "Mean reviewer rating", GENERATION, None, None, True,
+           description="Mean rating of the sampled answers by human reviewers (undefined below the minimum agreement)."),
+        _M("review_agreement", "Inter-rater agreement", GENERATION, -1, 1, True,
+           description="Cohen's kappa (two reviewers) or Krippendorff's alpha (more)."),
+    ]
+}
+
+# Generation use cases name these as their primary metric (the validator and gates read MODEL_METRICS).
+MODEL_METRICS.update(GENERATIVE_METRICS)

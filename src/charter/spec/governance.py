@@ -354,6 +354,16 @@ class ModelSource(Model):
     description: Text | None = None
 
 
+class ModelPrice(Model):
+    """What one hosted model costs per thousand tokens (generative jobs compute cost per request from it)."""
+
+    model: NonEmpty
+    """Model id as recorded in the outputs."""
+    currency: NonEmpty = "EUR"
+    input_per_thousand_tokens: float = Field(ge=0)
+    output_per_thousand_tokens: float = Field(ge=0)
+
+
 class Allowlist(_Document):
     """Job runners, estimators and pre-trained models a use case may reference."""
 
@@ -364,6 +374,8 @@ class Allowlist(_Document):
     text_params: dict[NonEmpty, ParamRule] = {}
     """Training settings a `text-finetune` / `text-linear-probe` job may set in `params` (`epochs`, `batchSize`,
     `learningRate`, `maxLength`...), with their allowed types and ranges; a setting not listed is refused."""
+    prices: list[ModelPrice] = []
+    """Token prices of hosted generative models."""
 
 
 GOVERNANCE_KINDS: dict[str, type[_Document]] = {

@@ -22,6 +22,8 @@ from ..kinds.requirements.drift import DriftRequirement
 from ..kinds.requirements.evidence import EvidenceRequirement
 from ..kinds.requirements.exposure import ExposureRequirement
 from ..kinds.requirements.fairness import FairnessRequirement
+from ..kinds.requirements.generative_metric import GenerativeMetricRequirement
+from ..kinds.requirements.generative_regression import GenerativeRegressionRequirement
 from ..kinds.requirements.maturity import MaturityRequirement
 from ..kinds.requirements.metric import MetricRequirement
 
@@ -29,7 +31,8 @@ if TYPE_CHECKING:  # the type checker needs the members spelled out; the registr
     Requirement = Annotated[
         Union[DefinitionRequirement, MetricRequirement, FairnessRequirement, DataContractRequirement,
               DriftRequirement, MaturityRequirement, DocumentationRequirement, ApprovalRequirement,
-              EvidenceRequirement, ExposureRequirement],
+              EvidenceRequirement, ExposureRequirement,
+              GenerativeMetricRequirement, GenerativeRegressionRequirement],
         Field(discriminator="kind"),
     ]
 else:
@@ -46,6 +49,8 @@ __all__ = [
     "EvidenceRequirement",
     "ExposureRequirement",
     "FairnessRequirement",
+    "GenerativeMetricRequirement",
+    "GenerativeRegressionRequirement",
     "MaturityRequirement",
     "MetricRequirement",
     "REQUIREMENT_KINDS",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import approval, data_contract, definition, documentation, drift, evidence, exposure, fairness, maturity, metric
+from . import generative_metric, generative_regression
 from .base import Checker, Context, Loc, Outcome, RequirementKind, Where
 
 KINDS: dict[str, RequirementKind] = {k.name: k for k in (
@@ -24,6 +25,8 @@ KINDS: dict[str, RequirementKind] = {k.name: k for k in (
     approval.KIND,
     evidence.KIND,
     exposure.KIND,
+    generative_metric.KIND,
+    generative_regression.KIND,
 )}
 """Kind name → its entry, in the order the JSON Schema lists them."""
 

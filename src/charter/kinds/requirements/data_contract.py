@@ -52,6 +52,10 @@ verdicts beside)."""
 def judge(ctx: Context, r: DataContractRequirement) -> Outcome:
     uc = ctx.uc
     sources = list(r.data) if r.data else [d.id for d in uc.data if d.contract is not None]
+    from .generative_metric import is_generative, judge_contracts
+
+    if not sources and is_generative(uc):  # JSONL eval sets: their contract is checked by the generative jobs
+        return judge_contracts(ctx)
     if not sources:
         return Outcome("fail", "no data source declares a contract: add `contract:` (columns, types, ranges) to the "
                        "data sources", rule=Rule(ctx.origin, "contracts", "every data source the model reads needs "

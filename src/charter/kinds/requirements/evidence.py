@@ -32,8 +32,10 @@ class EvidenceRequirement(RequirementBase):
 
 def judge(ctx: Context, r: EvidenceRequirement) -> Outcome:
     from ..runners.ranking import standing_for
+    from .generative_metric import evaluation_runners
 
-    jobs = ctx.view.by_runner(*standing_for(r.runner))
+    runners_ = tuple(dict.fromkeys(n for base in evaluation_runners(ctx.uc, r.runner) for n in standing_for(base)))
+    jobs = ctx.view.by_runner(*runners_)
     if not jobs:
         return Outcome("error", f"no job uses the runner '{r.runner}': add one to the use case's `jobs`",
                        rule=Rule("fail-closed", "evidence", f"{origin_text(ctx.origin)} requires evidence of a "

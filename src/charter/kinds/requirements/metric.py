@@ -104,6 +104,17 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
 
     name = primary_metric_name(ctx.uc, r.metric)
     gib = greater_is_better(name)
+    from .generative_metric import is_generative, judge_metric
+
+    if is_generative(ctx.uc):  # a generation use case is measured by its generative-eval jobs
+        own: list[Constraint] = [(">=", r.min, "min")] if r.min is not None else []
+        own += [("<=", r.max, "max")] if r.max is not None else []
+        if r.own_threshold and ctx.uc.evaluation is not None:
+            own.append((">=" if gib else "<=", ctx.uc.evaluation.threshold, "evaluation.threshold"))
+        if r.relative or r.slice is not None:
+            return Outcome("error", "for a generation use case, compare versions with a generative-compare job and "
+                           "judge slices with a generative-metric requirement", metric=name)
+        return judge_metric(ctx, r, name, own)
     from ..runners import in_section  # lazily: the runner table imports the spec, which imports this
     from ..runners.base import find
 

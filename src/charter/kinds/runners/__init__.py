@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from ...spec.usecase import EXTRA_JOB_MODELS
 from . import data_contract, drift, evaluate, fairness, ranking, sklearn_train, text_finetune, text_linear_probe
+from . import generative, generative_compare
 from ._shared import ResultModel
 from .base import PHASE_CHECK, PHASE_CONSUME, PHASE_TRAIN, TABLE, Checker, Loc, Reads, RunnerKind, dump_spec, find, task_spec
 
@@ -41,6 +42,8 @@ BUILTIN: tuple[RunnerKind[Any], ...] = (
     fairness.KIND,
     drift.KIND,
     ranking.KIND,
+    generative.KIND,
+    generative_compare.KIND,
 )
 
 _KINDS = TABLE
