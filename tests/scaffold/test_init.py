@@ -145,7 +145,7 @@ def test_example_is_written_whole_and_its_evidence_verifies(tmp_path: Path, caps
     result = validate(root, use_cache=False)
     assert result.ok, [d.message for d in result.diagnostics if d.severity == "error"]
     for rel in ("usecases/credit-default-risk/data/loan_applications.csv", "governance/okrs.yaml",
-                "site/docs/about.md", "evidence/ledger.jsonl", ".github/CODEOWNERS"):
+                "site/docs/about.md", "evidence/ledger/credit-default-risk.jsonl", ".github/CODEOWNERS"):
         assert (root / rel).read_bytes() == (ROOT / rel).read_bytes(), rel
     capsys.readouterr()
     assert main(["verify", "--repo", str(root)]) == 0

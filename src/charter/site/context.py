@@ -623,6 +623,8 @@ def _metric_rows(uc: UseCase, metrics: dict[str, Any],
 
 
 def _evaluation(uc: UseCase, s: JobEvidence, verdicts: dict[tuple[str, str], list[dict[str, Any]]]) -> dict[str, Any]:
+    # Every kind in the evaluation section records metrics, slices, source and n; classification extras
+    # (labels, confusion matrix) are read only where the kind records them (a ranking result has none).
     res: EvaluateResult | None = _result(s)
     out = _head(s, uc.id)
     if res is None:
@@ -644,9 +646,9 @@ def _evaluation(uc: UseCase, s: JobEvidence, verdicts: dict[tuple[str, str], lis
     dataset = ref if kind == "data" else getattr(uc.job(ref), "data", None) if kind == "job" else None
     return out | {"result": {
         "task": res.task, "source": res.source, "dataset": dataset if isinstance(dataset, str) else None,
-        "n": res.n, "labels": [str(x) for x in res.labels],
+        "n": res.n, "labels": [str(x) for x in getattr(res, "labels", [])],
         "metrics": _metric_rows(uc, res.metrics, verdicts), "slices": slices,
-        "confusion": res.confusion_matrix,
+        "confusion": getattr(res, "confusion_matrix", None),
         "champion": [{"name": k, "title": _title(k), **_est(v)} for k, v in sorted((res.champion or {}).items())],
         "confidence": res.bootstrap.get("confidence"), "replicates": res.bootstrap.get("replicates"),
         "primary": primary, "warnings": list(res.warnings),
