@@ -137,6 +137,7 @@ def test_a_prohibited_use_case_never_reads_passed(ready: GovRepo, capsys) -> Non
     assert code == 0, out  # its allowed stage: recorded, not a failure of the portfolio
     assert "churn → proposed (risk tier prohibited): PROHIBITED (no requirements)" in out
     assert "PASSED" not in out
+    assert "0 of 1 use case passed their gate, 1 prohibited" in out  # never counted as passed
     assert "  state: prohibited: risk tier Prohibited allows no stage beyond Proposed; not eligible for promotion" in out
     assert out.rstrip().endswith("portfolio: 0 out of compliance at its stage, 1 prohibited, 0 blocked from promotion, "
                                  "0 ready to promote, 0 compliant at its stage")

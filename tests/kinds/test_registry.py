@@ -216,3 +216,12 @@ def test_requirement_kinds_find_their_jobs_by_section():
     known = {k.section for k in runners.all_kinds()}
     assert {s for s in sections.values() if s is not None} <= known
     assert runners.in_section([], "drift") == []
+
+
+def test_text_config_fields_listed_for_validation_match_the_config() -> None:
+    import dataclasses
+
+    from charter.kinds.runners.text_finetune import TEXT_CONFIG_FIELDS
+    from charter.textmodels.config import TextTrainConfig
+
+    assert TEXT_CONFIG_FIELDS == tuple(f.name for f in dataclasses.fields(TextTrainConfig))

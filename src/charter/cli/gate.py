@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         text = report.format_markdown(decisions, assessments=assessments)
     else:
         text = report.FORMATTERS[args.format](decisions)
-    summary = f"{report.summary_line(decisions)}\nportfolio: {states_line(a.state for a in assessments.values())}"
+    summary = f"{report.summary_line(decisions, report.prohibited_of(assessments))}\nportfolio: {states_line(a.state for a in assessments.values())}"
     if args.output:
         write_output(args.output, text)
         print(summary, file=sys.stderr)

@@ -68,9 +68,13 @@ HELP: dict[str, str] = {
 }
 
 
-def _available() -> dict[str, object]:
+def _available(only: str | None = None) -> dict[str, object]:
+    """The verbs' modules: only ``only``'s when a known verb is asked for (the others cost imports a
+    run never uses), else all of them (``charter --help`` lists each verb's options)."""
     mods: dict[str, object] = {}
     for verb, mod in VERBS.items():
+        if only in VERBS and verb != only:
+            continue
         try:
             mods[verb] = importlib.import_module(f"charter.cli.{mod}")
         except ModuleNotFoundError as exc:
@@ -83,9 +87,10 @@ def build_parser(mods: dict[str, object]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="charter", description="Governance-as-code for ML and AI use cases.")
     parser.add_argument("--version", action="version", version=f"charter {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
-    for verb, mod in mods.items():
+    for verb in VERBS:
         p = sub.add_parser(verb, help=HELP.get(verb), description=HELP.get(verb))
-        mod.add_parser(p)  # type: ignore[attr-defined]
+        if verb in mods:
+            mods[verb].add_parser(p)  # type: ignore[attr-defined]
     return parser
 
 
@@ -99,11 +104,15 @@ def _crash_log(exc: BaseException) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    mods = _available()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    mods = _available(next((a for a in argv if not a.startswith("-")), None))
     parser = build_parser(mods)
     args = parser.parse_args(argv)
     if not args.verb:
         parser.print_help()
+        return EXIT_INVALID
+    if args.verb not in mods:
+        print(f"charter {args.verb}: this installation has no such command", file=sys.stderr)
         return EXIT_INVALID
     try:
         return int(mods[args.verb].run(args))  # type: ignore[attr-defined]

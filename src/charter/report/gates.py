@@ -13,7 +13,7 @@ import html
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..gates.model import GateDecision, RequirementResult
@@ -43,12 +43,22 @@ def totals(decisions: Sequence[GateDecision]) -> dict[str, int]:
     return out
 
 
-def summary_line(decisions: Sequence[GateDecision]) -> str:
+def summary_line(decisions: Sequence[GateDecision], prohibited: Iterable[str] = ()) -> str:
+    """One line of counts; a prohibited use case's passing decision is counted as prohibited, not passed
+    (its gate at the first stage records it, it does not clear it)."""
     t = totals(decisions)
     if not decisions:
         return "no use cases to gate"
-    head = f"{t['passed']} of {t['useCases']} use case{'s' * (t['useCases'] != 1)} passed their gate"
+    barred = {d.use_case for d in decisions if d.passed and d.use_case in set(prohibited)}
+    passed = t["passed"] - len(barred)
+    head = f"{passed} of {t['useCases']} use case{'s' * (t['useCases'] != 1)} passed their gate"
+    if barred:
+        head += f", {len(barred)} prohibited"
     return f"{head} ({t['pass']} pass, {t['waived']} waived, {t['fail']} fail, {t['error']} error)"
+
+
+def prohibited_of(assessments: Mapping[str, Assessment] | None) -> set[str]:
+    return {uc for uc, a in (assessments or {}).items() if a.prohibited}
 
 
 def rule_text(r: RequirementResult) -> str | None:
@@ -116,7 +126,7 @@ def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbo
         lines.append(f"  evidence {d.evidence_hash[:12]} · decided on {d.decided_on}")
         # each entry is one line: a newline or control character from a spec is shown escaped
         chunks.append("\n".join(safe_text(line, keep_sgr=color) for line in lines))
-    tail = summary_line(decisions)
+    tail = summary_line(decisions, prohibited_of(assessments))
     if assessments:
         tail += f"\nportfolio: {states_line(a.state for a in assessments.values())}"
     return "\n\n".join(chunks + [tail])
@@ -290,11 +300,11 @@ def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter 
                     assessments: Mapping[str, Assessment] | None = None) -> str:
     """The Markdown report; with ``assessments`` a prohibited use case's passing decision reads ⛔ prohibited."""
     t = totals(decisions)
-    barred = {uc for uc, a in (assessments or {}).items() if a.prohibited}
+    barred = prohibited_of(assessments)
 
     def mark(d: GateDecision) -> str:
         return "⛔" if d.passed and d.use_case in barred else "✅" if d.passed else "❌"
-    out = [f"## {'✅' if t['failed'] == 0 else '❌'} {md_text(title)}: {md_text(summary_line(decisions))}", ""]
+    out = [f"## {'✅' if t['failed'] == 0 else '❌'} {md_text(title)}: {md_text(summary_line(decisions, barred))}", ""]
     if not decisions:
         return "\n".join(out) + "\n"
     out += ["| | Use case | Stage | Risk tier | ✅ Pass | ⚠️ Waived | ❌ Fail | ❌ Error |",

@@ -14,7 +14,6 @@ the allowlist's ``textParams`` and within its rule (types, ``min``/``max``,
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import re
 from pathlib import Path
@@ -32,6 +31,13 @@ if TYPE_CHECKING:
 
 
 FORBIDDEN_TEXT_PARAMS = frozenset({"seed"})
+TEXT_CONFIG_FIELDS = (
+    "epochs", "batch_size", "eval_batch_size", "learning_rate", "weight_decay", "warmup_ratio", "max_grad_norm",
+    "max_length", "patience", "early_stopping_metric", "min_delta", "seed", "freeze_encoder", "num_threads", "device",
+    "bucket_multiplier", "probe_c", "probe_max_iter", "normalize_embeddings",
+)
+"""The fields of ``textmodels.config.TextTrainConfig``, listed here so that validation names them without
+importing the text-model package (and numpy with it); a test keeps the two equal."""
 """Settings a job cannot set in ``params`` (the seed is the split's)."""
 
 
@@ -46,17 +52,13 @@ def _camel(name: str) -> str:
 
 def text_param_names() -> list[str]:
     """The settings a text job may name in ``params`` (camelCase, as specs write them)."""
-    from ...textmodels.config import TextTrainConfig
-
-    return sorted(_camel(f.name) for f in dataclasses.fields(TextTrainConfig) if f.name not in FORBIDDEN_TEXT_PARAMS)
+    return sorted(_camel(f) for f in TEXT_CONFIG_FIELDS if f not in FORBIDDEN_TEXT_PARAMS)
 
 
 def text_param_field(name: str) -> str | None:
     """The TextTrainConfig field a ``params`` key (camelCase or snake_case) names, or None."""
-    from ...textmodels.config import TextTrainConfig
-
     field = _snake(name)
-    known = {f.name for f in dataclasses.fields(TextTrainConfig)} - FORBIDDEN_TEXT_PARAMS
+    known = set(TEXT_CONFIG_FIELDS) - FORBIDDEN_TEXT_PARAMS
     return field if field in known else None
 
 
