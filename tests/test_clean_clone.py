@@ -56,7 +56,7 @@ def test_readme_command_1_on_a_fresh_clone_runs_nothing_and_stays_clean(tmp_path
 
     charter("validate")
     report = json.loads(charter("run", "--format", "json").stdout)
-    ran = [f"{j['useCase']}/{j['job']}: {j.get('why') or j.get('reason')}" for j in report["jobs"] if not j["cached"]]
+    ran = [f"{j['useCase']}/{j['job']}: {j.get('why') or j.get('reason') or 'no reason reported'}" for j in report["jobs"] if not j["cached"]]
     assert not ran, "jobs re-ran on a fresh clone (commit current evidence/): " + "; ".join(ran)
     assert report["ok"] and report["counts"]["ran"] == 0 and report["counts"]["cached"] == len(report["jobs"]) > 0
     charter("build")
