@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _off_lock() -> list[str]:
-    spec = importlib.util.spec_from_file_location("_example_repository_tests", ROOT / "tests" / "test_example_repository.py")
+    path = ROOT / "tests" / "test_example_repository.py"
+    spec = importlib.util.spec_from_file_location("_example_repository_tests", path)
     assert spec is not None and spec.loader is not None
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
@@ -56,7 +57,8 @@ def test_readme_command_1_on_a_fresh_clone_runs_nothing_and_stays_clean(tmp_path
 
     charter("validate")
     report = json.loads(charter("run", "--format", "json").stdout)
-    ran = [f"{j['useCase']}/{j['job']}: {j.get('why') or j.get('reason') or 'no reason reported'}" for j in report["jobs"] if not j["cached"]]
+    ran = [f"{j['useCase']}/{j['job']}: {j.get('why') or j.get('reason') or 'no reason reported'}"
+           for j in report["jobs"] if not j["cached"]]
     assert not ran, "jobs re-ran on a fresh clone (commit current evidence/): " + "; ".join(ran)
     assert report["ok"] and report["counts"]["ran"] == 0 and report["counts"]["cached"] == len(report["jobs"]) > 0
     charter("build")
