@@ -34,7 +34,17 @@ case "$MODE" in
     # fresh clone finds every job current and stays clean.
     "${PIP[@]}" install -e ".[all]" "${CONSTRAINTS[@]}"
     "$VENV/bin/charter" validate
-    "$VENV/bin/charter" run
+    # A fresh clone's jobs are all current: say so in one line rather than a table of 'cached'.
+    if ! run_out=$("$VENV/bin/charter" run 2>&1); then
+      printf '%s\n' "$run_out"
+      exit 1
+    fi
+    if grep -q '; 0 ran, ' <<<"$run_out"; then
+      echo "evidence current, nothing re-ran: $(grep -E '^[0-9]+ job\(s\):' <<<"$run_out" | tail -n 1)"
+    else
+      printf '%s\n' "$run_out"
+      echo "note: jobs re-ran and recorded new evidence under evidence/ (see git status)"
+    fi
     "$VENV/bin/charter" build
     echo "site built: build/site/index.html  (preview: $VENV/bin/charter serve)"
     ;;

@@ -4,6 +4,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import pytest
+
 _here = Path(__file__).parent
 # the engine tests' repository builder, and the fixture kind (importable by name: it is its own backend)
 for name, path in (("repo_builder", _here.parent / "engine" / "repo_builder.py"),
@@ -14,3 +16,9 @@ for name, path in (("repo_builder", _here.parent / "engine" / "repo_builder.py")
         _mod = importlib.util.module_from_spec(_spec)
         sys.modules[name] = _mod
         _spec.loader.exec_module(_mod)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Registered only when pytest is pointed at this folder or a file in it, which is how it is used.
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/kinds/golden_results/ from the current runner results")
