@@ -268,10 +268,9 @@ def _write_evidence(repo: Any, store: Any, ledger: Any, rng: random.Random) -> i
                          "python": "3.11.7", "platform": "Linux-x86_64"},
                 started_at="2026-02-20T10:00:00+00:00", finished_at=f"2026-02-20T10:{records % 60:02d}:02+00:00",
                 duration_s=2.0, results=_results(p.runner, rng))
+            stored = store.put(rec)  # the engine's write-once record file
             data = record_bytes(rec)
-            path = store.record_path(uid, p.job_id, p.evidence_id)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            assert stored.sha256 == hashlib.sha256(data).hexdigest()
             records += 1
             # the engine's own ledger API (current schema, hash-chained, head anchor rewritten)
             at = f"2026-02-20T10:{records % 60:02d}:{records % 59:02d}.000000+00:00"

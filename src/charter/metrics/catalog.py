@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+MISSING_LABEL = "<missing>"
+"""The group label of rows whose attribute value is missing (shared by the metrics and the judges)."""
+
 
 class TaskType(str, Enum):
     BINARY = "binary-classification"

@@ -55,10 +55,9 @@ from .bootstrap import (
     row_count_chunks,
     to_float,
 )
-from .catalog import FAIRNESS_METRICS, TaskType
+from .catalog import FAIRNESS_METRICS, MISSING_LABEL, TaskType
 from .intervals import block_weights, disparity_interval
 
-MISSING_LABEL = "<missing>"
 DEFAULT_MIN_GROUP_SIZE = 30
 
 CLASSIFICATION_GROUP_METRICS = ("selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy")
