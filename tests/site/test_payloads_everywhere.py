@@ -51,11 +51,12 @@ LONG_KEYS = {
     "ethicalConsiderations", "humanOversight", "misuseAndEdgeCases", "contentWarnings",
     "responsibilities", "regulatoryJustification", "riskReduced", "reason", "note", "text",
     "simplerAlternative", "llmOverkill", "needForAi", "businessImpact", "measurement", "consumption",
-    "commonMistakes", "retirementDecision",
+    "commonMistakes", "retirementDecision", "ticket",
 }
-SHORT_KEYS = {"name", "title", "ticket", "affectedGroups", "consumers", "kpi", "measuredBy"}
-# Waivers and approvals are signed over their text; estimators are allowlist names.
-SKIP_PARENTS = {"estimator", "estimators", "approvals", "waivers", "signingKeys", "columns", "contract", "params", "textParams", "slices"}
+SHORT_KEYS = {"name", "title", "affectedGroups", "consumers", "kpi", "measuredBy"}
+# Approvals are signed over a review digest (left alone: they may turn stale); estimators are
+# allowlist names. Waivers get payloads: the copy's policy stops requiring their signatures.
+SKIP_PARENTS = {"estimator", "estimators", "approvals", "signingKeys", "columns", "contract", "params", "textParams", "slices"}
 
 SKIP_FIELDS = {("jobs", "text")}  # a job's text column
 
@@ -100,6 +101,10 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
     planted = 0
     for path in sorted([*root.glob("governance/*.yaml"), *root.glob("usecases/*/usecase.yaml")]):
         doc = yaml.load(path)
+        for rule in doc.get("waivers") or []:
+            if "signed" in rule:
+                rule["signed"] = False
+            rule.pop("signature", None)
         planted += _plant(doc)
         with path.open("w") as f:
             yaml.dump(doc, f)
@@ -190,17 +195,21 @@ def test_no_payload_runs_or_links_anywhere(browser: Any, server: str, planted: P
             "*", "els => els.flatMap(e => [...e.attributes].filter(a => a.name.startsWith('on'))"
                  ".map(a => e.tagName + ' ' + a.name))")
         problems += [f"{path}: handler {h}" for h in handlers]
-        # Every visible link whose text holds payload text, clicked like a person would.
+        # Every visible link whose text holds payload text, clicked like a person would (one per
+        # target: with no event handlers on the page, what a click does depends only on the href).
         links = page.locator("a").filter(has_text=re.compile("__pwned|javascript:|data:text/html"))
+        seen: set[str | None] = set()
         for i in range(links.count()):
             link = links.nth(i)
-            if link.is_visible():
-                link.click(no_wait_after=True, timeout=2000)
+            href = link.get_attribute("href")
+            if href not in seen and link.is_visible():
+                seen.add(href)
+                link.click(no_wait_after=True, timeout=2000, force=True)
                 clicked += 1
                 if _pwned(page):
                     problems.append(f"{path}: payload ran on click of {link.get_attribute('href')!r}")
         assert page.url.split("#")[0] == server + path  # still here: the clicks ran in this page
-    assert clicked > 50, clicked
+    assert clicked > 30, clicked
     assert dialogs == []
     assert problems == [], "\n".join(problems[:50])
     page.close()
