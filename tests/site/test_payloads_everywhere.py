@@ -164,7 +164,12 @@ def _pwned(page: Any) -> bool:
 def test_no_payload_runs_or_links_anywhere(browser: Any, server: str, planted: Path) -> None:
     page = browser.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def dialog(d: Any) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
     loading = {"page": True}
 
     def route(r: Any) -> None:
