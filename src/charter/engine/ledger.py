@@ -285,7 +285,11 @@ class LedgerIndex:
 
     @property
     def head(self) -> str | None:
-        return repository_head(self.tips)
+        # an index is read once and not changed afterwards (a store that writes drops it): every gate
+        # decision of a command asks for the head, so it is computed once
+        if not hasattr(self, "_head"):
+            self._head = repository_head(self.tips)
+        return self._head
 
     def chain_problem(self, use_case: str) -> str | None:
         """Why the use case's chain cannot vouch for its records (None when it can)."""
