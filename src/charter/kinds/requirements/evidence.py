@@ -31,7 +31,7 @@ class EvidenceRequirement(RequirementBase):
 
 
 def judge(ctx: Context, r: EvidenceRequirement) -> Outcome:
-    from ..runners.ranking import standing_for
+    from ..runners.base import standing_for
     from .generative_metric import evaluation_runners
 
     runners_ = tuple(dict.fromkeys(n for base in evaluation_runners(ctx.uc, r.runner) for n in standing_for(base)))

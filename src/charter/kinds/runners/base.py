@@ -170,3 +170,8 @@ TABLE: dict[str, RunnerKind[Any]] = {}
 
 def find(name: str) -> RunnerKind[Any] | None:
     return TABLE.get(name)
+
+
+def standing_for(runner: str) -> tuple[str, ...]:
+    """``runner`` and every registered runner whose evidence counts as it (``stands_for``)."""
+    return (runner,) + tuple(k.name for k in TABLE.values() if runner in getattr(k, "stands_for", ()))

@@ -5,7 +5,7 @@ Its result carries ``metrics``, ``slices``, ``champion`` and ``bootstrap`` like 
 ``evaluate`` kind's, so the ``metric`` requirement judges ranking metrics
 (``ndcg@10``, ``mrr``...) unchanged; the ``exposure`` requirement judges the
 exposure disparities. It stands for ``evaluate`` where a requirement asks for
-offline evaluation evidence (:func:`standing_for`).
+offline evaluation evidence (``stands_for``, read by :func:`.base.standing_for`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from ...evidence.records import Estimate
 from ...spec.usecase import RankingEvaluateJob, UseCase
 from ._shared import ResultModel, est, num, table, warnings_text
-from .base import TABLE, Checker, Loc, Reads, RunnerKind, task_spec
+from .base import Checker, Loc, Reads, RunnerKind, task_spec
 from .evaluate import MetricsBlock
 
 
@@ -62,11 +62,6 @@ class RankingResult(ResultModel):
     """Group attribute → fairness of exposure."""
     bootstrap: dict[str, Any] = {}
     warnings: list[str] = []
-
-
-def standing_for(runner: str) -> tuple[str, ...]:
-    """``runner`` and every registered runner whose evidence counts as it (``stands_for``)."""
-    return (runner,) + tuple(k.name for k in TABLE.values() if runner in getattr(k, "stands_for", ()))
 
 
 class RankingEvaluate(RunnerKind[RankingResult]):
