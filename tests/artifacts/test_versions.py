@@ -44,19 +44,19 @@ def test_a_record_from_a_newer_charter_is_skipped_with_an_upgrade_message(tmp_pa
     store = EvidenceStore(tmp_path)
     path = store.put(record()).path
     data = json.loads(path.read_text())
-    data.update(schema_version=2, new_field=1)
+    data.update(schema_version=3, new_field=1)
     path.write_text(json.dumps(data))
     assert store.get("credit", "train", "a" * 64) is None
     list(store.iter_stored())
     [warning] = store.warnings
-    assert "evidence record written by a newer Charter (schema 2; this Charter reads up to 1): upgrade Charter" \
+    assert "evidence record written by a newer Charter (schema 3; this Charter reads up to 2): upgrade Charter" \
         in warning
 
 
 def test_an_older_record_says_how_to_record_it_again() -> None:
     data = json.loads(record_bytes(record()))
     data["schema_version"] = 0
-    with pytest.raises(SchemaVersionError, match=r"older Charter \(schema 0; this Charter reads 1\): "
+    with pytest.raises(SchemaVersionError, match=r"older Charter \(schema 0; this Charter reads 1 to 2\): "
                                                  r"re-run `charter run --force`"):
         read_record(json.dumps(data))
     with pytest.raises(ValueError, match="not JSON"):

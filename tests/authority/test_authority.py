@@ -242,7 +242,7 @@ def _upgrade(monkeypatch: pytest.MonkeyPatch, g: GovRepo) -> None:
     """A new minor version of every package a runner depends on: new evidence ids for those jobs."""
     import charter.engine.plan as plan
 
-    monkeypatch.setattr(plan, "package_versions", lambda dists: {d: "99.0" for d in dists})
+    monkeypatch.setattr(plan, "package_versions", lambda dists, *rule: {d: "99.0" for d in dists})
     g._plans = {}
 
 

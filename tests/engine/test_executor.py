@@ -77,7 +77,7 @@ def test_stale_evidence_is_reported_by_show(repo_root, capsys):
     assert states == {"contract": "fresh", "train": "fresh", "evaluate": "stale", "fairness": "fresh",
                       "drift": "fresh"}
     ev = next(j for j in view["jobs"] if j["job"] == "evaluate")
-    assert ev["changed"] == ["its spec section"]
+    assert ev["changed"] == ["its spec section (slices)"]
     assert ev["record"]["results"]["slices"].keys() == {"region"}
     assert view["complete"] is False
     # text form names the state, the metrics with intervals, and the hash

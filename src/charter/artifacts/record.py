@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .versioning import Versioned, check_version, version_of
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 Status = Literal["pass", "fail", "error"]
 
 
@@ -42,6 +42,9 @@ class Lineage(_Part):
     charter_version: str
     python: str
     platform: str
+    packages: dict[str, str] = {}
+    """Exact versions of the packages the result depends on (the id holds only the part the policy's
+    `reproduction.packageStaleness` names)."""
 
 
 class Artifact(_Part):
@@ -78,6 +81,9 @@ class EvidenceRecord(Versioned):
     results: dict[str, Any] = Field(default_factory=dict)
     """Runner-specific payload; see the runner's result model."""
     artifacts: list[Artifact] = []
+    spec: dict[str, Any] | None = None
+    """The canonical spec section whose sha256 is `inputs.spec_sha256` (schema 2): lets a later change be
+    named key by key. Not part of the id; ignored when it does not hash to `inputs.spec_sha256`."""
     deterministic: bool = True
     """Whether the runner gives identical results for identical inputs (false: a GPU fine-tune); the policy's
     ``reproduction`` setting decides whether evidence that cannot be reproduced may gate a stage."""

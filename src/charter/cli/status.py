@@ -1,8 +1,9 @@
 """`charter status [USECASE ...]`: for every job, whether `charter run` would run it and why.
 
 The reason names each changed input (data file old → new sha256, upstream job, package version,
-runner result version), or says the evidence is missing, deleted or tampered; it is the same wording
-as `run`'s REASON column and the gate's (:func:`charter.gates.evidence.run_reason`). Exit 0 when
+runner result version), or says the evidence is missing, deleted or tampered, or that a current job
+re-creates artifacts a job that runs needs; it is the same selection and wording as `run`'s
+(:func:`charter.engine.selection.select`). Exit 0 when
 nothing would run, 1 otherwise.
 """
 
@@ -26,7 +27,8 @@ def add_parser(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..engine.plan import PlanError, plan_repository
     from ..engine.store import EvidenceStore
-    from ..gates.evidence import CachingStore, look_up, run_reason
+    from ..engine.selection import select
+    from ..gates.evidence import CachingStore
 
     root = find_root(Path(args.repo))
     repo = load_valid(root, "status", args.format)
@@ -37,13 +39,10 @@ def run(args: argparse.Namespace) -> int:
         planned = plan_repository(repo, ids)
     except PlanError as exc:
         raise UsageError(str(exc)) from None
-    store = EvidenceStore(root)
-    cached = CachingStore(store)
-    forked = {uc for uc, c in store.ledger_index().chains.items() if c.forked}
+    sel = select(CachingStore(EvidenceStore(root)), planned)
     rows: list[dict[str, Any]] = []
     for p in planned:
-        ev = look_up(cached, p)
-        why = run_reason(ev, forked=p.use_case in forked)
+        ev, why = sel.evidence[p.key], sel.why.get(p.key)
         rows.append({"use_case": p.use_case, "job": p.job_id, "runner": p.runner, "evidence_id": p.evidence_id,
                      "freshness": ev.freshness, "would_run": why is not None, "why": why})
     if args.format == "json":

@@ -55,15 +55,16 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..evidence.records import EvidenceRecord, Lineage
-from ..gates.evidence import look_up, run_reason
+from ..gates.evidence import CachingStore
 from ..kinds import runners
 from .ledger import OLD_LAYOUT_HINT, Ledger, LedgerError
+from .hashing import full_versions
 from .lineage import current_lineage
 from .plan import PlannedJob, plan_repository
+from .selection import FINAL, select
 from .store import EvidenceStore, StoreError
 
 RunStatus = Literal["pass", "fail", "error", "skipped"]
-FINAL = ("pass", "fail")
 
 
 class Executor(Protocol):
@@ -237,9 +238,16 @@ def _record(task: JobTask, status: str, reason: str | None, results: dict[str, A
     kind = runners.find(p.runner)
     return EvidenceRecord(
         deterministic=bool(getattr(kind, "deterministic", True)), id=p.evidence_id, use_case=p.use_case, job=p.job_id, runner=p.runner, status=status,  # type: ignore[arg-type]
-        reason=reason, inputs=p.inputs, lineage=task.lineage, started_at=started_at, finished_at=_now(),
-        duration_s=round(duration, 4), results=results, artifacts=artifacts,
+        reason=reason, inputs=p.inputs, lineage=_lineage(task.lineage, kind), started_at=started_at,
+        finished_at=_now(), duration_s=round(duration, 4), results=results, artifacts=artifacts,
+        spec=p.spec or None,
     )
+
+
+def _lineage(lineage: Lineage, kind: Any) -> Lineage:
+    """The run's lineage with the exact versions of the packages this runner's numbers depend on."""
+    dists = tuple(getattr(kind, "packages", ()) or ())
+    return lineage.model_copy(update={"packages": full_versions(dists)}) if dists else lineage
 
 
 # --------------------------------------------------------------------------- budgets, workers, signals
@@ -695,17 +703,6 @@ def _is_broken_pool(exc: BaseException) -> bool:
     return isinstance(exc, BrokenProcessPool)
 
 
-def _artifacts_present(store: EvidenceStore, record: EvidenceRecord) -> bool:
-    for art in record.artifacts:
-        try:
-            path = store.artifact_path(art.path)
-        except ValueError:
-            return False
-        if not path.exists():
-            return False
-    return True
-
-
 def run(
     repo: Any,
     selection: Iterable[str] | None = None,
@@ -733,30 +730,8 @@ def run(
     if ledger.old_path.exists():  # never write records the old single-file ledger cannot vouch for
         raise LedgerError(None, OLD_LAYOUT_HINT)
     by_key = {p.key: p for p in planned}
-    existing: dict[tuple[str, str], EvidenceRecord] = {}
-    to_run: set[tuple[str, str]] = set()
-    forked = {uc for uc, c in store.ledger_index().chains.items() if c.forked}
-    check = {k for k in reproduce if k in by_key}
-    for p in planned:
-        rec = None if force or p.use_case in forked else store.get(p.use_case, p.job_id, p.evidence_id)
-        if p.key in check and rec is None and not force:
-            check.discard(p.key)  # not current: it simply runs
-        if rec is not None and rec.status in FINAL and p.key not in check:
-            existing[p.key] = rec
-        else:
-            to_run.add(p.key)
-    # A job that must run reads its upstream's artifacts: re-create them if this
-    # checkout lacks them (artifacts are local; records travel with git).
-    for p in planned:
-        if p.key in to_run:
-            for dep in p.depends_on:
-                k = (p.use_case, dep)
-                if k not in to_run and k in existing and not _artifacts_present(store, existing[k]):
-                    to_run.add(k)
-                    existing.pop(k)
-
-    whys = {p.key: run_reason(look_up(store, p), force=force, forked=p.use_case in forked) for p in planned
-            if p.key in to_run}
+    sel = select(CachingStore(store), planned, force=force, reproduce=reproduce)
+    existing, whys, to_run, check = sel.existing, sel.why, sel.to_run, sel.check
     runs: dict[tuple[str, str], JobRun] = {}
     for k, rec in existing.items():
         if k not in to_run:
@@ -771,7 +746,7 @@ def run(
 
     for k, jr in runs.items():
         if not jr.cached:
-            jr.why = "reproduced: introduced since the base" if jr.reproduced else whys.get(k)
+            jr.why = whys.get(k)
     ordered = [runs[p.key] for p in planned if p.key in runs]
     return RunReport(planned, ordered, list(store.warnings), time.perf_counter() - t_start)
 

@@ -68,16 +68,37 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_PARTS = {"major": 1, "minor": 2, "patch": 3}
+
+
 @cache
-def package_version(dist: str) -> str:
-    """``major.minor`` of an installed distribution, or ``absent``."""
+def full_version(dist: str) -> str:
+    """The installed version of a distribution, or ``absent``."""
     try:
-        version = metadata.version(dist)
+        return metadata.version(dist)
     except metadata.PackageNotFoundError:
         return "absent"
-    parts = version.split(".")
-    return ".".join(parts[:2])
 
 
-def package_versions(dists: tuple[str, ...]) -> dict[str, str]:
-    return {d: package_version(d) for d in dists}
+def package_version(dist: str, staleness: str = "minor") -> str:
+    """The part of a distribution's version that evidence ids include: ``major``, ``major.minor``
+    (default) or the release (``major.minor.patch``, local tags dropped); ``*`` for ``never``."""
+    version = full_version(dist)
+    if version == "absent":
+        return version
+    if staleness == "never":
+        return "*"
+    release = version.split("+")[0]
+    return ".".join(release.split(".")[:_PARTS.get(staleness, 2)])
+
+
+def package_versions(dists: tuple[str, ...], staleness: str = "minor",
+                     overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """The id part of each distribution's version, under the policy's staleness rule."""
+    over = overrides or {}
+    return {d: package_version(d, over.get(d, staleness)) for d in dists}
+
+
+def full_versions(dists: tuple[str, ...]) -> dict[str, str]:
+    """The exact installed versions (lineage: recorded, never part of an id)."""
+    return {d: full_version(d) for d in dists}

@@ -19,7 +19,9 @@ The evidence id of a job is the sha256 of the canonical JSON of its
   running anything);
 * ``runner_version`` – the runner kind and its declared ``result_version`` (bumped
   when its computation changes; moving or refactoring code leaves evidence current);
-* ``packages`` – major.minor of the packages whose behaviour decides the result;
+* ``packages`` – the versions of the packages whose behaviour decides the result, cut to the part
+  the policy's ``reproduction.packageStaleness`` names (default major.minor; the full versions are
+  lineage);
 * ``seed``.
 
 The git commit and the time are *not* part of the id (they are lineage), so an
@@ -28,6 +30,7 @@ unchanged use case is never re-run on a new commit.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +41,8 @@ from ..kinds import runners
 from ..kinds.runners.base import dump_spec
 from ..kinds.runners.fairness import fairness_attributes
 from ..spec.usecase import UseCase
-from .hashing import package_versions, sha256_json
+from ..spec.governance import reproduction_settings
+from .hashing import canonical_json, package_versions, sha256_json, sha256_text
 
 __all__ = ["PlanError", "PlannedJob", "evidence_id", "fairness_attributes",
            "plan_repository", "plan_usecase"]
@@ -53,6 +57,9 @@ class PlannedJob:
     inputs: Inputs = field(hash=False)
     depends_on: tuple[str, ...] = ()
     """Job ids (in the same use case) whose evidence this job consumes or waits for."""
+    spec: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    """The canonical spec section hashed into ``inputs.spec_sha256`` (recorded, so a later change can be
+    named key by key)."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -124,6 +131,7 @@ def _order(uc: UseCase, deps: dict[str, list[str]]) -> list[Any]:
 def plan_usecase(repo: Any, uc: UseCase) -> list[PlannedJob]:
     """The jobs of one use case in dependency order, each with its evidence id."""
     guards = _guards(uc)
+    repro = reproduction_settings(getattr(repo, "policy", None))
     reads: dict[str, runners.Reads] = {}
     deps: dict[str, list[str]] = {}
     for job in uc.jobs:
@@ -137,12 +145,13 @@ def plan_usecase(repo: Any, uc: UseCase) -> list[PlannedJob]:
         data_ids = list(dict.fromkeys(r.data))
         spec: dict[str, Any] = {"useCase": uc.id, "job": dump_spec(job), **r.spec}
         spec["sources"] = [_source(uc, d) for d in data_ids]
+        canonical = canonical_json(spec)
         inputs = Inputs(
-            spec_sha256=sha256_json(spec),
+            spec_sha256=sha256_text(canonical),
             data={s["id"]: s["sha256"] for s in spec["sources"]},
             upstream={u: planned[u].evidence_id for u in deps[job.id]},
             runner_version=kind.version,
-            packages=package_versions(kind.packages),
+            packages=package_versions(kind.packages, repro.package_staleness, repro.package_staleness_for),
             seed=r.seed,
         )
         planned[job.id] = PlannedJob(
@@ -152,6 +161,7 @@ def plan_usecase(repo: Any, uc: UseCase) -> list[PlannedJob]:
             evidence_id=evidence_id(inputs),
             inputs=inputs,
             depends_on=tuple(deps[job.id]),
+            spec=json.loads(canonical),
         )
     return list(planned.values())
 

@@ -104,10 +104,12 @@ def _short(sha: Any) -> str:
 def changed_inputs(planned_inputs: Any, recorded: Any, *, spec_keys: Any = None) -> tuple[str, ...]:
     """Human names of the inputs that differ between a plan and an older record (the one wording that
     ``run``, ``status``, ``gate`` and the site show). ``spec_keys``: the top-level keys of the job's spec
-    section that changed, when the caller could recover them."""
+    section that changed (:func:`spec_changes`), when they could be recovered."""
     out: list[str] = []
     if _get(planned_inputs, "spec_sha256") != _get(recorded, "spec_sha256"):
-        keys = sorted(spec_keys) if spec_keys else []
+        keys = list(spec_keys) if spec_keys else []
+        if len(keys) > _MAX_KEYS:
+            keys = keys[:_MAX_KEYS] + [f"{len(keys) - _MAX_KEYS} more"]
         out.append(f"its spec section ({', '.join(keys)})" if keys else "its spec section")
     new_data, old_data = _get(planned_inputs, "data") or {}, _get(recorded, "data") or {}
     for source in sorted(set(new_data) | set(old_data)):
@@ -128,9 +130,47 @@ def changed_inputs(planned_inputs: Any, recorded: Any, *, spec_keys: Any = None)
     for dist in sorted(set(new_pk) | set(old_pk)):
         if new_pk.get(dist) != old_pk.get(dist):
             out.append(f"package {dist} ({old_pk.get(dist, 'absent')} → {new_pk.get(dist, 'absent')})")
-    if _get(planned_inputs, "seed") != _get(recorded, "seed"):
+    if _get(planned_inputs, "seed") != _get(recorded, "seed") and not any(
+            str(k).endswith("seed") for k in spec_keys or ()):
         out.append("the seed")
     return tuple(out)
+
+
+_MAX_KEYS = 4
+_MISSING = object()
+
+
+def _flatten(obj: Any, prefix: str, out: dict[str, Any]) -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _flatten(v, f"{prefix}.{k}" if prefix else str(k), out)
+    elif isinstance(obj, list) and obj and all(isinstance(v, dict) and isinstance(v.get("id"), str) for v in obj):
+        for v in obj:  # lists of identified things (data sources, checks): by id, not by position
+            _flatten({k: x for k, x in v.items() if k != "id"}, f"{prefix}[{v['id']}]", out)
+    else:
+        out[prefix] = obj
+
+
+def _display(path: str) -> str:
+    # the job's own section is what a reader edits: `job.bootstrap.seed` reads as `bootstrap.seed`
+    return path[4:] if path.startswith("job.") else path
+
+
+def spec_changes(planned_spec: Any, recorded: Any) -> list[str]:
+    """The spec keys (dotted paths) that differ between a plan and an older record, when the record kept
+    its spec (schema 2) and that spec is the one its inputs hashed; [] when it cannot be told."""
+    from ..engine.hashing import sha256_json
+
+    old = _get(recorded, "spec")
+    if not isinstance(planned_spec, dict) or not planned_spec or not isinstance(old, dict):
+        return []
+    if sha256_json(old) != _get(_get(recorded, "inputs"), "spec_sha256"):
+        return []  # not the spec its id was computed from: name nothing rather than something wrong
+    a: dict[str, Any] = {}
+    b: dict[str, Any] = {}
+    _flatten(planned_spec, "", a)
+    _flatten(old, "", b)
+    return [_display(k) for k in sorted(set(a) | set(b)) if a.get(k, _MISSING) != b.get(k, _MISSING)]
 
 
 def look_up(store: EvidenceSource, planned: Any, *, with_sha256: bool = False) -> JobEvidence:
@@ -155,7 +195,9 @@ def look_up(store: EvidenceSource, planned: Any, *, with_sha256: bool = False) -
     if latest is None:
         return JobEvidence(planned, "missing")
     sha = _sha256(store, planned, latest) if with_sha256 else None
-    return JobEvidence(planned, "stale", None, latest, changed_inputs(planned.inputs, latest.inputs), record_sha256=sha)
+    keys = spec_changes(getattr(planned, "spec", None), latest)
+    return JobEvidence(planned, "stale", None, latest, changed_inputs(planned.inputs, latest.inputs, spec_keys=keys),
+                       record_sha256=sha)
 
 
 def run_reason(ev: JobEvidence, *, force: bool = False, forked: bool = False) -> str | None:

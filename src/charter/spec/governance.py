@@ -234,12 +234,22 @@ class WaiverRule(Model):
     """The waiver counts only with `approvedBy` (a holder of one of `roles`) and that person's `signature`."""
 
 
+PackageStaleness = Literal["major", "minor", "patch", "never"]
+
+
 class ReproductionPolicy(Model):
-    """How evidence introduced by a pull request is trusted (`charter run --changed-since`)."""
+    """How evidence introduced by a pull request is trusted (`charter run --changed-since`), and which
+    package upgrades make evidence stale."""
 
     nondeterministic: Literal["refuse", "trust"] = "refuse"
     """A record whose runner is not deterministic (`deterministic: false`, e.g. a GPU fine-tune) cannot be
     reproduced byte for byte: `refuse` fails the reproduction step on it, `trust` lets it gate unreproduced."""
+    package_staleness: PackageStaleness = "minor"
+    """Which change of a package a runner's numbers depend on (scikit-learn, torch, transformers…) makes its
+    evidence stale: `minor` (default) re-runs on 1.5 → 1.6 but not 1.5.1 → 1.5.2, `major` only on 1 → 2,
+    `patch` on any release, `never` not at all. The full versions are always recorded in the lineage."""
+    package_staleness_for: dict[str, PackageStaleness] = {}
+    """Per-package exceptions, by distribution name (e.g. `transformers: patch`)."""
 
 
 class RetentionPolicy(Model):
@@ -305,6 +315,11 @@ def approval_validity(policy: Policy | None) -> int:
     default = Policy.model_fields["approval_validity_days"].default
     assert isinstance(default, int)
     return default
+
+
+def reproduction_settings(policy: Policy | None) -> ReproductionPolicy:
+    """The policy's reproduction settings; the model's defaults when the repository declares no Policy."""
+    return policy.reproduction if policy is not None else ReproductionPolicy()
 
 
 def jobs_settings(policy: Policy | None) -> JobsPolicy:
