@@ -16,6 +16,7 @@ from .artifacts.record import EvidenceRecord
 from .artifacts.show import ShowReport
 from .artifacts.verify import VerifyReport
 from .artifacts.versioning import Versioned
+from .spec.docs import json_schema
 from .spec.governance import Allowlist, MaturityModel, OKRSet, Organisation, Policy
 from .spec.usecase import UseCase
 
@@ -39,7 +40,7 @@ SCHEMA_FILES: dict[str, type[BaseModel]] = {
 
 
 def schema_for(model: type[BaseModel], filename: str) -> dict[str, Any]:
-    schema = model.model_json_schema(by_alias=True, mode="validation")
+    schema = json_schema(model, by_alias=True, mode="validation")
     if issubclass(model, Versioned):
         # the version this Charter writes; readers accept MIN_SCHEMA_VERSION..SCHEMA_VERSION
         schema["properties"]["schema_version"]["const"] = model.SCHEMA_VERSION

@@ -19,7 +19,7 @@ Status = Literal["pass", "fail", "error"]
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Inputs(_Part):

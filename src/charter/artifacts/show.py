@@ -14,7 +14,7 @@ SCHEMA_VERSION = 2
 
 
 class ShowJob(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     job: str
     runner: str
@@ -33,7 +33,7 @@ class ShowJob(BaseModel):
 class ShowState(BaseModel):
     """The use case's portfolio state (:mod:`charter.assessment`), as ``charter gate`` and the site show it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     state: str
     label: str
@@ -43,7 +43,7 @@ class ShowState(BaseModel):
 
 
 class ShowGate(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     stage: str
     passed: bool
@@ -53,7 +53,7 @@ class ShowGate(BaseModel):
 
 
 class ShowApproval(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     stage: str
     by: str
@@ -65,7 +65,7 @@ class ShowApproval(BaseModel):
 
 
 class ShowWaiver(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     requirement: str
     stage: str | None = None

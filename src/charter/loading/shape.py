@@ -196,9 +196,11 @@ def _missing_hint(model: type[BaseModel], data: Any, loc: list[str | int]) -> st
     parent = model_at(model, data, loc[:-1])
     if parent is None:
         return None
+    from ..spec.docs import field_description
+
     for name, f in parent.model_fields.items():
-        if (f.alias or name) == loc[-1] and f.description:
-            return f.description.splitlines()[0]
+        if (f.alias or name) == loc[-1] and (doc := field_description(parent, name)):
+            return doc.splitlines()[0]
     return None
 
 

@@ -12,6 +12,8 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from ..spec.docs import json_schema
+
 DOCUMENTS = ("UseCase", "Organisation", "MaturityModel", "OKRs", "Policy", "Allowlist")
 
 
@@ -98,7 +100,7 @@ def reference_context() -> dict[str, Any]:
     documents = []
     for kind in DOCUMENTS:
         model = models[kind]
-        schema = model.model_json_schema(by_alias=True)
+        schema = json_schema(model, by_alias=True)
         for name, d in schema.get("$defs", {}).items():
             defs.setdefault(name, d)
         doc = _object(kind, schema)

@@ -24,7 +24,6 @@ class Model(BaseModel):
         frozen=True,
         alias_generator=to_camel,
         populate_by_name=True,
-        use_attribute_docstrings=True,
         validate_default=False,
         allow_inf_nan=False,  # the loader refuses them too; this covers models built in code
     )
