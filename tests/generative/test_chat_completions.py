@@ -283,3 +283,19 @@ def test_a_use_case_cannot_set_the_address_or_an_undeclared_endpoint(tmp_path: P
     root = make_repo(tmp_path, job_extra={"promptTemplate": "eval"})
     assert main(["validate", "--no-cache", str(root)]) != 0
     assert "promptTemplateSha256" in capsys.readouterr().out
+
+
+def test_the_system_card_shows_the_recorded_outputs_run(tmp_path: Path, env: Script,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from charter.site.build import build_site
+
+    root = make_repo(tmp_path)
+    rec, _ = run_job(root, capsys)
+    assert rec["status"] == "pass", rec["reason"]
+    report = build_site(root, out=tmp_path / "out", run_mkdocs=False, jobs=1)
+    page = (report.docs_dir / f"usecases/{UC}/index.md").read_text()
+    section = page.split('id="gen-generate"', 1)[1]
+    res = rec["results"]
+    assert f"4 of 4 items answered by <code>pilot-llm</code>" in section
+    assert f"through endpoint <code>staging-llm</code> ({res['base_url']})" in section
+    assert f"<code>{res['outputs_sha256']}</code>" in section and KEY not in page

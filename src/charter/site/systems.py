@@ -23,6 +23,7 @@ from typing import Any
 
 from ..gates.evidence import JobEvidence
 from ..kinds import runners as runner_kinds
+from ..kinds.runners.chat_completions import ChatCompletionsResult
 from ..kinds.runners.generative import GenBlock, GenerativeResult
 from ..kinds.runners.generative_compare import GenerativeCompareResult
 from ..kinds.runners.ranking import RankingResult
@@ -248,6 +249,18 @@ def _generative_compare(res: GenerativeCompareResult | None, verdicts: list[dict
     }}
 
 
+def _producer(res: ChatCompletionsResult | None, head: dict[str, Any]) -> dict[str, Any]:
+    if res is None:
+        return head | {"result": None}
+    return head | {"result": {
+        "endpoint": res.endpoint, "base_url": res.base_url, "system": _system(res.system),
+        "eval_sets": [{"id": k, "n": v} for k, v in sorted(res.eval_sets.items())], "items": res.items,
+        "answered": res.answered, "errors": res.errors, "retries": res.retries, "tokens": dict(sorted(res.tokens.items())),
+        "cost": res.cost, "budget": res.budget, "currency": res.currency, "stopped": res.stopped,
+        "outputs_sha256": res.outputs_sha256, "latency": dict(sorted(res.latency_ms.items())),
+        "warnings": list(res.warnings)}}
+
+
 def _refusals(uc: UseCase, jobs: list[Any]) -> dict[str, Any] | None:
     """What the system must refuse and must not refuse, as the spec declares it (suites and card)."""
     data = {d.id: d for d in uc.data}
@@ -272,17 +285,19 @@ def generative_section(repo: Any, uc: UseCase, jobs: list[JobEvidence], verdicts
         return None
     regression = [_verdict(dec.stage, r.status, r.rule, r.reason, r.details)
                   for dec in decisions for r in dec.requirements if r.kind == "generative-regression"]
-    evals, compares = [], []
+    evals, compares, producers = [], [], []
     for s in jobs:
         res = _result(s)
         head = _head(s, uc.id)
         kind = runner_kinds.find(s.runner)
         if kind is not None and kind.result_model is GenerativeCompareResult:
             compares.append(_generative_compare(res, regression, head))
+        elif kind is not None and kind.result_model is ChatCompletionsResult:
+            producers.append(_producer(res, head))
         else:
             evals.append(_generative_eval(s, uc, res if isinstance(res, GenerativeResult) else None, verdicts, head))
     specs = [uc.job(s.job) for s in jobs]
-    return {"evals": evals, "compares": compares, "refusals": _refusals(uc, [j for j in specs if j is not None])}
+    return {"evals": evals, "compares": compares, "producers": producers, "refusals": _refusals(uc, [j for j in specs if j is not None])}
 
 
 # --- ranking --------------------------------------------------------------------------------
