@@ -166,12 +166,15 @@ def _completion(data: dict[str, Any], where: str) -> tuple[str, int, int, str | 
     if not isinstance(content, str):
         raise JobError(f"{where}: malformed response: no text at choices[0].message.content")
     usage = data.get("usage")
-    tokens = [usage.get(k) if isinstance(usage, dict) else None for k in ("prompt_tokens", "completion_tokens")]
-    if not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in tokens):
-        raise JobError(f"{where}: malformed response: no token counts in usage.prompt_tokens and "
-                       "usage.completion_tokens (the cost and the budget need them)")
+    counts: list[int] = []
+    for k in ("prompt_tokens", "completion_tokens"):
+        t = usage.get(k) if isinstance(usage, dict) else None
+        if not isinstance(t, int) or isinstance(t, bool) or t < 0:
+            raise JobError(f"{where}: malformed response: no token counts in usage.prompt_tokens and "
+                           "usage.completion_tokens (the cost and the budget need them)")
+        counts.append(t)
     model = data.get("model")
-    return content, int(tokens[0]), int(tokens[1]), model if isinstance(model, str) else None
+    return content, counts[0], counts[1], model if isinstance(model, str) else None
 
 
 class RateLimit:

@@ -152,7 +152,8 @@ def _row(name: str, e: Any, n: int | None, verdicts: list[dict[str, Any]] | None
 
 
 def _system(s: dict[str, Any]) -> dict[str, Any]:
-    decoding = s.get("decoding") if isinstance(s.get("decoding"), dict) else {}
+    raw = s.get("decoding")
+    decoding: dict[str, Any] = raw if isinstance(raw, dict) else {}
     return {"model": s.get("model"), "prompt_version": s.get("promptVersion"),
             "prompt_template_sha256": s.get("promptTemplateSha256"),
             "decoding": [{"name": str(k), "value": v} for k, v in sorted(decoding.items())],
@@ -201,8 +202,9 @@ def _generative_eval(s: JobEvidence, uc: UseCase, res: GenerativeResult | None, 
     review = None
     if res.review:
         r = res.review
-        sample = r.get("sample") if isinstance(r.get("sample"), dict) else {}
-        dist = r.get("distribution") if isinstance(r.get("distribution"), dict) else {}
+        raw_sample, raw_dist = r.get("sample"), r.get("distribution")
+        sample: dict[str, Any] = raw_sample if isinstance(raw_sample, dict) else {}
+        dist: dict[str, Any] = raw_dist if isinstance(raw_dist, dict) else {}
         review = {
             "rating": _row("review_rating", r.get("rating"), r.get("rated_items"), overall.get("review_rating")),
             "agreement": r.get("agreement"), "agreement_method": r.get("agreement_method"),
@@ -219,7 +221,7 @@ def _generative_eval(s: JobEvidence, uc: UseCase, res: GenerativeResult | None, 
         "families": families,
         "slices": _blocks("slice", res.slices, columns, verdicts),
         "groups": _blocks("group", res.groups, columns, verdicts),
-        "red_team": red_team, "red_team_items": sum(x["n"] for x in red_team),
+        "red_team": red_team, "red_team_items": sum(b.n for b in res.red_team.values()),
         "pii_found": [{"kind": k, "count": v} for k, v in sorted(res.pii_found.items())],
         "pii": _row("pii_leak_rate", res.metrics.get("pii_leak_rate"), res.counts.get("pii_leak_rate"),
                     overall.get("pii_leak_rate")) if "pii_leak_rate" in res.metrics else None,
@@ -264,7 +266,8 @@ def _producer(res: ChatCompletionsResult | None, head: dict[str, Any]) -> dict[s
 def _refusals(uc: UseCase, jobs: list[Any]) -> dict[str, Any] | None:
     """What the system must refuse and must not refuse, as the spec declares it (suites and card)."""
     data = {d.id: d for d in uc.data}
-    red, benign = [], []
+    red: list[dict[str, Any]] = []
+    benign: list[dict[str, Any]] = []
     for j in jobs:
         for attr, into in (("red_team", red), ("benign", benign)):
             ref = getattr(j, attr, None)

@@ -136,7 +136,8 @@ class GenerativeEval(RunnerKind[GenerativeResult]):
 
 def system_lines(s: dict[str, Any], indent: str) -> list[str]:
     """The declared system version, as ``show`` prints it under the outputs it produced."""
-    decoding = s.get("decoding") if isinstance(s.get("decoding"), dict) else {}
+    raw = s.get("decoding")
+    decoding: dict[str, Any] = raw if isinstance(raw, dict) else {}
     return [f"{indent}prompt template sha256 {s.get('promptTemplateSha256')}; decoding "
             + (", ".join(f"{k}={v}" for k, v in sorted(decoding.items())) or "none")
             + f"; retrieval snapshot {s.get('retrievalSnapshot') or 'none'}"]
