@@ -114,15 +114,20 @@ def _scope(label: str, declared: Any) -> tuple[str, str]:
     return "overall", ""
 
 
-def verdict_index(repo: Any, uc: UseCase, decisions: tuple[Any, ...]) -> Verdicts:
-    """The decisions' verdicts on metric values, by scope and metric, in decision order."""
+def verdict_index(repo: Any, uc: UseCase, decisions: tuple[Any, ...], record_id: str | None) -> Verdicts:
+    """The decisions' verdicts on the metric values of one record, by scope and metric, in decision order.
+
+    A verdict belongs to a value when its requirement judged a metric (``metric`` set) on
+    evidence that includes the record: no requirement kind is named here."""
     from .context import _verdict
 
     declared = _declared(repo, uc)
     out: Verdicts = {}
+    if record_id is None:
+        return out
     for dec in decisions:
         for r in dec.requirements:
-            if r.kind not in ("metric", "generative-metric", "exposure") or not r.metric:
+            if not r.metric or record_id not in r.evidence:
                 continue
             details = r.details if isinstance(r.details, dict) else {}
             spec = declared.get(r.id)
@@ -134,8 +139,8 @@ def verdict_index(repo: Any, uc: UseCase, decisions: tuple[Any, ...]) -> Verdict
                         _verdict(dec.stage, str(p.get("status")), p.get("rule"), str(p.get("reason")), p))
             else:
                 kind, label = _scope("", spec)
-                if kind == "overall" and spec is not None and r.kind == "exposure":
-                    kind, label = "exposure", "*"
+                if kind == "overall" and r.metric in EXPOSURE_TITLES:
+                    kind, label = "exposure", "*"  # an exposure requirement over every attribute
                 out.setdefault((kind, label, r.metric), []).append(
                     _verdict(dec.stage, r.status, r.rule, r.reason, details))
     return out
@@ -279,25 +284,35 @@ def _refusals(uc: UseCase, jobs: list[Any]) -> dict[str, Any] | None:
             "misuse": uc.card.misuse_and_edge_cases}
 
 
-def generative_section(repo: Any, uc: UseCase, jobs: list[JobEvidence], verdicts: Verdicts,
+def _comparison_verdicts(decisions: tuple[Any, ...], record_id: str | None) -> list[dict[str, Any]]:
+    """Verdicts of the requirements of the generative section that judged the comparison as a whole."""
+    from .context import _verdict, requirement_kinds_section
+
+    return [_verdict(dec.stage, r.status, r.rule, r.reason, r.details)
+            for dec in decisions for r in dec.requirements
+            if record_id is not None and record_id in r.evidence and not r.metric
+            and requirement_kinds_section(r.kind) == "generative"]
+
+
+def generative_section(repo: Any, uc: UseCase, jobs: list[JobEvidence],
                        decisions: tuple[Any, ...]) -> dict[str, Any] | None:
     """The card's generative section (None when the use case has no generative job)."""
-    from .context import _head, _result, _verdict
+    from .context import _head, _result
 
     if not jobs:
         return None
-    regression = [_verdict(dec.stage, r.status, r.rule, r.reason, r.details)
-                  for dec in decisions for r in dec.requirements if r.kind == "generative-regression"]
     evals, compares, producers = [], [], []
     for s in jobs:
         res = _result(s)
         head = _head(s, uc.id)
         kind = runner_kinds.find(s.runner)
+        record_id = s.shown.id if s.shown is not None else None
         if kind is not None and kind.result_model is GenerativeCompareResult:
-            compares.append(_generative_compare(res, regression, head))
+            compares.append(_generative_compare(res, _comparison_verdicts(decisions, record_id), head))
         elif kind is not None and kind.result_model is ChatCompletionsResult:
             producers.append(_producer(res, head))
         else:
+            verdicts = verdict_index(repo, uc, decisions, record_id)
             evals.append(_generative_eval(s, uc, res if isinstance(res, GenerativeResult) else None, verdicts, head))
     specs = [uc.job(s.job) for s in jobs]
     return {"evals": evals, "compares": compares, "producers": producers, "refusals": _refusals(uc, [j for j in specs if j is not None])}
@@ -306,7 +321,7 @@ def generative_section(repo: Any, uc: UseCase, jobs: list[JobEvidence], verdicts
 # --- ranking --------------------------------------------------------------------------------
 
 
-def ranking_section(uc: UseCase, jobs: list[JobEvidence], verdicts: Verdicts) -> list[dict[str, Any]]:
+def ranking_section(repo: Any, uc: UseCase, jobs: list[JobEvidence], decisions: tuple[Any, ...]) -> list[dict[str, Any]]:
     """Per ranking-evaluate job: queries, cut-offs and fairness of exposure (the metrics are in the evaluation section)."""
     from .context import _est, _head, _result
 
@@ -315,6 +330,7 @@ def ranking_section(uc: UseCase, jobs: list[JobEvidence], verdicts: Verdicts) ->
         res = _result(s)
         if not isinstance(res, RankingResult):
             continue
+        verdicts = verdict_index(repo, uc, decisions, s.shown.id if s.shown is not None else None)
         blocks = []
         for attr, b in sorted(res.exposure.items()):
             blocks.append({
@@ -339,8 +355,7 @@ def ranking_section(uc: UseCase, jobs: list[JobEvidence], verdicts: Verdicts) ->
 def system_sections(repo: Any, uc: UseCase, sections: dict[str, list[JobEvidence]],
                     decisions: tuple[Any, ...]) -> dict[str, Any]:
     """``generative`` and ``ranking`` entries of a use case's view (decisions: the current stage's first)."""
-    verdicts = verdict_index(repo, uc, decisions)
     ranking_jobs = [s for s in sections.get("evaluation", [])
                     if (k := runner_kinds.find(s.runner)) is not None and k.result_model is RankingResult]
-    return {"generative": generative_section(repo, uc, list(sections.get("generative", [])), verdicts, decisions),
-            "ranking": ranking_section(uc, ranking_jobs, verdicts)}
+    return {"generative": generative_section(repo, uc, list(sections.get("generative", [])), decisions),
+            "ranking": ranking_section(repo, uc, ranking_jobs, decisions)}
