@@ -62,10 +62,27 @@ def _e(e: dict[str, Any] | None, digits: int = 3) -> str:
 
 
 @pytest.fixture(scope="module")
-def example_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    report = build_site(ROOT, out=tmp_path_factory.mktemp("example-site"), as_of=AS_OF, run_mkdocs=False, jobs=1)
+def example_build(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    report = build_site(ROOT, out=tmp_path_factory.mktemp("example-site"), as_of=AS_OF, jobs=1)
     assert report.ok, report.errors
-    return {uc: (report.docs_dir / f"usecases/{uc}/index.md").read_text() for uc in (GEN, RANK)}
+    return report
+
+
+@pytest.fixture(scope="module")
+def example_pages(example_build: Any) -> dict[str, str]:
+    return {uc: (example_build.docs_dir / f"usecases/{uc}/index.md").read_text() for uc in (GEN, RANK)}
+
+
+def test_the_json_export_carries_the_generative_and_ranking_figures(example_build: Any) -> None:
+    gen = json.loads((example_build.site_dir / f"exports/{GEN}.json").read_text())["useCase"]["generative"]
+    rec = next(r for r in _records(ROOT, GEN, "evaluate-v2") if r["id"] == gen["evals"][0]["id"])
+    rows = {m["name"]: m for f in gen["evals"][0]["result"]["families"] for m in f["rows"]}
+    g = rec["results"]["metrics"]["groundedness"]
+    assert rows["groundedness"]["value"] == pytest.approx(g["value"], rel=1e-4)
+    assert rows["groundedness"]["n"] == rec["results"]["counts"]["groundedness"]
+    assert gen["compares"][0]["result"]["regressed"]
+    rank = json.loads((example_build.site_dir / f"exports/{RANK}.json").read_text())["useCase"]["ranking"]
+    assert rank[0]["result"]["exposure"][0]["attribute"] == "channel"
 
 
 def test_the_generative_sections_show_the_evaluation_records_figures(example_pages: dict[str, str]) -> None:
