@@ -315,3 +315,21 @@ def test_hostile_strings_in_specs_and_records_reach_the_page_as_text(tmp_path: P
     # the HTML MkDocs wrote carries no live payload either
     built = (report.site_dir / f"usecases/{GEN}/index.html").read_text()
     assert SCRIPT not in built and IMG not in built
+
+
+def test_a_verdict_lands_on_the_value_its_requirement_judged() -> None:
+    from types import SimpleNamespace
+
+    from charter.site.systems import _scope
+
+    none = SimpleNamespace(slice=None, group=None, category=None, attribute=None)
+    assert _scope("", none) == ("overall", "")
+    assert _scope("job 'a'", None) == ("overall", "")  # one part per job
+    assert _scope("job 'a' language=en", None) == ("slice", "language=en")
+    assert _scope("employment=retired", SimpleNamespace(**{**vars(none), "group": "employment=*"})) == \
+        ("group", "employment=retired")
+    assert _scope("category=prompt-injection", None) == ("category", "prompt-injection")
+    assert _scope("exposure by channel", None) == ("exposure", "channel")
+    assert _scope("", SimpleNamespace(**{**vars(none), "slice": "language=nl"})) == ("slice", "language=nl")
+    # a wildcard that matched a single value leaves no label: never shown as the overall verdict
+    assert _scope("", SimpleNamespace(**{**vars(none), "slice": "language=*"}))[0] == "unresolved"

@@ -96,8 +96,8 @@ def _declared(repo: Any, uc: UseCase) -> dict[str, Any]:
 def _scope(label: str, declared: Any) -> tuple[str, str]:
     """A part label or a declared requirement's scope as (kind, label)."""
     label = label.strip()
-    if label.startswith("job '") and "' " in label:
-        label = label.split("' ", 1)[1].strip()  # several jobs judged: the job prefix
+    if label.startswith("job '"):  # several jobs judged: the job prefix
+        label = label.split("'", 2)[2].strip() if label.count("'") >= 2 else label
     if label.startswith("category="):
         return "category", label.partition("=")[2]
     if label.startswith("exposure by "):
@@ -108,7 +108,9 @@ def _scope(label: str, declared: Any) -> tuple[str, str]:
     if declared is not None:
         for attr in SCOPE_ATTRS:
             value = getattr(declared, attr, None)
-            if isinstance(value, str) and value and "*" not in value:
+            if isinstance(value, str) and value:
+                if "*" in value:
+                    return "unresolved", value  # a wildcard that matched one value: not shown as overall
                 kind = {"attribute": "exposure"}.get(attr, attr)
                 return kind, value
     return "overall", ""
