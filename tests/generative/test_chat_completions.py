@@ -326,3 +326,28 @@ def test_the_system_card_shows_the_recorded_outputs_run(tmp_path: Path, env: Scr
     assert f"4 of 4 items answered by <code>pilot-llm</code>" in section
     assert f"through endpoint <code>staging-llm</code> ({res['base_url']})" in section
     assert f"<code>{res['outputs_sha256']}</code>" in section and KEY not in page
+
+
+def test_an_interrupted_run_writes_no_outputs(tmp_path: Path, env: Script, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from charter.jobs import chat_completions as cc
+
+    real = cc._post
+    calls = [0]
+
+    def post(ep: Any, body: bytes) -> Any:
+        calls[0] += 1
+        if calls[0] == 3:
+            raise KeyboardInterrupt
+        return real(ep, body)
+
+    monkeypatch.setattr(cc, "_post", post)
+    root = make_repo(tmp_path)
+    try:
+        code = main(["run", UC, "--jobs", "1", "--repo", str(root)])
+    except KeyboardInterrupt:
+        code = 130
+    capsys.readouterr()
+    assert code != 0 and calls[0] == 3
+    assert not list(root.rglob("outputs.jsonl")) and not list(root.rglob(".outputs.jsonl.*"))
+    assert not list((root / "evidence/records").rglob("*.json")) if (root / "evidence/records").exists() else True
