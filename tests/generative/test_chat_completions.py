@@ -39,6 +39,8 @@ class Reply:
     status: int = 200
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    """Seconds before answering (a slow server)."""
 
 
 @dataclass
@@ -68,6 +70,7 @@ def serving() -> Iterator[tuple[str, Script]]:
             script.received.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
             script.times.append(time.monotonic())
             reply = script.replies.pop(0) if script.replies else Reply()
+            time.sleep(reply.delay)
             payload = reply.body if reply.body is not None else completion(
                 f"The fee is stated in the passage: {body['messages'][-1]['content']}")
             raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
@@ -102,7 +105,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def make_repo(tmp: Path, *, budget: float = 5.0, rps: float = 500.0, retries: int = 3,
+def make_repo(tmp: Path, *, budget: float = 5.0, rps: float = 500.0, retries: int = 3, timeout: float = 5,
               job_extra: dict[str, Any] | None = None) -> Path:
     root = tmp / "repo"
     shutil.copytree(ROOT / "governance", root / "governance")
@@ -114,7 +117,7 @@ def make_repo(tmp: Path, *, budget: float = 5.0, rps: float = 500.0, retries: in
                             "outputPerThousandTokens": 0.03})
     allow["endpoints"] = [{"id": "staging-llm", "baseUrl": "http://127.0.0.1:9/", "baseUrlEnv": "PILOT_LLM_URL",
                            "apiKeyEnv": "PILOT_LLM_KEY", "models": ["pilot-llm"], "requestsPerSecond": rps,
-                           "timeoutSeconds": 5, "maxRetries": retries, "backoffSeconds": 0.01}]
+                           "timeoutSeconds": timeout, "maxRetries": retries, "backoffSeconds": 0.01}]
     allow_file.write_text(yaml.safe_dump(allow, sort_keys=False))
     uc_dir = root / "usecases" / UC
     (uc_dir / "data").mkdir(parents=True)
@@ -351,3 +354,10 @@ def test_an_interrupted_run_writes_no_outputs(tmp_path: Path, env: Script, monke
     assert code != 0 and calls[0] == 3
     assert not list(root.rglob("outputs.jsonl")) and not list(root.rglob(".outputs.jsonl.*"))
     assert not list((root / "evidence/records").rglob("*.json")) if (root / "evidence/records").exists() else True
+
+
+def test_a_request_that_times_out_is_retried(tmp_path: Path, env: Script, capsys: pytest.CaptureFixture[str]) -> None:
+    env.replies = [Reply(200, delay=1.5)]
+    rec, _ = run_job(make_repo(tmp_path, timeout=0.5), capsys)
+    assert rec["status"] == "pass", rec["reason"]
+    assert rec["results"]["retries"] == 1 and rec["results"]["errors"] == 0 and rec["results"]["answered"] == 4
