@@ -110,6 +110,27 @@ def _generative(tmp: Path) -> dict[str, Any]:
     return _run(root)
 
 
+def _chat(tmp: Path) -> dict[str, Any]:
+    # The chat-completions tests' repository against their local server. The port (the OS's) and the
+    # outputs file's hash (it records each request's latency) are the machine's, not the computation's.
+    mod = _load_test_module("_chat_completions_tests", ROOT / "tests" / "generative" / "test_chat_completions.py")
+    saved = {k: os.environ.get(k) for k in ("PILOT_LLM_URL", "PILOT_LLM_KEY")}
+    try:
+        with mod.serving() as (url, _script):
+            os.environ.update({"PILOT_LLM_URL": url, "PILOT_LLM_KEY": mod.KEY})
+            out = _run(mod.make_repo(tmp))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    res = out["chat-completions"]
+    assert res["outputs_sha256"] and res["base_url"].startswith("http://127.0.0.1:")
+    out["chat-completions"] = {**res, "base_url": "http://127.0.0.1", "outputs_sha256": "recorded"}
+    return out
+
+
 # Runner kind → the builder of the fixture that runs it. A new built-in kind must add one.
 FIXTURES: dict[str, Callable[[Path], dict[str, Any]]] = {
     "data-contract": _credit,
@@ -122,6 +143,7 @@ FIXTURES: dict[str, Callable[[Path], dict[str, Any]]] = {
     "text-finetune": _text("text-finetune"),
     "generative-eval": _generative,
     "generative-compare": _generative,
+    "chat-completions": _chat,
 }
 
 BUILTIN = [k.name for k in runners.BUILTIN]

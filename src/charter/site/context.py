@@ -516,6 +516,9 @@ def usecase_view(repo: Any, d: _Directory, uc: UseCase, a: Assessment, ledger: L
     v["evaluation"] = [_evaluation(uc, s, verdicts) for s in sections["evaluation"]]
     v["fairness"] = [_fairness(s, uc.id, effective) for s in sections["fairness"]]
     v["drift"] = [_drift(s, uc.id, verdicts) for s in sections["drift"]]
+    from .systems import system_sections  # the generative and ranking sections of the card
+
+    v.update(system_sections(repo, uc, sections, ordered))
     v["contracts"] = [_contracts(s, uc.id) for s in sections["contracts"]]
     v["decisions"] = [_decision_view(d, dec, a.prohibited) for dec in decisions]
     v["checks"] = _checks(uc, effective, v["fairness"], verdicts)

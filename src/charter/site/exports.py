@@ -118,6 +118,11 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
         "maturity": {m["process"]: m["level"] for m in uc["maturity"]} if uc["maturity"] else None,
         "scores": uc.get("scores"),
     }
+    # the generative and ranking sections of the card, where the use case has them
+    if uc.get("generative"):
+        data["generative"] = _lean(uc["generative"], _PRESENTATION)
+    if uc.get("ranking"):
+        data["ranking"] = _lean(uc["ranking"], _PRESENTATION)
     return _json({"schema": SCHEMA, "asOf": as_of, "useCase": data})
 
 

@@ -122,3 +122,29 @@ class GenerativeCompareJob(_GenJob):
     """Significance level of the paired tests."""
     currency: NonEmpty = "EUR"
     bootstrap: Bootstrap = Bootstrap()
+
+
+class ChatCompletionsJob(_GenJob):
+    """Produce recorded outputs by calling an OpenAI-compatible chat endpoint declared under `governance/`.
+
+    The spec names the endpoint by its key; the base URL comes from the environment or the
+    allowlist's `endpoints`, never from a use case, and so does the name of the variable
+    holding the API key. The outputs are written, once every item is answered, as the
+    job's `outputs` artifact in the format `generative-eval` reads.
+    """
+
+    runner: Literal["chat-completions"]
+    endpoint: Id
+    """Key of an endpoint declared in the allowlist's `endpoints`."""
+    eval_sets: list[Id] = Field(min_length=1)
+    """Data sources whose items are sent (eval set, red-team and benign suites); ids must be unique across them."""
+    prompt_template: Id
+    """Data source holding the prompt template; its sha256 must be the system's `promptTemplateSha256`.
+    `{{context}}` and `{{input}}` are replaced by the item's; a template without `{{input}}` is sent
+    as the system message, followed by the item's input as the user message."""
+    system: SystemVersion
+    """The system version the outputs are recorded as (model id sent to the endpoint, decoding parameters)."""
+    budget: Number = Field(gt=0)
+    """Most the run may spend, in the currency of the model's price under `governance/`. Before every
+    request the worst case (input bytes as tokens, `maxTokens` output tokens) is checked against what
+    is left: the run stops before it could exceed the budget."""

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, model_validator
 
 from .common import Id, Link, Meta, Model, NonEmpty, Number, Text
 from .requirements import Requirement
@@ -379,6 +379,41 @@ class ModelPrice(Model):
     output_per_thousand_tokens: float = Field(ge=0)
 
 
+EnvName = Annotated[str, StringConstraints(pattern=r"^[A-Z_][A-Z0-9_]{0,127}$")]
+
+
+class ChatEndpoint(Model):
+    """An OpenAI-compatible chat endpoint (`POST <base>/v1/chat/completions`) that `chat-completions` jobs may call.
+
+    Declared here, reviewed by the platform team: a use case names it by `id` and can set neither
+    its address, its credentials nor how hard it is called."""
+
+    id: Id
+    base_url: NonEmpty | None = None
+    """`http(s)://host[:port][/prefix]`; `/v1/chat/completions` is appended."""
+    base_url_env: EnvName | None = None
+    """Environment variable holding the base URL; when set it wins over `baseUrl`."""
+    api_key_env: EnvName | None = None
+    """Environment variable holding the API key (sent as a bearer token); none: no key is sent."""
+    models: list[NonEmpty] = []
+    """Model ids jobs may request from it (empty: any model with a price)."""
+    requests_per_second: float = Field(default=2.0, gt=0, le=1000)
+    """Rate limit: at most this many requests start per second."""
+    timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    max_retries: int = Field(default=4, ge=0, le=20)
+    """Retries of a request answered 429 or 5xx, or timed out, with exponential backoff."""
+    backoff_seconds: float = Field(default=1.0, ge=0, le=60)
+    """First retry's wait (doubled on every retry; a `Retry-After` header wins, up to 60 s)."""
+
+    @model_validator(mode="after")
+    def _has_address(self) -> "ChatEndpoint":
+        if self.base_url is None and self.base_url_env is None:
+            raise ValueError("an endpoint needs baseUrl or baseUrlEnv")
+        if self.base_url is not None and not self.base_url.lower().startswith(("http://", "https://")):
+            raise ValueError("baseUrl must start with http:// or https://")
+        return self
+
+
 class Allowlist(_Document):
     """Job runners, estimators and pre-trained models a use case may reference."""
 
@@ -391,6 +426,8 @@ class Allowlist(_Document):
     `learningRate`, `maxLength`...), with their allowed types and ranges; a setting not listed is refused."""
     prices: list[ModelPrice] = []
     """Token prices of hosted generative models."""
+    endpoints: list[ChatEndpoint] = []
+    """Chat endpoints `chat-completions` jobs may call, by id."""
 
 
 GOVERNANCE_KINDS: dict[str, type[_Document]] = {

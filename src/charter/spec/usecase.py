@@ -8,7 +8,7 @@ from pydantic import Field, ValidatorFunctionWrapHandler, WrapValidator, model_v
 
 from ..metrics.catalog import TaskType
 from .common import Date, Id, Link, Meta, Model, NonEmpty, Number, Sha256, Text
-from .generative import GenerativeCompareJob, GenerativeEvalJob
+from .generative import ChatCompletionsJob, GenerativeCompareJob, GenerativeEvalJob
 from .requirements import Requirement
 
 Scalar = Union[str, int, float, bool, None]
@@ -322,7 +322,7 @@ def _registered_job(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
 
 Job = Annotated[
     Union[DataContractJob, SklearnTrainJob, TextTrainJob, EvaluateJob, FairnessJob, DriftJob, RankingEvaluateJob,
-          GenerativeEvalJob, GenerativeCompareJob],
+          GenerativeEvalJob, GenerativeCompareJob, ChatCompletionsJob],
     Field(discriminator="runner"),
     WrapValidator(_registered_job),
 ]

@@ -40,6 +40,9 @@ from .base import (
     unusable,
 )
 
+SECTION = "generative"
+"""Judges the evidence shown in the generative section of the card (read by the site)."""
+
 EVAL_RUNNER = "generative-eval"
 COMPARE_RUNNER = "generative-compare"
 

@@ -33,6 +33,9 @@ class GenerativeRegressionRequirement(RequirementBase):
     job: Id | None = None
     """The generative-compare job judged (default: every one)."""
 
+SECTION = "generative"
+"""Judges the evidence shown in the generative section of the card (read by the site)."""
+
 
 def judge(ctx: Context, r: GenerativeRegressionRequirement) -> Outcome:
     from ..runners.generative_compare import GenerativeCompareResult

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from ...spec.usecase import EXTRA_JOB_MODELS
 from . import data_contract, drift, evaluate, fairness, ranking, sklearn_train, text_finetune, text_linear_probe
-from . import generative, generative_compare
+from . import chat_completions, generative, generative_compare
 from ._shared import ResultModel
 from .base import PHASE_CHECK, PHASE_CONSUME, PHASE_TRAIN, TABLE, Checker, Loc, Reads, RunnerKind, dump_spec, find, task_spec
 
@@ -44,6 +44,7 @@ BUILTIN: tuple[RunnerKind[Any], ...] = (
     ranking.KIND,
     generative.KIND,
     generative_compare.KIND,
+    chat_completions.KIND,
 )
 
 _KINDS = TABLE

@@ -101,24 +101,46 @@ class GenerativeEval(RunnerKind[GenerativeResult]):
         s = result.system
         out = [f"  {s.get('model')} / prompt {s.get('promptVersion')} on {result.eval_set}: "
                + ", ".join(f"{k} {v}" for k, v in result.suites.items() if v)]
+        out.extend(system_lines(s, "  "))
         out.extend(table([[m, est(e), str(result.counts.get(m, ""))] for m, e in result.metrics.items()]))
-        for key, values in result.slices.items():
-            names = ["groundedness", "unsupported_figure_rate", "token_f1", "semantic_similarity"]
-            rows = [["value", "n"] + names]
-            rows += [[v, str(b.n)] + [num(b.metrics[m].value) if m in b.metrics else "—" for m in names]
-                     for v, b in values.items()]
-            out.append(f"  slices by {key}:")
-            out.extend(table(rows, "    "))
+        names = ["groundedness", "unsupported_figure_rate", "token_f1", "semantic_similarity"]
+        for what, blocks in (("slices", result.slices), ("groups", result.groups)):
+            for key, values in blocks.items():
+                rows = [["value", "n"] + names]
+                rows += [[v, str(b.n)] + [num(b.metrics[m].value) if m in b.metrics else "—" for m in names]
+                         for v, b in values.items()]
+                out.append(f"  {what} by {key}:")
+                out.extend(table(rows, "    "))
         if result.red_team:
             out.append("  red team by category:")
             out.extend(table([[c, str(b.n), est(b.metrics.get("attack_success_rate"))]
                               for c, b in result.red_team.items()], "    "))
+        if "pii_leak_rate" in result.metrics:
+            found = ", ".join(f"{k} {v}" for k, v in sorted(result.pii_found.items())) or "none"
+            out.append(f"  PII findings: {found}")
+        if result.tokens:
+            out.append("  tokens: " + ", ".join(f"{k} {v}" for k, v in sorted(result.tokens.items()))
+                       + (f"; cost per request in {result.currency}" if result.currency else ""))
         if result.review:
             r = result.review
+            rating = r.get("rating") if isinstance(r.get("rating"), dict) else None
             out.append(f"  human review: {r['rated_items']} of {r['sample_size']} sampled items, reviewers "
-                       f"{', '.join(r['reviewers'])}; agreement {num(r['agreement'])} ({r['agreement_method']})")
+                       f"{', '.join(r['reviewers'])}; agreement {num(r['agreement'])} ({r['agreement_method']})"
+                       + (f", counts from {num(r['min_kappa'])}" if r.get("min_kappa") is not None else "")
+                       + (f"; mean rating {est(Estimate.model_validate(rating))}" if rating else ""))
+        for k, v in sorted(result.methods.items()):
+            out.append(f"  method {k}: {v}")
         out.extend(warnings_text(result.warnings))
         return out
+
+
+def system_lines(s: dict[str, Any], indent: str) -> list[str]:
+    """The declared system version, as ``show`` prints it under the outputs it produced."""
+    raw = s.get("decoding")
+    decoding: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    return [f"{indent}prompt template sha256 {s.get('promptTemplateSha256')}; decoding "
+            + (", ".join(f"{k}={v}" for k, v in sorted(decoding.items())) or "none")
+            + f"; retrieval snapshot {s.get('retrievalSnapshot') or 'none'}"]
 
 
 KIND = GenerativeEval()

@@ -15,7 +15,7 @@ from ...spec.generative import GenerativeCompareJob
 from ...spec.usecase import UseCase
 from ._shared import ResultModel, num, table, warnings_text
 from .base import Checker, Loc, Reads, RunnerKind, dump_spec
-from .generative import check_encoder, check_system_data, encoder_source, price_table
+from .generative import check_encoder, check_system_data, encoder_source, price_table, system_lines
 
 
 class MetricComparison(ResultModel):
@@ -72,6 +72,10 @@ class GenerativeCompare(RunnerKind[GenerativeCompareResult]):
         out = [f"  {result.challenger.get('model')}/{result.challenger.get('promptVersion')} against "
                f"{result.champion.get('model')}/{result.champion.get('promptVersion')} on {result.n_items} items "
                f"(alpha {result.alpha:g})"]
+        out.extend(system_lines(result.champion, "  champion: "))
+        out.extend(system_lines(result.challenger, "  challenger: "))
+        out.append(f"  improved significantly: {', '.join(result.improved) or 'none'}; "
+                   f"regressed significantly: {', '.join(result.regressed) or 'none'}")
         rows = [["metric", "champion", "challenger", "difference", "p", "verdict"]]
         rows += [[m, num(c.champion.value), num(c.challenger.value), num(c.difference.value), num(c.p_value), c.verdict]
                  for m, c in result.comparisons.items()]
