@@ -200,6 +200,17 @@ def _stand_ins(folder: Path, log: Path) -> None:
         (folder / name).chmod(0o755)
 
 
+def _shell(name: str | None, script: Path) -> list[str]:
+    """The command GitHub runs a `run:` block with (ubuntu runners)."""
+    if name is None:
+        return ["bash", "-e", str(script)]
+    known = {"bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], "sh": ["sh", "-e", str(script)]}
+    if name in known:
+        return known[name]
+    assert "{0}" in name, f"the test does not know the shell '{name}'"
+    return [part.replace("{0}", str(script)) for part in shlex.split(name)]
+
+
 def _workflow(path: Path) -> dict[str, Any]:
     data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     assert isinstance(data, dict)
@@ -248,8 +259,7 @@ def _run_workflow(wf: dict[str, Any], origin: Origin, tmp: Path) -> tuple[Run, l
         step_env = {**env, **{k: run.substitute(str(v)) for k, v in (step.get("env") or {}).items()}}
         path = tmp / f"step-{i}.sh"
         path.write_text(script, encoding="utf-8")
-        shell = ["bash", "-e", str(path)] if "shell" not in step else [*shlex.split(step["shell"].replace(
-            "{0}", str(path)))]
+        shell = _shell(step.get("shell"), path)
         out = subprocess.run(shell, cwd=workspace, env=step_env, capture_output=True, text=True, timeout=900)
         outcome = "success" if out.returncode == 0 else "failure"
         if outcome == "failure" and not step.get("continue-on-error"):
