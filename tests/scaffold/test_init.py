@@ -197,18 +197,3 @@ def test_the_pre_commit_config_uses_the_published_hooks() -> None:
         assert {k: hooks[h["id"]][k] for k in ("entry", "files", "pass_filenames")} == \
                {k: h[k] for k in ("entry", "files", "pass_filenames")}
 
-
-def test_new_usecase_names_a_schema_only_where_the_repository_has_one(tmp_path: Path, table_csv: Path) -> None:
-    root = tmp_path / "gov"
-    init_repository(root, "Acme")
-    args = ["--task", "binary-classification", "--data", str(table_csv), "--target", "defaulted", "--team",
-            "my-team", "--owner", "my-name", "--risk", "limited", "--sensitive", "sex", "--no-input",
-            "--repo", str(root)]
-    assert main(["new", "usecase", "first", *args]) == 0
-    first = (root / "usecases" / "first" / "usecase.yaml").read_text(encoding="utf-8")
-    assert "$schema=" not in first  # no schemas/ folder: no dangling reference for editors
-    assert main(["schema", "--out", str(root / "schemas")]) == 0
-    assert main(["new", "usecase", "second", *args]) == 0
-    second = (root / "usecases" / "second" / "usecase.yaml").read_text(encoding="utf-8")
-    assert second.startswith("# yaml-language-server: $schema=../../schemas/usecase.schema.json\n")
-    assert (root / "usecases" / "second" / "../../schemas/usecase.schema.json").is_file()

@@ -510,9 +510,7 @@ def build(repo: Repository, req: Request, inputs: Inputs, *, target: str | None,
                 drift["categorical"] = cats
             plan.jobs.append(drift)
 
-    # editors read the modeline; it names the schema only where the repository has one (`charter schema`)
-    with_schema = (Path(repo.root) / "schemas" / "usecase.schema.json").is_file()
-    text = _render(req, pol, team, task, target, positive_label, plan, has_scores, with_schema)
+    text = _render(req, pol, team, task, target, positive_label, plan, has_scores)
     return Scaffold(path=spec_rel, text=text, copies=tuple(plan.copies), jobs=tuple(j["id"] for j in plan.jobs),
                     notes=tuple(plan.notes))
 
@@ -528,12 +526,12 @@ def _evaluation(task: str, has_scores: bool) -> tuple[str, float, list[str]] | N
 
 
 def _render(req: Request, pol: Any, team: Any, task: str, target: str | None, positive_label: Any, plan: _Plan,
-            has_scores: bool, with_schema: bool = True) -> str:
+            has_scores: bool) -> str:
     stages = [s.id for s in pol.stages]
     next_stage = stages[1] if len(stages) > 1 else stages[0]
     title = req.title or req.id.replace("-", " ").replace("_", " ").capitalize()
     out: list[str] = [
-        *(["# yaml-language-server: $schema=../../schemas/usecase.schema.json"] if with_schema else []),
+        "# yaml-language-server: $schema=../../schemas/usecase.schema.json",
         "# Written by `charter new usecase`. Lines marked REPLACE are placeholders; answer the",
         f"# commented definition questions before asking to enter '{next_stage}'.",
         f"# Validate with: charter validate usecases/{req.id}",
