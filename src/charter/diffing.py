@@ -236,8 +236,48 @@ def compare_requirements(before: list[Any], after: list[Any], where: str, kind: 
             out.append(Change(kind, f"{where}: `{rid}` tightened ({was} → {now})", "tightened", False, was, now))
         else:
             was, now = describe_requirement(old), describe_requirement(new)
-            out.append(Change(kind, f"{where}: `{rid}` changed ({was} → {now})", "changed", False, was, now))
+            # the kind's one-line description may not show what changed (a reworded description, a field it
+            # leaves out): then name the fields themselves
+            what = f" ({was} → {now})" if was != now else ": " + ("; ".join(field_changes(old, new)) or "reordered")
+            out.append(Change(kind, f"{where}: `{rid}` changed{what}", "changed", False, was, now))
     out.sort(key=lambda c: c.message)
+    return out
+
+
+# Free-text fields: their new wording is for the reader of the spec, not for a one-line change summary.
+_PROSE = {"description", "rationale", "affectedGroups", "reason", "summary", "title"}
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        text = "[" + ", ".join(_short(v, limit) for v in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k}: {_short(v, limit)}" for k, v in value.items()) + "}"
+    else:
+        text = _fmt(value)
+    text = text.replace("`", "'")  # backticks delimit ids in a change message (markdown code spans)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def field_changes(old: Any, new: Any) -> list[str]:
+    """What differs between two versions of a spec model, field by field, by the spec's own (camelCase) names:
+    ``threshold 0.7 → 0.8``, ``needForAi false → true``, ``description reworded``, ``features added``."""
+    b = old.model_dump(by_alias=True, exclude_none=True) if hasattr(old, "model_dump") else dict(old)
+    a = new.model_dump(by_alias=True, exclude_none=True) if hasattr(new, "model_dump") else dict(new)
+    out = []
+    for key in [*b, *(k for k in a if k not in b)]:
+        if b.get(key) == a.get(key):
+            continue
+        if key not in a:
+            out.append(f"{key} removed")
+        elif key not in b:
+            out.append(f"{key} added" if key in _PROSE else f"{key} {_short(a[key])} added")
+        elif key in _PROSE:
+            out.append(f"{key} reworded")
+        else:
+            out.append(f"{key} {_short(b[key])} → {_short(a[key])}")
     return out
 
 
@@ -384,9 +424,42 @@ def _compare_data(before: UseCase, after: UseCase) -> list[Change]:
                               f"{', '.join(removed)} no longer declared (fairness checks on them stop)", "removed",
                               True, removed, None))
         if old.contract != new.contract:
-            out.append(Change("data", f"data source `{did}`: contract changed", "changed", False))
+            out.append(Change("data", f"data source `{did}`: contract changed ({_contract_changes(old, new)})",
+                              "changed", False))
         if old.owner != new.owner:
             out.append(Change("data", f"data source `{did}`: owner {old.owner} → {new.owner}", "changed", False))
+    return out
+
+
+def _contract_changes(old: Any, new: Any) -> str:
+    """Which columns of a data contract were added, removed or changed (and what else of it changed)."""
+    bc = old.contract.columns if old.contract is not None else {}
+    ac = new.contract.columns if new.contract is not None else {}
+    parts = []
+    for label, names in (("columns added", [c for c in ac if c not in bc]),
+                         ("columns removed", [c for c in bc if c not in ac]),
+                         ("columns changed", [c for c in ac if c in bc and ac[c] != bc[c]])):
+        if names:
+            parts.append(f"{label}: {', '.join(_short(n) for n in names)}")
+    if old.contract is None or new.contract is None:
+        parts.insert(0, "contract added" if old.contract is None else "contract removed")
+    else:
+        rest = [f for f in field_changes(old.contract, new.contract) if not f.startswith("columns ")]
+        parts += rest
+    return "; ".join(parts) or "reordered"
+
+
+def added_data(uc: UseCase) -> list[Change]:
+    """An added use case's data sources, each with its personal-data flag and sensitive attributes: what a
+    reviewer of a new use case checks first (a flag that is off is named too)."""
+    out = []
+    for d in uc.data:
+        sensitive = ", ".join(_short(x) for x in d.sensitive_attributes) or "none declared"
+        out.append(Change("data", f"data source `{d.id}` ({_short(d.path)}): personal data: "
+                          f"{'yes' if d.personal_data else 'no'}; sensitive attributes: {sensitive}", "added",
+                          bool(d.personal_data or d.sensitive_attributes), None,
+                          {"id": d.id, "personal_data": bool(d.personal_data),
+                           "sensitive_attributes": list(d.sensitive_attributes)}))
     return out
 
 
@@ -400,7 +473,8 @@ def _compare_jobs(before: UseCase, after: UseCase) -> list[Change]:
         out.append(Change("job", f"job `{jid}` ({b[jid].runner}) removed", "removed", True))
     for jid in sorted(a.keys() & b.keys()):
         if a[jid] != b[jid]:
-            out.append(Change("job", f"job `{jid}` ({a[jid].runner}) changed", "changed"))
+            what = "; ".join(field_changes(b[jid], a[jid])) or "reordered"
+            out.append(Change("job", f"job `{jid}` ({a[jid].runner}) changed: {what}", "changed"))
     return out
 
 
@@ -614,7 +688,8 @@ def diff(root: Path, ref: str, head_repo: Repository, head_store: Any, *,
         if b is None:
             u = UseCaseDiff(uc_id, "added", {"before": None, "after": a.stage}, {"before": None, "after": a.risk_tier},
                             [Change("usecase", f"new use case at stage {a.stage}, risk tier {a.risk_tier}", "added",
-                                    stage_index(policy, a.stage) > 1 if policy else False)])
+                                    stage_index(policy, a.stage) > 1 if policy else False),
+                             *added_data(a)])
             after = _primary(head, a, head_plan)
             if after and a.evaluation:
                 u.metric = {"metric": a.evaluation.primary_metric, "before": None, "after": after}

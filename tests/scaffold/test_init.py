@@ -24,6 +24,7 @@ EXPECTED = {
     ".gitattributes", ".gitignore", ".pre-commit-config.yaml", ".github/CODEOWNERS",
     ".github/workflows/governance.yml", "README.md", "mkdocs.yml", "usecases/README.md",
     "governance/organisation.yaml", "governance/maturity.yaml", "governance/policy.yaml", "governance/allowlist.yaml",
+    "governance/okrs.yaml",
 }
 
 
@@ -43,13 +44,28 @@ def test_init_validates_checks_codeowners_and_builds_with_a_hostile_name(tmp_pat
     assert repo.policy is not None
     assert [s.id for s in repo.policy.stages] == ["proposed", "experimentation", "pilot", "production", "retired"]
     assert [t.id for t in repo.policy.risk_tiers] == ["prohibited", "high", "limited", "minimal"]
-    assert repo.okrs == [] and repo.allowlist is not None
+    assert [len(s.objectives) for s in repo.okrs] == [0] and repo.allowlist is not None  # an empty OKR set
     capsys.readouterr()
     assert main(["codeowners", "--check", "--repo", str(root)]) == 0
     assert main(["build", "--repo", str(root)]) == 0
     index = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert" not in index
     assert html.escape(HOSTILE, quote=True) in index
+
+
+def test_the_okr_example_in_the_empty_set_validates_once_uncommented(tmp_path: Path) -> None:
+    import re
+
+    root = tmp_path / "gov"
+    init_repository(root, "Acme")
+    path = root / "governance" / "okrs.yaml"
+    text = path.read_text(encoding="utf-8").replace("objectives: []\n", "")
+    text = re.sub(r"^# ?(objectives:.*|  .*)$", lambda m: m.group(1), text, flags=re.M)
+    path.write_text(text, encoding="utf-8")
+    result = validate(root, use_cache=False)
+    assert result.ok and not [d for d in result.diagnostics if d.severity == "warning"], result.diagnostics
+    [okrs] = load_repository(root).okrs
+    assert [o.id for o in okrs.objectives] == ["faster-claims"]
 
 
 def test_hostile_names_stay_text(tmp_path: Path) -> None:
@@ -180,3 +196,4 @@ def test_the_pre_commit_config_uses_the_published_hooks() -> None:
     for h in published:
         assert {k: hooks[h["id"]][k] for k in ("entry", "files", "pass_filenames")} == \
                {k: h[k] for k in ("entry", "files", "pass_filenames")}
+

@@ -15,9 +15,6 @@ from .main import EXIT_INVALID, EXIT_OK, UsageError
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
-    p.epilog = ("exit codes: 0 written, 2 files already exist (listed; nothing written) or bad options\n"
-                "example:\n  charter init governance --org \"Acme Insurance\"")
     p.add_argument("dir", nargs="?", default=".", help="folder to create the repository in (default: the current folder)")
     p.add_argument("--org", metavar="NAME", help="the organisation's name (default: 'My Organisation')")
     p.add_argument("--example", action="store_true",

@@ -67,6 +67,59 @@ HELP: dict[str, str] = {
     "serve": "preview the governance site",
 }
 
+# What each verb's exit codes mean (beyond the ones every verb shares, COMMON_EXITS), and one example:
+# both end the verb's --help (tests/cli/test_help.py parses every example with the verb's own parser).
+EXITS: dict[str, dict[int, str]] = {
+    "init": {0: "written", 2: "files already exist (listed; nothing written) or bad options"},
+    "validate": {0: "every spec is valid (warnings allowed unless --strict)", 2: "errors (or warnings with --strict)"},
+    "schema": {0: "written, or --check found them current", 1: "--check: files differ from the models"},
+    "new": {0: "written", 2: "bad or missing options, or the spec exists (nothing written)"},
+    "run": {0: "every job passed (fresh or cached)", 1: "a job failed, errored or was skipped",
+            2: "invalid specs or misuse"},
+    "show": {0: "shown", 2: "unknown use case or invalid specs"},
+    "verify": {0: "the ledger and the records are intact (and extend --against's)",
+               1: "an entry or record was edited, removed, reordered or deleted", 2: "unknown --against ref"},
+    "status": {0: "nothing would run", 1: "some job would run", 2: "invalid specs or misuse"},
+    "gc": {0: "removed (or listed, with --dry-run)", 2: "invalid specs"},
+    "gate": {0: "every requirement passes or is waived (or --no-fail)", 1: "a requirement fails or lacks evidence",
+             2: "invalid specs (nothing judged) or misuse"},
+    "diff": {0: "the report", 2: "unknown ref, not a git repository, or invalid specs"},
+    "codeowners": {0: "printed or written, or --check found it current", 1: "--check: the file differs",
+                   2: "invalid specs"},
+    "approve": {0: "recorded", 1: "the evidence is missing, stale or errored",
+                2: "not the person's role or key, unknown stage, or bad dates"},
+    "build": {0: "built", 1: "the site was not built completely (or warnings with --strict)",
+              2: "invalid mkdocs.yml or options"},
+    "serve": {0: "stopped", 2: "the port is taken or bad options"},
+}
+COMMON_EXITS: dict[int, str] = {3: "internal error (a crash log is written)", 130: "interrupted"}
+EXAMPLES: dict[str, str] = {
+    "init": 'charter init governance --org "Acme Insurance"',
+    "validate": "charter validate usecases/churn --format github",
+    "schema": "charter schema --out schemas --check",
+    "new": ("charter new usecase churn --task binary-classification --data customers.csv \\\n"
+            "    --target churned --team retention --owner ana-lopez --risk limited --sensitive age_band,sex"),
+    "run": "charter run churn --changed-since origin/main",
+    "show": "charter show churn --format json",
+    "verify": "charter verify --against origin/main",
+    "status": "charter status churn",
+    "gc": "charter gc --dry-run",
+    "gate": "charter gate churn --stage next --format markdown",
+    "diff": "charter diff --base origin/main --format markdown --output reports/diff.md",
+    "codeowners": "charter codeowners --check",
+    "approve": "charter approve churn --stage pilot --by ana-lopez --role product-manager --key ~/.ssh/id_ed25519",
+    "build": "charter build --strict",
+    "serve": "charter serve --port 8001",
+}
+
+
+def epilog(verb: str) -> str:
+    """The end of a verb's --help: its exit codes and one example."""
+    codes = {**EXITS.get(verb, {}), **COMMON_EXITS}
+    width = max(len(str(c)) for c in codes)
+    lines = ["exit codes:", *(f"  {c:>{width}}  {codes[c]}" for c in sorted(codes))]
+    return "\n".join([*lines, "", "example:", f"  {EXAMPLES[verb]}"])
+
 
 def _available(only: str | None = None) -> dict[str, object]:
     """The verbs' modules: only ``only``'s when a known verb is asked for (the others cost imports a
@@ -84,11 +137,17 @@ def _available(only: str | None = None) -> dict[str, object]:
 
 
 def build_parser(mods: dict[str, object]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="charter", description="Governance-as-code for ML and AI use cases.")
+    parser = argparse.ArgumentParser(
+        prog="charter", description="Governance-as-code for ML and AI use cases.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=("exit codes: 0 ok, 1 a gate or check failed, 2 invalid specs or misuse, 3 internal error, "
+                "130 interrupted\n(`charter COMMAND --help` says what each means for that command)\n\n"
+                "example:\n  charter init governance --org \"Acme Insurance\""))
     parser.add_argument("--version", action="version", version=f"charter {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="COMMAND")
     for verb in VERBS:
-        p = sub.add_parser(verb, help=HELP.get(verb), description=HELP.get(verb))
+        p = sub.add_parser(verb, help=HELP.get(verb), description=HELP.get(verb),
+                           formatter_class=argparse.RawDescriptionHelpFormatter, epilog=epilog(verb))
         if verb in mods:
             mods[verb].add_parser(p)  # type: ignore[attr-defined]
     return parser

@@ -25,10 +25,6 @@ from .main import EXIT_OK, UsageError
 
 
 def add_parser(p: argparse.ArgumentParser) -> None:
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
-    p.epilog = ("exit codes: 0 written, 2 bad or missing options (nothing written)\n"
-                "example:\n  charter new usecase churn --task binary-classification --data customers.csv \\\n"
-                "    --target churned --team retention --owner ana-lopez --risk limited --sensitive age_band,sex")
     p.add_argument("what", choices=["usecase"], help="what to create")
     p.add_argument("id", help="the new use case's id (also its folder name)")
     p.add_argument("--task", metavar="TYPE", help="binary-classification, multiclass-classification, "

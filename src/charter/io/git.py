@@ -142,7 +142,11 @@ def changed_paths(root: Path, ref: str) -> list[str] | None:
     included; None if git cannot compare them."""
     merge_base = ask(root, "merge-base", ref, "HEAD")
     base = merge_base.strip() if merge_base else ref
-    committed = ask(root, "diff", "--name-only", f"{ref}...HEAD")
+    # A shallow CI clone (the pull request's commit and the fetched base commit, no history between them) has
+    # no merge base: compare the two trees. On GitHub the commit checked out is the pull request merged into
+    # the base, so that is the pull request's change.
+    committed = (ask(root, "diff", "--name-only", f"{ref}...HEAD") if merge_base
+                 else ask(root, "diff", "--name-only", ref, "HEAD"))
     if committed is None:
         return None
     working = ask(root, "diff", "--name-only", base) or ""

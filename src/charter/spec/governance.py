@@ -156,7 +156,8 @@ class OKRSet(_Document):
     """Objectives and key results."""
 
     kind: Literal["OKRs"]
-    objectives: list[Objective] = Field(min_length=1)
+    objectives: list[Objective] = Field(default_factory=list)
+    """Empty in a new repository (`charter init` writes the set with no objectives yet)."""
 
 
 # --- policy ---------------------------------------------------------------------------
