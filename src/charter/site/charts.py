@@ -44,8 +44,6 @@ def _clip_label(text: str, limit: int) -> str:
 # deliberately generous per-character estimate of sans-serif text, so a label never
 # overflows its chart (it may leave some room to spare).
 
-_NARROW = frozenset(" .,:;'|!ijlI()[]")
-_SLIM = frozenset("frt-1")
 _WIDE = frozenset("MWmw@%")
 
 
@@ -53,14 +51,11 @@ def text_width(text: str, font_px: float = 11.0) -> float:
     """Estimated rendered width of ``text`` in pixels at ``font_px`` (sans-serif, errs on the wide side)."""
     em = 0.0
     for ch in text:
-        if ch in _NARROW:
-            em += 0.34
-        elif ch in _SLIM:
-            em += 0.44
-        elif ch in _WIDE:
+        if ch in _WIDE:
             em += 0.92
         elif ch.isascii():
-            em += 0.72 if ch.isupper() else 0.6
+            # no narrow glyph is counted narrow: the page's font is not known at build time
+            em += 0.72 if ch.isupper() else 0.58
         else:  # accented letters, symbols (⚠ ≥ ×), CJK: up to a full em
             em += 0.75 if ch.isalpha() and ord(ch) < 0x2E80 else 1.05
     return em * font_px
@@ -168,7 +163,7 @@ def group_bars(groups: Sequence[tuple[str, int, bool]], values: Sequence[float |
     """One metric per group (n in the label); groups too small to judge drawn faded and marked ⚠.
 
     groups: (label, n, small) in display order; values: the metric per group. The label
-    area is as wide as the longest label (up to ``max_label_width``, default 45 % of the
+    area is as wide as the longest label (up to ``max_label_width``, default 55 % of the
     width); a longer group name is shortened with an ellipsis and keeps its full text
     as a tooltip.
     """
@@ -176,7 +171,7 @@ def group_bars(groups: Sequence[tuple[str, int, bool]], values: Sequence[float |
         return Markup("")
     top = 4
     suffixes = [f" (n={n:,}){' ⚠' if small else ''}" for _, n, small in groups]
-    cap = max_label_width if max_label_width is not None else int(width * 0.45)
+    cap = max_label_width if max_label_width is not None else int(width * 0.55)
     if label_width is None:
         needed = max(text_width(g + suf) for (g, _, _), suf in zip(groups, suffixes))
         label_width = int(min(max(needed + 6, 60), cap))
