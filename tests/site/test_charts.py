@@ -155,8 +155,10 @@ def test_calibration_chart_shows_bins_counts_and_brier() -> None:
     assert "Brier score 0.152" in root.find(f"{SVG}desc").text
 
 
-def test_residual_chart() -> None:
-    bins = [charts.ResidualBin(100 + 10 * i, 50, -8 - i, -3, 0.5 * i - 2, 3, 8 + i) for i in range(20)]
+@pytest.mark.parametrize("scale", [0.001, 1.0, 1000.0])
+def test_residual_chart(scale: float) -> None:
+    bins = [charts.ResidualBin(scale * (100 + 10 * i), 50, scale * (-8 - i), -3 * scale, scale * (0.5 * i - 2),
+                               3 * scale, scale * (8 + i)) for i in range(20)]
     root = _parse(charts.residual_chart(bins, title="Residuals · evaluate"))
     _assert_fits(root)
     text = _texts(root)
@@ -165,6 +167,16 @@ def test_residual_chart() -> None:
         assert want in text, want
     assert len(root.findall(f".//{SVG}circle[@class='ch-line ch-pt']")) == 20
     assert root.find(f".//{SVG}path[@class='ch-box']").get("d").count("z") == 20
+    ticks = [float(t.text.replace(",", "")) for g in root.iter(f"{SVG}g") if g.get("class") == "ch-tick"
+             for t in g.iter(f"{SVG}text")]
+    assert len(ticks) >= 6 and all(len(t.text) <= 7 for g in root.iter(f"{SVG}g") if g.get("class") == "ch-tick"
+                                   for t in g.iter(f"{SVG}text"))
+
+
+def test_nice_ticks() -> None:
+    assert charts.nice_ticks(0, 1) == ([0.0, 0.25, 0.5, 0.75, 1.0], 2)
+    assert charts.nice_ticks(-14_000, 12_000) == ([-10_000.0, -5_000.0, 0.0, 5_000.0, 10_000.0], 0)
+    assert charts.nice_ticks(5, 5.3) == ([5.0, 5.1, 5.2, 5.3], 1)
 
 
 def test_confusion_table_counts_and_shares() -> None:

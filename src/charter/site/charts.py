@@ -348,20 +348,44 @@ class Series:
     """Tooltip per marker."""
 
 
+def nice_ticks(lo: float, hi: float, count: int = 5) -> tuple[list[float], int]:
+    """Round tick values (steps of 1, 2, 2.5 or 5 × 10^k) within [lo, hi], and the decimals they need."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [lo], 2
+    raw = (hi - lo) / max(count - 1, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    mant = min((1, 2, 2.5, 5, 10), key=lambda m: abs(math.log(m * mag / raw)))
+    step = mant * mag
+    first = math.ceil(lo / step - 1e-9)
+    values = []
+    k = first
+    while k * step <= hi + step * 1e-9:
+        values.append(round(k * step, 12) + 0.0)
+        k += 1
+    digits = max(0, -math.floor(math.log10(step) + 1e-12)) + (1 if mant == 2.5 else 0)
+    return values, digits
+
+
 class _Frame:
     """A plot area with ticked axes, axis titles, a visible title and a legend row per entry."""
 
-    left, right, top, bottom = 50, 14, 26, 40
+    left, top, bottom = 50, 26, 40
 
     def __init__(self, width: int, plot_h: int, x_domain: tuple[float, float], y_domain: tuple[float, float]):
         self.width, self.plot_h = width, plot_h
-        self.pw = width - self.left - self.right
         self.x0, self.x1 = x_domain
         self.y0, self.y1 = y_domain
         if self.x1 <= self.x0:
             self.x1 = self.x0 + 1
         if self.y1 <= self.y0:
             self.y1 = self.y0 + 1
+        # room on the right for half of the last x tick (centred on the plot's edge)
+        xs, digits = nice_ticks(self.x0, self.x1)
+        self.right = max(14.0, text_width(num(xs[-1], digits), 10) / 2 + 3)
+        ys, ydigits = nice_ticks(self.y0, self.y1)
+        widest = max(text_width(num(v, ydigits), 10) for v in ys)
+        self.left = int(max(50.0, widest + 24))  # y ticks, then the rotated axis title
+        self.pw = width - self.left - self.right
 
     def sx(self, v: float) -> float:
         return self.left + (min(max(v, self.x0), self.x1) - self.x0) / (self.x1 - self.x0) * self.pw
@@ -369,17 +393,19 @@ class _Frame:
     def sy(self, v: float) -> float:
         return self.top + self.plot_h - (min(max(v, self.y0), self.y1) - self.y0) / (self.y1 - self.y0) * self.plot_h
 
-    def axes(self, title: str, x_label: str, y_label: str, ticks: int = 5, digits: int = 2) -> list[str]:
+    def axes(self, title: str, x_label: str, y_label: str, ticks: int = 5) -> list[str]:
         left, top, pw, ph, w = self.left, self.top, self.pw, self.plot_h, self.width
         body = [_label(4, 15, title, w - 8, 12, "ch-ttl"),
                 f'<rect class="ch-plot" x="{left}" y="{top}" width="{_f(pw)}" height="{ph}"/>']
         grid, xt, yt = [], [], []
-        for i in range(ticks):
-            fx = self.x0 + (self.x1 - self.x0) * i / (ticks - 1)
-            fy = self.y0 + (self.y1 - self.y0) * i / (ticks - 1)
-            grid.append(f"M{_f(self.sx(fx))} {top}V{top + ph}M{left} {_f(self.sy(fy))}H{_f(left + pw)}")
-            xt.append(f'<text x="{_f(self.sx(fx))}" y="{top + ph + 13}">{html(num(fx, digits))}</text>')
-            yt.append(f'<text x="{left - 5}" y="{_f(self.sy(fy) + 3.5)}">{html(num(fy, digits))}</text>')
+        xs, x_digits = nice_ticks(self.x0, self.x1, ticks)
+        ys, y_digits = nice_ticks(self.y0, self.y1, ticks)
+        for fx in xs:
+            grid.append(f"M{_f(self.sx(fx))} {top}V{top + ph}")
+            xt.append(f'<text x="{_f(self.sx(fx))}" y="{top + ph + 13}">{html(num(fx, x_digits))}</text>')
+        for fy in ys:
+            grid.append(f"M{left} {_f(self.sy(fy))}H{_f(left + pw)}")
+            yt.append(f'<text x="{left - 5}" y="{_f(self.sy(fy) + 3.5)}">{html(num(fy, y_digits))}</text>')
         body.append(f'<path class="ch-grid" d="{"".join(grid)}"/>')
         body.append(f'<g class="ch-tick" text-anchor="middle">{"".join(xt)}</g>')
         body.append(f'<g class="ch-tick" text-anchor="end">{"".join(yt)}</g>')
@@ -542,15 +568,16 @@ def residual_chart(bins: Sequence[ResidualBin], *, title: str, width: int = 520,
     pad_y = (hi_y - lo_y) * 0.05 or 1.0
     pad_x = (max(xs) - min(xs)) * 0.04 or 1.0
     fr = _Frame(width, plot_h, (min(xs) - pad_x, max(xs) + pad_x), (lo_y - pad_y, hi_y + pad_y))
-    digits = 2 if max(abs(lo_y), abs(hi_y), abs(max(xs))) < 10 else 0
-    body = fr.axes(title, "Predicted value (mean of each bin)", "Residual (observed − predicted)", digits=digits)
+    body = fr.axes(title, "Predicted value (mean of each bin)", "Residual (observed − predicted)")
     zero = fr.sy(0.0)
     body.append(f'<path class="ch-ref" d="M{fr.left} {_f(zero)}H{_f(fr.left + fr.pw)}"/>')
-    gap = fr.pw / max(len(bins), 1)
-    half = max(min(gap * 0.3, 8), 1.5)
+    centres = [fr.sx(b.pred_mean) for b in bins]
     whiskers, boxes = [], []
-    for b in bins:
-        x = fr.sx(b.pred_mean)
+    for i, b in enumerate(bins):
+        x = centres[i]
+        # boxes as wide as the space to the nearest neighbouring bin allows (bins crowd where predictions do)
+        room = min([abs(x - centres[j]) for j in (i - 1, i + 1) if 0 <= j < len(centres)] or [16.0])
+        half = max(min(room * 0.42, 8.0), 1.0)
         whiskers.append(f"M{_f(x)} {_f(fr.sy(b.q10))}V{_f(fr.sy(b.q90))}")
         top, bottom = fr.sy(b.q75), fr.sy(b.q25)
         boxes.append(f"M{_f(x - half)} {_f(top)}h{_f(2 * half)}v{_f(max(bottom - top, 0.5))}h{_f(-2 * half)}z")

@@ -100,6 +100,11 @@ def _figure(chart: Markup, caption: str) -> Markup:
         Markup("</figcaption></figure>")
 
 
+def _sig(v: float) -> str:
+    """A value in the data's own unit: four significant digits, thousands separated."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
 _CURVE_NAMES = {"roc": "ROC curve", "pr": "precision-recall curve", "calibration": "calibration curve"}
 
 
@@ -136,8 +141,8 @@ def evaluation_charts(r: dict[str, Any], job: str) -> Markup:
                   for b in res["bins"]]
         out += _figure(charts.residual_chart(bins_r, title=f"Residuals · {job}"),
                        f"Residual plot: observed minus predicted, in {len(bins_r)} bins of equal size by predicted "
-                       f"value ({res['n']:,} rows). Mean residual {num(res['mean'])}, standard deviation "
-                       f"{num(res['sd'])}, range {num(res['min'])} to {num(res['max'])}.")
+                       f"value ({res['n']:,} rows). Mean residual {_sig(res['mean'])}, standard deviation "
+                       f"{_sig(res['sd'])}, range {_sig(res['min'])} to {_sig(res['max'])}.")
     if r.get("confusion") and r.get("labels"):
         out += charts.confusion_table(r["labels"], r["confusion"], caption=f"Confusion matrix · {job}, all "
                                       f"{r['n']:,} rows.", positive=r.get("positive"))
