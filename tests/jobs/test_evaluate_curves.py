@@ -198,3 +198,22 @@ def test_multiclass_records_its_confusion_matrix(tmp_path) -> None:  # type: ign
     assert res["labels"] == ["a", "b", "c"]
     assert res["confusion_matrix"] == confusion_matrix(y, p, labels=["a", "b", "c"]).tolist()
     assert set(res["curves_skipped"]) == {"roc", "pr", "calibration"} and res["decision"] is None
+
+
+def test_text_labels_and_a_score_column(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.metrics import roc_curve
+
+    rng = np.random.default_rng(4)
+    n = 200
+    y = np.where(rng.random(n) < 0.4, "yes", "no")
+    s = np.clip((y == "yes") * 0.25 + rng.random(n) * 0.75, 0, 1).round(4)
+    res = _frame_repo(tmp_path, {"type": "binary-classification", "target": "y", "positiveLabel": "yes",
+                                 "description": "Flag."},
+                      pd.DataFrame({"y": y, "s": s}), {"label": "y", "score": "s", "threshold": 0.5})
+    fpr, tpr, _ = roc_curve(y == "yes", s)
+    assert len(fpr) <= curves.MAX_POINTS
+    np.testing.assert_allclose(res["roc"]["fpr"], fpr, atol=TOL)
+    np.testing.assert_allclose(res["roc"]["tpr"], tpr, atol=TOL)
+    assert res["decision"] == {"threshold": 0.5, "positive_label": "yes",
+                               "rule": "predicted yes when the score of yes is at least 0.5"}
+    assert res["calibration"]["n"] == n and res["curves_skipped"] == {}

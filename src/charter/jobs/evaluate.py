@@ -150,7 +150,14 @@ def curves(uc: Any, preds: Predictions, report: dict[str, Any]) -> tuple[dict[st
             skipped[name] = "no scores given"
         return out, skipped
     score = np.asarray(scores, dtype=np.float64)
-    positive = np.asarray(preds.y_true) == report.get("pos_label")
+    # object dtype: an element-wise comparison whatever the labels' type (never numpy's scalar False)
+    positive = np.asarray(np.asarray(preds.y_true, dtype=object) == report.get("pos_label"), dtype=bool)
+    cm = report["overall"].get("confusion_matrix") or {}
+    matrix = cm.get("matrix")
+    if positive.shape != score.shape or (matrix is not None and int(positive.sum()) != sum(matrix[1])):
+        for name in ("roc", "pr", "calibration"):
+            skipped[name] = "the labels could not be matched to the positive label"
+        return out, skipped
     out["roc"] = cv.roc_points(positive, score)
     if out["roc"] is None:
         skipped["roc"] = "only one class present in the labels"
