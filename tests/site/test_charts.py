@@ -180,8 +180,11 @@ def test_nice_ticks() -> None:
 
 
 def test_confusion_table_counts_and_shares() -> None:
-    table = ET.fromstring(str(charts.confusion_table(["no", "<b>yes</b>"], [[180, 40], [61, 119]], caption="All rows",
-                                                     positive="<b>yes</b>")))
+    wrap = ET.fromstring(str(charts.confusion_table(["no", "<b>yes</b>"], [[180, 40], [61, 119]], caption="All rows",
+                                                    positive="<b>yes</b>")))
+    assert wrap.tag == "div" and wrap.get("class") == "ch-confusion-wrap"  # scrolls rather than overflows
+    table = wrap.find("table")
+    assert table is not None
     assert table.tag == "table" and table.find("caption") is not None
     cells = [["".join(td.itertext()) for td in tr.findall("td")] for tr in table.find("tbody")]
     assert cells[0][:2] == ["18081.8 %", "4018.2 %"] and cells[0][2] == "220"

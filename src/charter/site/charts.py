@@ -616,6 +616,6 @@ def confusion_table(labels: Sequence[str], matrix: Sequence[Sequence[int]], *, c
         rows.append(f'<tr><th scope="row">{html(label)}</th>{"".join(cells)}<td>{total:,}</td></tr>')
     note = f" Positive label: {html(positive)}." if positive is not None else ""
     return Markup(
-        f'<table class="ch-confusion"><caption>{html(caption)}{note} Rows: true label · columns: predicted '
+        f'<div class="ch-confusion-wrap"><table class="ch-confusion"><caption>{html(caption)}{note} Rows: true label · columns: predicted '
         f'label · the percentage is the share of the row.</caption><thead><tr><th scope="col">true ↓ · predicted →'
-        f'</th>{head}<th scope="col">rows</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
+        f'</th>{head}<th scope="col">rows</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
