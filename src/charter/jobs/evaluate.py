@@ -158,10 +158,11 @@ def curves(uc: Any, preds: Predictions, report: dict[str, Any]) -> tuple[dict[st
         for name in ("roc", "pr", "calibration"):
             skipped[name] = "the labels could not be matched to the positive label"
         return out, skipped
-    out["roc"] = cv.roc_points(positive, score)
+    counts = cv.clf_counts(positive, score)  # one sort for both curves
+    out["roc"] = cv.roc_points(positive, score, counts=counts)
     if out["roc"] is None:
         skipped["roc"] = "only one class present in the labels"
-    out["pr"] = cv.pr_points(positive, score)
+    out["pr"] = cv.pr_points(positive, score, counts=counts)
     if out["pr"] is None:
         skipped["pr"] = "no positive labels"
     out["calibration"] = cv.calibration_bins(positive, score)

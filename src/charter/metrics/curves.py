@@ -48,11 +48,12 @@ def _arc(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(np.abs(np.diff(x)) + np.abs(np.diff(y)))])
 
 
-def _clf_curve(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def clf_counts(positive: Any, score: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """False and true positives at each distinct score, in decreasing order (scikit-learn's _binary_clf_curve)."""
+    score = np.asarray(score, dtype=np.float64)
     order = np.argsort(-score, kind="mergesort")
     s = score[order]
-    y = positive[order].astype(np.float64)
+    y = np.asarray(positive, dtype=bool)[order].astype(np.float64)
     last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]
     tps = np.cumsum(y)[last]
     fps = 1.0 + last - tps
@@ -67,13 +68,19 @@ def _thresholds(t: np.ndarray) -> list[float | None]:
     return [None if not np.isfinite(v) else float(v) for v in t]
 
 
-def roc_points(positive: Any, score: Any, max_points: int = MAX_POINTS) -> dict[str, Any] | None:
-    """ROC curve points (``fpr``, ``tpr``, ``thresholds``) and its AUC; None with one class only."""
+Counts = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def roc_points(positive: Any, score: Any, max_points: int = MAX_POINTS,
+               counts: Counts | None = None) -> dict[str, Any] | None:
+    """ROC curve points (``fpr``, ``tpr``, ``thresholds``) and its AUC; None with one class only.
+
+    ``counts``: the rows' :func:`clf_counts`, when the caller draws more than one curve (one sort).
+    """
     pos = np.asarray(positive, dtype=bool)
-    sc = np.asarray(score, dtype=np.float64)
     if pos.all() or not pos.any():
         return None
-    fps, tps, thr = _clf_curve(pos, sc)
+    fps, tps, thr = counts if counts is not None else clf_counts(pos, score)
     if len(fps) > 2:  # scikit-learn's drop_intermediate: collinear points add nothing to the curve
         keep = np.flatnonzero(np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True])
         fps, tps, thr = fps[keep], tps[keep], thr[keep]
@@ -85,13 +92,13 @@ def roc_points(positive: Any, score: Any, max_points: int = MAX_POINTS) -> dict[
             "auc": auc, "points": int(len(fpr))}
 
 
-def pr_points(positive: Any, score: Any, max_points: int = MAX_POINTS) -> dict[str, Any] | None:
+def pr_points(positive: Any, score: Any, max_points: int = MAX_POINTS,
+              counts: Counts | None = None) -> dict[str, Any] | None:
     """Precision-recall points in order of decreasing threshold; None without positive labels."""
     pos = np.asarray(positive, dtype=bool)
-    sc = np.asarray(score, dtype=np.float64)
     if not pos.any():
         return None
-    fps, tps, thr = _clf_curve(pos, sc)
+    fps, tps, thr = counts if counts is not None else clf_counts(pos, score)
     precision = tps / (tps + fps)  # tps + fps >= 1 at every distinct score
     recall = tps / tps[-1]
     precision, recall, thr = np.r_[1.0, precision], np.r_[0.0, recall], np.r_[np.inf, thr]
