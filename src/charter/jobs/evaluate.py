@@ -5,9 +5,10 @@ source (auditing a system that cannot be retrained). Metrics are computed by
 :mod:`charter.metrics` (classification: accuracy, balanced accuracy, precision,
 recall, F1, ROC AUC, log loss, Brier, confusion matrix; regression: MAE, RMSE,
 R²). Besides the metrics it records what an auditor plots: ROC, precision-recall
-and calibration curves (binary, from scores), residual bins (regression), confusion
-matrices overall and per slice, and the cut-off behind precision and recall. A champion's predictions are evaluated on the same rows. The job passes
-when the metrics were computed; thresholds are judged by gates.
+and calibration curves (binary, from scores; :mod:`charter.metrics.curves`), residual
+bins (regression), confusion matrices overall and per slice, and the cut-off behind
+precision and recall. A champion's predictions are evaluated on the same rows. The
+job passes when the metrics were computed; thresholds are judged by gates.
 """
 
 from __future__ import annotations
