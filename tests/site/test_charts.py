@@ -117,7 +117,8 @@ def test_interval_bar_labels_fit() -> None:
 
 def test_roc_chart() -> None:
     fpr, tpr = [0.0, 0.1, 0.4, 1.0], [0.0, 0.5, 0.85, 1.0]
-    root = _parse(charts.roc_chart(fpr, tpr, auc=0.812, title="ROC curve · evaluate", operating=(0.1, 0.5, "Cut-off 0.30")))
+    root = _parse(charts.roc_chart(fpr, tpr, auc=0.812, title="ROC curve · evaluate",
+                                   operating=(0.1, 0.5, "Cut-off 0.30")))
     _assert_fits(root)
     text = _texts(root)
     for want in ("ROC curve · evaluate", "False positive rate", "True positive rate", "Model (AUC 0.812)",
@@ -212,7 +213,8 @@ def test_untrusted_text_is_escaped(make: Any) -> None:
 # --- the portfolio's prioritisation chart (issue 14) ---------------------------------------------------
 
 
-def test_prioritisation_legend_has_every_stage_and_unscored_use_cases_are_listed(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+def test_prioritisation_legend_has_every_stage_and_unscored_use_cases_are_listed(  # type: ignore[no-untyped-def]
+        fixture_ctx) -> None:
     home = next(p for p in render_site(fixture_ctx).pages if p.path == "index.md").text
     section = home.split("## Prioritisation", 1)[1].split("\n## ", 1)[0]
     legend = section.split("<figcaption>", 1)[1]

@@ -616,6 +616,7 @@ def confusion_table(labels: Sequence[str], matrix: Sequence[Sequence[int]], *, c
         rows.append(f'<tr><th scope="row">{html(label)}</th>{"".join(cells)}<td>{total:,}</td></tr>')
     note = f" Positive label: {html(positive)}." if positive is not None else ""
     return Markup(
-        f'<div class="ch-confusion-wrap"><table class="ch-confusion"><caption>{html(caption)}{note} Rows: true label · columns: predicted '
-        f'label · the percentage is the share of the row.</caption><thead><tr><th scope="col">true ↓ · predicted →'
-        f'</th>{head}<th scope="col">rows</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+        f'<div class="ch-confusion-wrap"><table class="ch-confusion"><caption>{html(caption)}{note} Rows: true '
+        f'label · columns: predicted label · the percentage is the share of the row.</caption><thead><tr>'
+        f'<th scope="col">true ↓ · predicted →</th>{head}<th scope="col">rows</th></tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>')
