@@ -228,9 +228,34 @@ def _evaluate(slice_col: str, values: list[str]) -> dict[str, Any]:
             "confusion_matrix": [[180, 40], [61, 119]],
             "slices": {slice_col: {v: {"n": 200 - 20 * i, "metrics": {"roc_auc": est(0.83 - 0.09 * i, 0.78 - 0.09 * i,
                                                                                   0.88 - 0.09 * i),
-                                                                    "recall": est(0.7 - 0.1 * i)}}
+                                                                    "recall": est(0.7 - 0.1 * i)},
+                                       "confusion_matrix": [[90 - 10 * i, 20], [30, 60 - 10 * i]]}
                                    for i, v in enumerate(values)}},
-            "bootstrap": {"replicates": 1000, "confidence": 0.95, "seed": 0}}
+            "bootstrap": {"replicates": 1000, "confidence": 0.95, "seed": 0},
+            **_curves(values)}
+
+
+def _curves(values: list[str]) -> dict[str, Any]:
+    """Evaluation curves as the evaluate runner records them (result version 3)."""
+    hostile = any("<" in v for v in values)
+    decision = ({"threshold": None, "positive_label": 1, "rule": f"the labels in column '{SCRIPT}' of data:x"}
+                if hostile else {"threshold": 0.3, "positive_label": 1,
+                                 "rule": "predicted 1 when the score of 1 is at least 0.3"})
+    fpr = [0.0, 0.05, 0.18, 0.4, 0.7, 1.0]
+    tpr = [0.0, 0.3, 0.6, 0.8, 0.93, 1.0]
+    return {
+        "decision": decision,
+        "roc": {"fpr": fpr, "tpr": tpr, "thresholds": [None, 0.8, 0.5, 0.3, 0.15, 0.01], "auc": 0.812,
+                "points": 240},
+        "pr": {"recall": [0.0, 0.3, 0.6, 0.8, 0.93, 1.0], "precision": [1.0, 0.87, 0.76, 0.64, 0.55, 0.45],
+               "thresholds": [None, 0.8, 0.5, 0.3, 0.15, 0.01], "average_precision": 0.72, "prevalence": 0.45,
+               "points": 241},
+        "calibration": {"strategy": "uniform", "n": 400, "brier": 0.152, "ece": 0.031,
+                        "bins": [{"low": i / 10, "high": (i + 1) / 10, "n": n,
+                                  "mean_predicted": (i + 0.5) / 10 if n else None,
+                                  "fraction_positive": (i + 0.3) / 10 if n else None}
+                                 for i, n in enumerate([60, 52, 48, 44, 40, 40, 36, 34, 26, 0])]},
+    }
 
 
 def _fairness() -> dict[str, Any]:

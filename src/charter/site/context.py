@@ -641,7 +641,8 @@ def _evaluation(uc: UseCase, s: JobEvidence, verdicts: dict[tuple[str, str], lis
         cols = [m for m in shown if any(m in b.metrics for b in values.values())][:3]
         if not cols:
             cols = sorted({m for b in values.values() for m in b.metrics})[:3]
-        rows = [{"value": val, "n": block.n, "metrics": {m: _est(block.metrics.get(m)) for m in cols}}
+        rows = [{"value": val, "n": block.n, "metrics": {m: _est(block.metrics.get(m)) for m in cols},
+                 "confusion": getattr(block, "confusion_matrix", None)}
                 for val, block in sorted(values.items())]
         slices.append({"column": col, "metrics": [{"name": m, "title": _title(m), "gib": _gib(m)} for m in cols],
                        "rows": rows})
@@ -655,7 +656,32 @@ def _evaluation(uc: UseCase, s: JobEvidence, verdicts: dict[tuple[str, str], lis
         "champion": [{"name": k, "title": _title(k), **_est(v)} for k, v in sorted((res.champion or {}).items())],
         "confidence": res.bootstrap.get("confidence"), "replicates": res.bootstrap.get("replicates"),
         "primary": primary, "warnings": list(res.warnings),
+        **_evaluation_curves(res),
     }}
+
+
+def _operating_point(labels: list[Any], cm: list[list[int]] | None) -> dict[str, float | None] | None:
+    """Where the predicted labels sit on the ROC and precision-recall curves (binary)."""
+    if not cm or len(cm) != 2 or len(labels) != 2:
+        return None
+    (tn, fp), (fn, tp) = cm
+    return {"fpr": fp / (fp + tn) if fp + tn else None, "tpr": tp / (tp + fn) if tp + fn else None,
+            "precision": tp / (tp + fp) if tp + fp else None}
+
+
+def _evaluation_curves(res: Any) -> dict[str, Any]:
+    """The evidence behind the evaluation charts, where the kind records it (evaluate result version ≥ 3)."""
+    def dump(name: str) -> dict[str, Any] | None:
+        value = getattr(res, name, None)
+        return value.model_dump(mode="json") if value is not None else None
+
+    decision = dump("decision")
+    labels = [str(x) for x in getattr(res, "labels", [])]
+    return {"decision": decision, "roc": dump("roc"), "pr": dump("pr"), "calibration": dump("calibration"),
+            "residuals": dump("residuals"), "curves_skipped": dict(sorted(getattr(res, "curves_skipped", {}).items())),
+            "operating": _operating_point(labels, getattr(res, "confusion_matrix", None)) if decision else None,
+            "positive": str(decision["positive_label"]) if decision and decision["positive_label"] is not None
+            else None}
 
 
 _GROUP_ORDER = ["selection_rate", "tpr", "fpr", "fnr", "precision", "accuracy", "mae", "rmse"]
@@ -897,6 +923,10 @@ def _portfolio(repo: Any, d: _Directory, ucs: list[dict[str, Any]]) -> dict[str,
                               for u in offending],
         "ranked_ids": [u["id"] for u in ranked],
         "unscored": sorted(u["id"] for u in ucs if not u.get("scores")),
+        "unscored_detail": [{"id": u["id"], "title": u["title"], "stage": u["stage"],
+                             "reason": "its spec has no prioritisation scores" if not u["prioritisation"]
+                             else "the policy sets no prioritisation weights"}
+                            for u in sorted(ucs, key=lambda u: u["id"]) if not u.get("scores")],
         "total_value": value,
         "currency": currencies[0] if len(currencies) == 1 else None,
         "cannibalisation": sorted(cannibal),

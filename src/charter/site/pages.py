@@ -93,6 +93,79 @@ def metric_chart(r: dict[str, Any], uc: dict[str, Any]) -> Markup:
         threshold=primary["threshold"] if primary else None, threshold_label="threshold") + Markup("</figure>")
 
 
+def _figure(chart: Markup, caption: str) -> Markup:
+    if not chart:
+        return Markup("")
+    return Markup('<figure class="ch-fig">') + chart + Markup("<figcaption>") + html(caption) + \
+        Markup("</figcaption></figure>")
+
+
+def _sig(v: float) -> str:
+    """A value in the data's own unit: four significant digits, thousands separated."""
+    return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+
+_CURVE_NAMES = {"roc": "ROC curve", "pr": "precision-recall curve", "calibration": "calibration curve"}
+
+
+def evaluation_charts(r: dict[str, Any], job: str) -> Markup:
+    """ROC, precision-recall and calibration curves (binary), the residual plot (regression), the confusion matrix."""
+    decision, op = r.get("decision"), r.get("operating")
+    cut = decision["threshold"] if decision else None
+    name = f"Cut-off {num(cut, 2)}" if cut is not None else "Predicted labels"
+    figs: list[Markup] = []
+    if roc := r.get("roc"):
+        point = (op["fpr"], op["tpr"], name) if op and op["fpr"] is not None and op["tpr"] is not None else None
+        figs.append(_figure(charts.roc_chart(roc["fpr"], roc["tpr"], auc=roc["auc"], title=f"ROC curve · {job}",
+                                             operating=point),
+                            f"ROC curve of the held-out rows ({len(roc['fpr'])} of its {roc['points']:,} points "
+                            f"drawn). The dot is where the predicted labels sit."))
+    if pr := r.get("pr"):
+        point = (op["tpr"], op["precision"], name) if op and op["tpr"] is not None and op["precision"] is not None \
+            else None
+        figs.append(_figure(charts.pr_chart(pr["recall"], pr["precision"], average_precision=pr["average_precision"],
+                                            prevalence=pr["prevalence"], title=f"Precision-recall curve · {job}",
+                                            operating=point),
+                            f"Precision against recall at every score cut-off ({len(pr['recall'])} of "
+                            f"{pr['points']:,} points drawn); the dashed line is a model without skill."))
+    if cal := r.get("calibration"):
+        bins = [charts.CalBin(b["low"], b["high"], b["n"], b["mean_predicted"], b["fraction_positive"])
+                for b in cal["bins"]]
+        figs.append(_figure(charts.calibration_chart(bins, brier=cal["brier"], title=f"Calibration · {job}"),
+                            f"Reliability diagram in {len(bins)} bins of predicted probability. Brier score "
+                            f"{num(cal['brier'])} (mean squared error of the probabilities; lower is better); "
+                            f"expected calibration error {num(cal['ece'])}."))
+    out = Markup('<div class="ch-figs">') + Markup("").join(figs) + Markup("</div>") if figs else Markup("")
+    if res := r.get("residuals"):
+        bins_r = [charts.ResidualBin(b["pred_mean"], b["n"], b["q10"], b["q25"], b["median"], b["q75"], b["q90"])
+                  for b in res["bins"]]
+        out += _figure(charts.residual_chart(bins_r, title=f"Residuals · {job}"),
+                       f"Residual plot: observed minus predicted, in {len(bins_r)} bins of equal size by predicted "
+                       f"value ({res['n']:,} rows). Mean residual {_sig(res['mean'])}, standard deviation "
+                       f"{_sig(res['sd'])}, range {_sig(res['min'])} to {_sig(res['max'])}.")
+    if r.get("confusion") and r.get("labels"):
+        out += charts.confusion_table(r["labels"], r["confusion"], caption=f"Confusion matrix · {job}, all "
+                                      f"{r['n']:,} rows.", positive=r.get("positive"))
+    skipped = r.get("curves_skipped") or {}
+    if skipped:
+        out += Markup('<p class="ch-src">') + html("Not drawn: " + "; ".join(
+            f"{_CURVE_NAMES.get(k, k)} ({v})" for k, v in skipped.items()) + ".") + Markup("</p>")
+    return out
+
+
+def slice_confusions(r: dict[str, Any], sl: dict[str, Any], limit: int = 12) -> Markup:
+    """Per-slice confusion matrices, folded away (a slice column may have many values)."""
+    rows = [row for row in sl["rows"] if row.get("confusion")]
+    if not rows or not r.get("labels"):
+        return Markup("")
+    tables = [charts.confusion_table(r["labels"], row["confusion"], caption=f"{sl['column']} = {row['value']} "
+                                     f"({row['n']:,} rows).", positive=r.get("positive")) for row in rows[:limit]]
+    more = Markup('<p class="ch-src">') + html(f"{len(rows) - limit} more in the evidence record.") + \
+        Markup("</p>") if len(rows) > limit else Markup("")
+    return (Markup('<details class="ch-confusions"><summary>') + html(f"Confusion matrices by {sl['column']}")
+            + Markup("</summary>") + Markup("").join(tables) + more + Markup("</details>"))
+
+
 def fairness_chart(block: dict[str, Any]) -> Markup:
     """The block's first group metric (usually the selection rate) for every group."""
     if not block["metrics"] or not block["groups"]:
@@ -109,6 +182,7 @@ def _globals() -> dict[str, Any]:
         "num": num, "count": count, "money": money, "pct": pct, "interval": interval, "short": short,
         "seconds": seconds, "pvalue": pvalue, "when": when, "quantity": quantity, "link": link, "prose": prose, "heat_step": charts.heat_step, "gib": _gib,
         "metric_chart": metric_chart, "fairness_chart": fairness_chart,
+        "evaluation_charts": evaluation_charts, "slice_confusions": slice_confusions,
         "charts": charts, **HELPERS,
     }
 
