@@ -793,7 +793,9 @@ def _view(spec: Mapping[str, Any], labels: list[str], counts: list[int],
             continue
         row: dict[str, Any] = {"group": labels[g], "n": counts[g],
                                "disparities": subset(np.asarray([g, r], dtype=np.int64))}
-        rates, diffs, ratios = {}, {}, {}
+        rates: dict[str, dict[str, Any]] = {}
+        diffs: dict[str, dict[str, Any]] = {}
+        ratios: dict[str, dict[str, Any]] = {}
         for m, (k, n) in rate_counts.items():
             kg, ng, kr, nr = (np.asarray([x]) for x in (k[g], n[g], k[r], n[r]))
             pg = float(k[g] / n[g]) if n[g] > 0 else None

@@ -72,7 +72,8 @@ def rule_text(r: RequirementResult) -> str | None:
 def rows_to_decide(r: RequirementResult) -> int | None:
     """How many more rows would make an inconclusive verdict decisive (the deciding part's estimate), if known."""
     details = r.details if isinstance(r.details, dict) else {}
-    parts = details.get("parts") if isinstance(details.get("parts"), list) else [details]
+    listed = details.get("parts")
+    parts: list[Any] = listed if isinstance(listed, list) else [details]
     for part in parts:
         if isinstance(part, dict) and part.get("status", r.status) == "inconclusive":
             more = part.get("rowsToDecide")

@@ -666,6 +666,12 @@ def _effective_checks(repo: Any, uc: UseCase) -> list[Any]:
     return effective_fairness_checks(repo.policy, uc) if repo.policy else list(uc.fairness)
 
 
+def _group_rate(g: Any, metric: str) -> dict[str, Any]:
+    """A group's rate with its Wilson interval (when recorded)."""
+    ci = g.intervals.get(metric)
+    return _est({"value": g.metrics.get(metric), "low": ci[0] if ci else None, "high": ci[1] if ci else None})
+
+
 def _judged_view(v: Any, checks: list[Any], verdicts: Verdicts, policy: Any) -> dict[str, Any]:
     """A judged view of an attribute: the groups it left out and why, its disparities, and the reference table
     (each group's rate beside the reference's, difference and ratio with intervals, and the gate's verdicts)."""
@@ -713,9 +719,7 @@ def _fairness(s: JobEvidence, use_case: str, checks: list[Any], verdicts: Verdic
                        key=lambda m: (_GROUP_ORDER.index(m) if m in _GROUP_ORDER else 99, m))[:4]
         groups = [{"label": g.label, "n": g.n, "small": g.small,
                    "metrics": {m: _finite(g.metrics.get(m)) for m in names},
-                   "rates": {m: _est({"value": g.metrics.get(m),
-                                      "low": (g.intervals.get(m) or [None, None])[0],
-                                      "high": (g.intervals.get(m) or [None, None])[1]}) for m in names},
+                   "rates": {m: _group_rate(g, m) for m in names},
                    "undefined": dict(sorted(g.undefined.items()))} for g in a.groups]
         wanted = [c.metric for c in checks if set(c.sensitive_attributes) == set(a.attributes)]
         shown = list(dict.fromkeys(wanted + [d for d in HEADLINE_DISPARITIES if d in a.disparities]))
