@@ -36,7 +36,8 @@ the false-pass rate at the limit of the bound and three-way rules ≤ α/2 + 0.0
 The point and bound rules claim no error rate for their fails and have no
 false-fail target; their figures show what the interval rules buy.
 
-Seeded; well under a minute. Exit code 1 when a target is missed.
+Seeded; about 40 s of CPU (7 minutes on the loaded development machine). Exit code 1 when
+a target is missed.
 
 Usage: python benchmarks/bench_false_fail.py [--sims N] [--seed S]
 """
