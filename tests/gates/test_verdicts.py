@@ -285,3 +285,25 @@ def test_decisions_without_a_policy_verdicts_block_use_the_defaults(ready: GovRe
     assert repo.policy.verdicts.multiple_comparisons == "none"
     d = decide(repo, ready.store, "churn", None, TODAY)
     assert all(r.status != "inconclusive" for r in d.requirements if r.kind not in ("metric", "fairness"))
+
+
+def test_the_site_shows_group_rates_the_reference_table_and_inconclusive(ready: GovRepo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from charter.site.build import build_site
+
+    fail_closed_policy(ready)
+    set_uc(ready, fairness=[_check(referenceGroup="male")])
+    sex, pred = _groups({"female": (400, 160), "male": (400, 200), "<b>x</b>": (300, 150), "tiny": (9, 3)})
+    ready.record("fairness", results=_measured(ready, sex, pred, n_boot=10))
+    ready.record("evaluate", results=evaluate_results(roc_auc=(0.72, 0.66, 0.78)))
+    report_ = build_site(ready.root, out=tmp_path / "site", as_of=TODAY)
+    assert report_.ok, report_.errors
+    page = next((tmp_path / "site").rglob("churn/index.html")).read_text(encoding="utf-8")
+    assert "Against the reference group male" in page
+    assert "ch-inconclusive" in page  # the inconclusive verdict has its own badge
+    assert "Left out of the disparities" in page and "tiny (9 rows, below the minimum group size 30)" in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page and "<b>x</b>" not in page
+    # a group's rate with its Wilson interval: female 160 / 400
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(160, 400, method="wilson")
+    assert f"0.4 <small>[{lo:.3f}, {hi:.3f}]</small>" in page or f"[{lo:.3g}, {hi:.3g}]" in page
