@@ -307,3 +307,13 @@ def test_the_site_shows_group_rates_the_reference_table_and_inconclusive(ready: 
 
     lo, hi = proportion_confint(160, 400, method="wilson")
     assert f"0.4 <small>[{lo:.3f}, {hi:.3f}]</small>" in page or f"[{lo:.3g}, {hi:.3g}]" in page
+
+
+def test_an_override_that_lets_the_basis_decide_is_a_loosening() -> None:
+    from charter.kinds import requirements as kinds
+    from charter.kinds.requirements.metric import MetricRequirement
+
+    base = MetricRequirement(id="q", kind="metric", metric="roc_auc", min=0.7, inconclusive="fail-closed")
+    override = MetricRequirement(id="q", kind="metric", metric="roc_auc", min=0.7, inconclusive="decide")
+    assert "inconclusive: decide" in (kinds.loosening(base, override) or "")
+    assert kinds.loosening(override, base) is None
