@@ -157,6 +157,11 @@ def judged_views(policy: Any, uc: UseCase, attributes: list[str]) -> list[dict[s
                                       v["reference_group"] or ""))
 
 
+_SHOWN_AGAINST_REFERENCE = ("demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
+                            "mae_difference", "accuracy_difference")
+"""The pairwise disparities `charter show` prints per group against the reference (all are in the record)."""
+
+
 class Fairness(RunnerKind[FairnessResult]):
     name = "fairness"
     description = "Per-group metrics and disparities with bootstrap intervals."
@@ -200,10 +205,11 @@ class Fairness(RunnerKind[FairnessResult]):
                 if v.reference is not None:
                     out.append(f"      against the reference group {v.reference.group}:"
                                + (f" {v.reference.problem}" if v.reference.problem else ""))
-                    rows = [["group", "n"] + list(v.reference.comparisons[0].disparities)] \
-                        if v.reference.comparisons else []
+                    names = [d for d in _SHOWN_AGAINST_REFERENCE
+                             if v.reference.comparisons and d in v.reference.comparisons[0].disparities]
+                    rows = [["group", "n"] + names] if v.reference.comparisons else []
                     for c in v.reference.comparisons:
-                        rows.append([c.group, str(c.n)] + [est(e) for e in c.disparities.values()])
+                        rows.append([c.group, str(c.n)] + [est(c.disparities[d]) for d in names])
                     out.extend(table(rows, "        "))
         out.extend(warnings_text(result.warnings))
         return out
