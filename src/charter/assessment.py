@@ -23,6 +23,9 @@ order of precedence used to pick a use case's one state:
 * ``ready-to-promote`` – passes its stage and the next stage's gate;
 * ``compliant`` – passes its stage and there is no stage to promote it to
   (the last stage, or a terminal one such as ``retired``).
+
+A gate fails when any requirement fails, errors or is ``inconclusive`` (the data
+cannot tell: fail closed); :meth:`GateDecision.blocking` is the one count of them.
 """
 
 from __future__ import annotations
@@ -172,7 +175,8 @@ def is_prohibited(policy: Any, uc: UseCase) -> bool:
 
 
 def _blocking(d: GateDecision) -> int:
-    return d.counts["fail"] + d.counts["error"]
+    """Requirements that stop the gate: failed, errored or inconclusive (an inconclusive verdict fails closed)."""
+    return d.blocking
 
 
 def _stage_name(policy: Any, stage: str) -> str:

@@ -79,6 +79,9 @@ POLICY = {
         {"id": "minimal", "name": "Minimal", "description": "Internal optimisation."},
     ],
     "fairness": {"minGroupSize": 30, "defaults": [{"metric": "demographic_parity_ratio", "min": 0.8}]},
+    # These fixtures exercise the point-estimate and interval-bound rules, so a straddling interval is
+    # decided by the rule; tests/gates/test_verdicts.py covers the fail-closed default.
+    "verdicts": {"inconclusive": "decide"},
     "approvalValidityDays": 365,
 }
 
@@ -184,6 +187,12 @@ def fairness_results(ratio=(0.9, 0.82, 0.97), small_n: int | None = None) -> dic
     if small_n is not None and small_n < 30:  # two groups of the minimum size stay, so the check is still judged
         out["results"][0]["groups"].append({"group": {"sex": "other"}, "label": "other", "n": 30, "small": False,
                                             "metrics": {"selection_rate": 0.48}})
+    for block in out["results"]:  # the judged view: groups below the minimum size left out
+        block["views"] = [{
+            "min_group_size": 30, "included": [g["label"] for g in block["groups"] if g["n"] >= 30],
+            "excluded": [{"group": g["label"], "n": g["n"], "reason": f"{g['n']} rows, below the minimum group size 30"}
+                         for g in block["groups"] if g["n"] < 30],
+            "disparities": block["disparities"]}]
     return out
 
 

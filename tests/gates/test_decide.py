@@ -54,7 +54,7 @@ def test_everything_fresh_and_approved_passes(ready: GovRepo) -> None:
     d = gate(ready)
     assert d.passed, [(r.id, r.reason) for r in d.requirements if r.status != "pass"]
     assert d.stage == d.declared_stage == "production"
-    assert d.counts == {"pass": 7, "fail": 0, "waived": 0, "error": 0}
+    assert d.counts == {"pass": 7, "fail": 0, "inconclusive": 0, "waived": 0, "error": 0}
     assert d.evidence_hash == ready.bundle_hash()
     origins = {r.id: r.origin for r in d.requirements}
     assert origins == {"production-quality": "policy", "production-fairness": "policy", "production-drift": "policy",
@@ -226,7 +226,7 @@ def test_small_groups_are_reported(ready: GovRepo) -> None:
     ready.record("fairness", results=fairness_results(small_n=12))
     r = req(gate(ready), "production-fairness")
     assert r.status == "pass"
-    assert "small groups below 30: female (n=12)" in r.reason
+    assert "excluded as below 30: female (n=12)" in r.reason
     assert r.details["parts"][0]["smallGroups"] == [{"group": "female", "n": 12}]
 
 

@@ -117,14 +117,18 @@ def test_no_caller_writes_a_policy_default(path: str) -> None:
 def test_interval_rule_names_the_rule_that_decided() -> None:
     """A point estimate within the check's limit, a bound beyond it: the interval's rule decided."""
     est = Estimate(value=0.007, low=0.001, high=0.012)
-    basis = Basis(True, "fairness check 'age-dp'", interval_from="risk-tier:high", confidence=0.95)
+    basis = Basis(True, "fairness check 'age-dp'", interval_from="risk-tier:high", confidence=0.95,
+                  inconclusive="decide")  # the straddling interval is decided by the bound
     part = judge_value("age-dp", "demographic_parity_difference", est, [("<=", 0.01, "max")], basis, False,
                        ("rec",), ["demographic_parity_difference"], subject="age-dp")
     assert part.status == "fail"
-    assert part.rule == Rule(
-        "risk-tier:high", "upper bound of the 95 % interval",
+    assert part.rule is not None
+    assert (part.rule.source, part.rule.basis, part.rule.comparator, part.rule.limit, part.rule.value) == (
+        "risk-tier:high", "upper bound of the 95 % interval", "<=", 0.01, 0.012)
+    assert part.rule.text.startswith(
         "demographic_parity_difference upper bound 0.012 of the 95 % interval > 0.01 (max of fairness check "
-        "'age-dp'; risk tier high requires the interval bound; point estimate 0.007)", "<=", 0.01, 0.012)
+        "'age-dp'; risk tier high requires the interval bound; point estimate 0.007); the 95 % interval "
+        "[0.001, 0.012] straddles 0.01: inconclusive")
     assert part.to_dict()["rule"]["source"] == "risk-tier:high"
     # the same value failing on its point estimate is the check's own limit
     point = judge_value("age-dp", "demographic_parity_difference", Estimate(value=0.02, low=0.01, high=0.03),

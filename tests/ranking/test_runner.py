@@ -113,6 +113,8 @@ def test_queries_without_relevant_items_may_be_excluded(tmp_path):
 
 POLICY = {
     **rb.POLICY,
+    # the point estimate decides a straddling interval here (the fail-closed default is tested in tests/gates)
+    "verdicts": {"inconclusive": "decide"},
     "stages": [{"id": "proposed", "name": "Proposed"}, {"id": "experimentation", "name": "Experimentation"},
                {"id": "production", "name": "Production", "requires": [
                    {"id": "offline-evaluation", "kind": "evidence", "runner": "evaluate"},

@@ -262,7 +262,7 @@ def _fairness() -> dict[str, Any]:
     def row(label: str, n: int, rate: float, tpr: float) -> dict[str, Any]:
         return {"group": {"x": label}, "label": label, "n": n, "small": n < 30,
                 "metrics": {"selection_rate": rate, "tpr": tpr, "fpr": round(rate / 3, 3)}}
-    return {"task": "binary-classification", "source": "job:train", "min_group_size": 30,
+    return _with_views({"task": "binary-classification", "source": "job:train", "min_group_size": 30,
             "results": [
                 {"attributes": ["sex"], "groups": [row("female", 190, 0.41, 0.68), row("male", 210, 0.47, 0.7)],
                  "disparities": {"demographic_parity_ratio": est(0.872, 0.79, 0.95),
@@ -273,7 +273,18 @@ def _fairness() -> dict[str, Any]:
                  "disparities": {"demographic_parity_ratio": est(0.731, 0.6, 0.86)}},
                 {"attributes": ["age_band"], "groups": [row("old", 82, 0.42, 0.65), row("young", 318, 0.45, 0.7)],
                  "disparities": {"demographic_parity_ratio": est(0.933, 0.85, 0.99)}},
-            ], "bootstrap": {"replicates": 1000, "confidence": 0.95}}
+            ], "bootstrap": {"replicates": 1000, "confidence": 0.95}})
+
+
+def _with_views(results: dict[str, Any]) -> dict[str, Any]:
+    """The judged view the fairness job records: groups below the minimum size left out (same disparities)."""
+    for block in results["results"]:
+        block["views"] = [{
+            "min_group_size": 30, "included": [g["label"] for g in block["groups"] if g["n"] >= 30],
+            "excluded": [{"group": g["label"], "n": g["n"], "reason": f"{g['n']} rows, below the minimum group size 30"}
+                         for g in block["groups"] if g["n"] < 30],
+            "disparities": block["disparities"]}]
+    return results
 
 
 def _drift() -> dict[str, Any]:

@@ -29,7 +29,7 @@ class RequirementRecord(BaseModel):
     kind: str
     origin: str
     """'policy', 'risk-tier:<id>' or 'use-case'."""
-    status: Literal["pass", "fail", "waived", "error"]
+    status: Literal["pass", "fail", "inconclusive", "waived", "error"]
     reason: str
     description: str | None = None
     metric: str | None = None

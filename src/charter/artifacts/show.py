@@ -48,8 +48,10 @@ class ShowGate(BaseModel):
     stage: str
     passed: bool
     counts: dict[str, int]
-    """Requirements by status: pass, fail, waived, error."""
+    """Requirements by status: pass, fail, inconclusive, waived, error."""
     decided_on: str
+    inconclusive: list[str] = []
+    """`id: reason — rule` of each inconclusive requirement (the data cannot tell; the gate fails closed)."""
 
 
 class ShowApproval(BaseModel):

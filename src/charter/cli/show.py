@@ -57,7 +57,8 @@ def collect(repo: Any, uc_id: str, store: Any | None = None, today: dt.date | No
         evidence_hash=a.evidence_hash, complete=a.complete, jobs=jobs,
         portfolio_state=ShowState(state=a.state, label=a.state_label, text=a.state_text, prohibited=a.prohibited,
                                   next_stage=a.next_stage),
-        gates=[ShowGate(stage=d.stage, passed=d.passed, counts=d.counts, decided_on=d.decided_on)
+        gates=[ShowGate(stage=d.stage, passed=d.passed, counts=d.counts, decided_on=d.decided_on,
+                        inconclusive=[_inconclusive_line(r) for r in d.requirements if r.status == "inconclusive"])
                for d in a.decisions],
         approvals=[ShowApproval(stage=x.approval.stage, by=x.approval.by, role=x.approval.role,
                                 date=x.approval.date.isoformat(), expires=x.expires.isoformat(), status=x.status,
@@ -66,6 +67,11 @@ def collect(repo: Any, uc_id: str, store: Any | None = None, today: dt.date | No
                             expires=x.waiver.expires.isoformat(), status=x.status, reason=x.reason)
                  for x in a.waivers],
         notes=list(a.notes), warnings=list(getattr(store, "warnings", []) or []))
+
+
+def _inconclusive_line(r: Any) -> str:
+    rule = (r.rule or {}).get("text") if isinstance(r.rule, dict) else None
+    return f"{r.id}: {r.reason}" + (f" — rule: {rule}" if rule and rule not in r.reason else "")
 
 
 # --------------------------------------------------------------------------- text
@@ -84,6 +90,8 @@ def format_text(view: ShowReport) -> str:
         counts = ", ".join(f"{v} {k}" for k, v in g.counts.items() if v) or "no requirements"
         verdict = "prohibited" if prohibited and g.passed else "passed" if g.passed else "failed"
         lines.append(f"gate {g.stage}: {verdict} ({counts})")
+        for item in g.inconclusive:
+            lines.append(f"  inconclusive (fails closed): {item}")
     lines.append("")
     for j in view.jobs:
         rec = j.record

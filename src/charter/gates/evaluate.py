@@ -5,8 +5,9 @@ the use case's own stricter gates (:func:`charter.resolve.effective_requirements
 Each is judged by the judge of its kind (the registry
 :mod:`charter.kinds.requirements`), then waivers apply: a valid waiver turns the
 requirement's status into ``waived`` — never ``pass`` — and an expired one is
-reported and ignored. The decision passes when nothing fails or errors. Missing,
-stale or errored evidence is an error (fail closed).
+reported and ignored. The decision passes when nothing fails, errors or is
+inconclusive. Missing, stale or errored evidence is an error, and a comparison the
+data cannot decide is inconclusive: both fail closed.
 
 Every result carries the rule that decided it (``rule``) and points at the spec
 element that decided it (``file``/``line``/``column``/``path``), chosen by its
@@ -216,14 +217,15 @@ def decide(repo: Any, store: EvidenceSource, uc: UseCase | str, stage: str | Non
             if rule is not None:
                 details["underlyingRule"] = rule.to_dict()
             # say plainly what the waiver covers, so "waived" never sits beside a bare "error: ..."
-            would = {"fail": "fail", "error": "be an error"}.get(outcome.status, "be waived")
+            would = {"fail": "fail", "error": "be an error", "inconclusive": "be inconclusive"}.get(
+                outcome.status, "be waived")
             underlying = ("it would pass without it" if outcome.status == "pass"
                           else f"without it the requirement would {would}: {outcome.reason}")
             status = "waived"
             reason = (f"waived by {waiver.owner} until {waiver.expires} ({waiver.ticket}: {waiver.reason.strip()}); "
                       f"{underlying}")
             was = {"pass": "turns a pass into waived", "fail": "turns a fail into waived",
-                   "error": "turns an error into waived"}.get(outcome.status, "waives the whole requirement (its "
+                   "error": "turns an error into waived", "inconclusive": "turns an inconclusive verdict into waived"}.get(outcome.status, "waives the whole requirement (its "
                                                               "failing parts carry waivers of their own)")
             rule = Rule(f"waiver '{waiver.ticket}'", "waiver",
                         f"waiver {waiver.ticket} by {waiver.owner} until {waiver.expires} {was}")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-RequirementStatus = Literal["pass", "fail", "waived", "error"]
+RequirementStatus = Literal["pass", "fail", "inconclusive", "waived", "error"]
 # error = the evidence needed is missing, stale or errored: the gate fails closed.
+# inconclusive = the data cannot tell (an interval straddles the limit, too few large groups): fails closed.
+BLOCKING_STATUSES = ("fail", "error", "inconclusive")
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,13 @@ class GateDecision:
     """The evidence ledger's repository head when the decision was made (None without a ledger)."""
 
     @property
+    def blocking(self) -> int:
+        """Requirements that stop the gate: failed, errored or inconclusive."""
+        return sum(1 for r in self.requirements if r.status in BLOCKING_STATUSES)
+
+    @property
     def counts(self) -> dict[str, int]:
-        out = {"pass": 0, "fail": 0, "waived": 0, "error": 0}
+        out = {"pass": 0, "fail": 0, "inconclusive": 0, "waived": 0, "error": 0}
         for r in self.requirements:
             out[r.status] += 1
         return out

@@ -56,7 +56,7 @@ from .bootstrap import (
     to_float,
 )
 from .catalog import FAIRNESS_METRICS, MISSING_LABEL, TaskType
-from .intervals import block_weights, disparity_interval
+from .intervals import KATZ, NEWCOMBE, WILSON, block_weights, disparity_interval, katz, newcombe, wilson
 
 DEFAULT_MIN_GROUP_SIZE = 30
 
@@ -530,8 +530,17 @@ def fairness_report(
     n_boot: int = DEFAULT_REPLICATES,
     confidence: float = DEFAULT_CONFIDENCE,
     seed: int | None = DEFAULT_SEED,
+    views: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """Per-group metrics and disparities for each sensitive attribute and intersection.
+
+    ``views`` (attribute name, ``" & ".join(columns)`` → view specs ``{"min_group_size",
+    "include_small_groups", "reference_group"}``): the disparities a gate judges. Each
+    view excludes the groups below its minimum size (unless it includes small groups),
+    records which it excluded and why, and, with a reference group, each other group's
+    rates, difference and ratio to the reference and the pairwise disparities, all with
+    intervals. Every attribute gets the default view (``min_group_size``, small groups
+    excluded, no reference) in ``"views"``.
 
     ``sensitive_features``: a DataFrame, a mapping ``{name: column}``, a Series or
     one array. Each column is an attribute; ``intersections=True`` adds the
@@ -652,28 +661,70 @@ def fairness_report(
                 "metrics": {m: to_float(point[m][g]) for m in group_metrics},
                 "undefined": _classification_undefined(stats[g]) if kind == "binary" else {},
             }
+            if kind != "regression":
+                entry["intervals"] = {m: _wilson_pair(k[g], n_[g], confidence)
+                                      for m, (k, n_) in _rate_counts(stats, kind).items()}
             groups.append(entry)
         present = np.ones(attr.n_groups, dtype=bool)
         point_disp = _disparities(point, present, wanted, table)
         boot_disp = None
+        brates: Any = None
         if boot_fine is not None:
             shape = boot_fine.shape
             flat = boot_fine.reshape(shape[0], shape[1], -1).astype(np.float64).transpose(0, 2, 1)  # (B, k, F)
             bstats = (flat @ memb).transpose(0, 2, 1).reshape((shape[0], attr.n_groups) + shape[2:])
             brates = rates_of(bstats)
             boot_disp = _disparities(brates, brates["count"] > 0, wanted, table)
+        brates_all = brates if boot_fine is not None else None
+        jstats_all = None
+        if kind == "regression" and boot_fine is not None and jack_fine is not None:
+            jstats_all = np.tensordot(jack_fine, memb.astype(np.float64), axes=(1, 0)).transpose(0, 2, 1)
+
+        def subset(idx: np.ndarray, stats: np.ndarray = stats, point: dict[str, np.ndarray] = point,
+                   labels: list[str] = labels, brates: Any = brates_all, jstats: Any = jstats_all
+                   ) -> dict[str, dict[str, Any]]:
+            """The disparities over the groups ``idx`` only, with their intervals and extremes."""
+            sub_point = {m: v[idx] for m, v in point.items()}
+            sub_labels = [labels[i] for i in idx]
+            sub_disp = _disparities(sub_point, np.ones(len(idx), dtype=bool), wanted, table)
+            sub_reasons = {name: _disparity_reason(name, table[name], sub_point, sub_labels) for name in wanted}
+            if kind == "regression":
+                boot_sub = None
+                if brates is not None:
+                    bsub = {m: v[:, idx] for m, v in brates.items()}
+                    boot_sub = _disparities(bsub, bsub["count"] > 0, wanted, table)
+                jack_sub = None
+                if brates is not None and jstats is not None:
+                    jsub = jstats[:, idx]
+                    jack_sub = _disparities(rates_of(jsub), jsub[..., 0] > 0, wanted, table)
+                out = estimates(sub_disp, boot_sub, confidence, sub_reasons, jack_sub)
+            else:
+                out = _rate_disparities(sub_disp, _rate_counts(stats[idx], kind), wanted, table, confidence,
+                                        sub_reasons, bool(n_boot))
+            for name in wanted:
+                out[name].update(_extremes(table[name], sub_point, sub_labels))
+            return out
+
         reasons = {name: _disparity_reason(name, table[name], point, labels) for name in wanted}
         if kind == "regression":
             jack = None
-            if boot_fine is not None and jack_fine is not None:
-                jstats = np.tensordot(jack_fine, memb.astype(np.float64), axes=(1, 0)).transpose(0, 2, 1)
-                jack = _disparities(rates_of(jstats), jstats[..., 0] > 0, wanted, table)
+            if jstats_all is not None:
+                jack = _disparities(rates_of(jstats_all), jstats_all[..., 0] > 0, wanted, table)
             disp_out = estimates(point_disp, boot_disp, confidence, reasons, jack)
         else:
             disp_out = _rate_disparities(point_disp, _rate_counts(stats, kind), wanted, table, confidence,
                                          reasons, bool(n_boot))
         for name in wanted:
             disp_out[name].update(_extremes(table[name], point, labels))
+        counts_g = [int(round(point["count"][g])) for g in range(attr.n_groups)]
+        specs = [{"min_group_size": min_group_size, "include_small_groups": False, "reference_group": None}]
+        for spec in (views or {}).get(attr.name, ()):
+            norm = {"min_group_size": int(spec.get("min_group_size", min_group_size)),
+                    "include_small_groups": bool(spec.get("include_small_groups", False)),
+                    "reference_group": spec.get("reference_group")}
+            if norm not in specs:
+                specs.append(norm)
+        view_out = [_view(spec, labels, counts_g, subset, stats, kind, confidence) for spec in specs]
         if small:
             warnings.append(
                 f"{attr.name}: {len(small)} group(s) below the minimum size {min_group_size}: "
@@ -684,6 +735,7 @@ def fairness_report(
             "groups": groups,
             "small_groups": small,
             "disparities": disp_out,
+            "views": view_out,
         }
 
     return {
@@ -696,6 +748,75 @@ def fairness_report(
         "warnings": warnings,
         "bootstrap": bootstrap_info(n_boot, confidence, seed, method),
     }
+
+
+def _wilson_pair(k: float, n: float, confidence: float) -> list[float] | None:
+    if n <= 0:
+        return None
+    lo, hi = wilson(np.asarray([k]), np.asarray([n]), confidence)
+    return [float(lo[0]), float(hi[0])]
+
+
+def _view(spec: Mapping[str, Any], labels: list[str], counts: list[int],
+          subset: Callable[[np.ndarray], dict[str, dict[str, Any]]], stats: np.ndarray, kind: str,
+          confidence: float) -> dict[str, Any]:
+    """One judged view of an attribute: the groups it compares, the ones it excludes and why, its disparities,
+    and (with a reference group) each group against the reference."""
+    min_size = int(spec["min_group_size"])
+    include_small = bool(spec["include_small_groups"])
+    keep = [g for g in range(len(labels)) if include_small or counts[g] >= min_size]
+    excluded = [{"group": labels[g], "n": counts[g],
+                 "reason": f"{counts[g]:,} rows, below the minimum group size {min_size:,}"}
+                for g in range(len(labels)) if g not in keep]
+    out: dict[str, Any] = {"min_group_size": min_size, "include_small_groups": include_small,
+                           "reference_group": spec.get("reference_group"),
+                           "included": [labels[g] for g in keep], "excluded": excluded,
+                           "disparities": subset(np.asarray(keep, dtype=np.int64)) if len(keep) >= 1 else {}}
+    ref_label = spec.get("reference_group")
+    if ref_label is None:
+        return out
+    ref: dict[str, Any] = {"group": ref_label, "n": None, "problem": None, "comparisons": []}
+    out["reference"] = ref
+    if ref_label not in labels:
+        shown = ", ".join(labels[:12]) + (", …" if len(labels) > 12 else "")
+        ref["problem"] = f"no group '{ref_label}' in the data (groups: {shown})"
+        return out
+    r = labels.index(ref_label)
+    ref["n"] = counts[r]
+    if r not in keep:
+        ref["problem"] = (f"the reference group '{ref_label}' has {counts[r]:,} rows, below the minimum group size "
+                          f"{min_size:,}")
+        return out
+    rate_counts = _rate_counts(stats, kind) if kind != "regression" else {}
+    for g in keep:
+        if g == r:
+            continue
+        row: dict[str, Any] = {"group": labels[g], "n": counts[g],
+                               "disparities": subset(np.asarray([g, r], dtype=np.int64))}
+        rates: dict[str, dict[str, Any]] = {}
+        diffs: dict[str, dict[str, Any]] = {}
+        ratios: dict[str, dict[str, Any]] = {}
+        for m, (k, n) in rate_counts.items():
+            kg, ng, kr, nr = (np.asarray([x]) for x in (k[g], n[g], k[r], n[r]))
+            pg = float(k[g] / n[g]) if n[g] > 0 else None
+            pr = float(k[r] / n[r]) if n[r] > 0 else None
+            rates[m] = {"value": pg, "reference": pr, "ci": _wilson_pair(k[g], n[g], confidence),
+                        "method": WILSON}
+            if pg is None or pr is None:
+                diffs[m] = {"value": None, "ci": None, "reason": "no rows for the rate in a group", "method": None}
+                ratios[m] = dict(diffs[m])
+                continue
+            lo, hi = newcombe(kg, ng, kr, nr, confidence)
+            diffs[m] = {"value": pg - pr, "ci": [float(lo[0]), float(hi[0])], "reason": None, "method": NEWCOMBE}
+            klo, khi = katz(kg, ng, kr, nr, confidence)
+            ci = [float(klo[0]), float(khi[0])] if np.isfinite(klo[0]) and np.isfinite(khi[0]) else None
+            ratios[m] = {"value": pg / pr if pr > 0 else None, "ci": ci,
+                         "reason": None if pr > 0 else "the reference group's rate is 0",
+                         "method": KATZ if ci is not None else None}
+        if rate_counts:
+            row.update({"rates": rates, "difference": diffs, "ratio": ratios})
+        ref["comparisons"].append(row)
+    return out
 
 
 def _rate_counts(stats: np.ndarray, kind: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:

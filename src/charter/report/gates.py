@@ -26,16 +26,17 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 FORMATS = ("text", "json", "junit", "github", "markdown")
 
-_SYMBOL = {"pass": "✔", "fail": "✘", "error": "!", "waived": "~"}
-_EMOJI = {"pass": "✅", "fail": "❌", "error": "❌", "waived": "⚠️"}
-_LABEL = {"pass": "pass", "fail": "fail", "error": "error (evidence)", "waived": "waived"}
+_SYMBOL = {"pass": "✔", "fail": "✘", "error": "!", "inconclusive": "?", "waived": "~"}
+_EMOJI = {"pass": "✅", "fail": "❌", "error": "❌", "inconclusive": "❔", "waived": "⚠️"}
+_LABEL = {"pass": "pass", "fail": "fail", "error": "error (evidence)", "inconclusive": "inconclusive (fails closed)",
+          "waived": "waived"}
 _RED, _GREEN, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[32m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
-_COLOR = {"pass": _GREEN, "fail": _RED, "error": _RED, "waived": _YELLOW}
+_COLOR = {"pass": _GREEN, "fail": _RED, "error": _RED, "inconclusive": _RED, "waived": _YELLOW}
 
 
 def totals(decisions: Sequence[GateDecision]) -> dict[str, int]:
     out = {"useCases": len(decisions), "passed": sum(d.passed for d in decisions), "pass": 0, "fail": 0,
-           "waived": 0, "error": 0}
+           "inconclusive": 0, "waived": 0, "error": 0}
     out["failed"] = out["useCases"] - out["passed"]
     for d in decisions:
         for k, v in d.counts.items():
@@ -54,7 +55,8 @@ def summary_line(decisions: Sequence[GateDecision], prohibited: Iterable[str] = 
     head = f"{passed} of {t['useCases']} use case{'s' * (t['useCases'] != 1)} passed their gate"
     if barred:
         head += f", {len(barred)} prohibited"
-    return f"{head} ({t['pass']} pass, {t['waived']} waived, {t['fail']} fail, {t['error']} error)"
+    inconclusive = f", {t['inconclusive']} inconclusive" if t["inconclusive"] else ""
+    return f"{head} ({t['pass']} pass, {t['waived']} waived, {t['fail']} fail{inconclusive}, {t['error']} error)"
 
 
 def prohibited_of(assessments: Mapping[str, Assessment] | None) -> set[str]:
@@ -65,6 +67,19 @@ def rule_text(r: RequirementResult) -> str | None:
     """The sentence saying which rule decided the verdict (what every reporter prints beside it)."""
     text = (r.rule or {}).get("text") if isinstance(r.rule, dict) else None
     return text if isinstance(text, str) and text else None
+
+
+def rows_to_decide(r: RequirementResult) -> int | None:
+    """How many more rows would make an inconclusive verdict decisive (the deciding part's estimate), if known."""
+    details = r.details if isinstance(r.details, dict) else {}
+    listed = details.get("parts")
+    parts: list[Any] = listed if isinstance(listed, list) else [details]
+    for part in parts:
+        if isinstance(part, dict) and part.get("status", r.status) == "inconclusive":
+            more = part.get("rowsToDecide")
+            if isinstance(more, int) and not isinstance(more, bool) and more > 0:
+                return more
+    return None
 
 
 def where_text(r: RequirementResult) -> str | None:
@@ -117,9 +132,11 @@ def format_text(decisions: Sequence[GateDecision], *, color: bool = False, verbo
             lines.append(f"  {tag}  {r.status}: {r.reason}")
             if rule:
                 lines.append(f"  {'':<{width + 2}}  rule: {rule}")
+            if r.status == "inconclusive" and (more := rows_to_decide(r)) is not None:
+                lines.append(f"  {'':<{width + 2}}  decide: about {more:,} more rows would decide (approximate)")
             if r.command and r.status in ("fail", "error"):
                 lines.append(f"  {'':<{width + 2}}  fix: {r.command}")
-            if r.file and r.line and r.status in ("fail", "error"):
+            if r.file and r.line and r.status in ("fail", "error", "inconclusive"):
                 lines.append(f"  {'':<{width + 2}}  at: {where_text(r)} ({r.origin})")
         for note in d.notes:
             lines.append(f"  {c(_YELLOW, 'note:')} {note}")
@@ -188,12 +205,14 @@ def _requirement_text(r: RequirementResult) -> str:
 def format_junit(decisions: Sequence[GateDecision]) -> str:
     t = totals(decisions)
     suites = ET.Element("testsuites", {
-        "name": "charter gate", "tests": str(t["pass"] + t["fail"] + t["error"] + t["waived"]),
-        "failures": str(t["fail"]), "errors": str(t["error"]), "skipped": str(t["waived"]), "time": "0"})
+        "name": "charter gate", "tests": str(t["pass"] + t["fail"] + t["inconclusive"] + t["error"] + t["waived"]),
+        "failures": str(t["fail"] + t["inconclusive"]), "errors": str(t["error"]), "skipped": str(t["waived"]),
+        "time": "0"})
     for d in decisions:
         c = d.counts
         suite = ET.SubElement(suites, "testsuite", {
-            "name": _x(f"{d.use_case} → {d.stage}"), "tests": str(len(d.requirements)), "failures": str(c["fail"]),
+            "name": _x(f"{d.use_case} → {d.stage}"), "tests": str(len(d.requirements)),
+            "failures": str(c["fail"] + c["inconclusive"]),
             "errors": str(c["error"]), "skipped": str(c["waived"]), "time": "0",
             "timestamp": f"{d.decided_on}T00:00:00"})
         props = ET.SubElement(suite, "properties")
@@ -211,6 +230,10 @@ def format_junit(decisions: Sequence[GateDecision]) -> str:
                     case.set("line", str(r.line))
             if r.status == "fail":
                 el = ET.SubElement(case, "failure", {"message": _x(r.reason), "type": _x(r.kind)})
+                el.text = _x(_requirement_text(r))
+            elif r.status == "inconclusive":  # fails closed: a failure, typed so CI can tell it apart
+                el = ET.SubElement(case, "failure", {"message": _x(f"inconclusive: {r.reason}"),
+                                                     "type": "inconclusive"})
                 el.text = _x(_requirement_text(r))
             elif r.status == "error":
                 el = ET.SubElement(case, "error", {"message": _x(r.reason), "type": "evidence"})
@@ -234,7 +257,7 @@ def format_github(decisions: Sequence[GateDecision], *, path_prefix: str = "") -
     (GitHub resolves annotation paths from the top of the checkout).
     """
     out = []
-    level = {"fail": "error", "error": "error", "waived": "notice"}
+    level = {"fail": "error", "error": "error", "inconclusive": "error", "waived": "notice"}
     for d in decisions:
         for r in d.requirements:
             if r.status == "pass":
@@ -248,7 +271,8 @@ def format_github(decisions: Sequence[GateDecision], *, path_prefix: str = "") -
                         props.append(f"col={r.column}")
             props.append(f"title={gh_prop(f'gate {d.use_case} → {d.stage}: {r.id} ({r.status})')}")
             rule = rule_text(r)
-            message = (r.reason + (f"\nrule: {rule}" if rule else "")
+            message = (("inconclusive (fails closed): " if r.status == "inconclusive" else "")
+                       + r.reason + (f"\nrule: {rule}" if rule else "")
                        + (f"\nfix: {r.command}" if r.command and r.status != "waived" else ""))
             out.append(f"::{level[r.status]} {','.join(props)}::{gh_data(message)}")
             for w in r.details.get("expiredWaivers", []) if isinstance(r.details, dict) else []:
@@ -307,8 +331,8 @@ def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter 
     out = [f"## {'✅' if t['failed'] == 0 else '❌'} {md_text(title)}: {md_text(summary_line(decisions, barred))}", ""]
     if not decisions:
         return "\n".join(out) + "\n"
-    out += ["| | Use case | Stage | Risk tier | ✅ Pass | ⚠️ Waived | ❌ Fail | ❌ Error |",
-            "|---|---|---|---|---:|---:|---:|---:|"]
+    out += ["| | Use case | Stage | Risk tier | ✅ Pass | ⚠️ Waived | ❌ Fail | ❔ Inconclusive | ❌ Error |",
+            "|---|---|---|---|---:|---:|---:|---:|---:|"]
     for d in decisions:
         c = d.counts
         stage = md_text(d.stage)
@@ -316,17 +340,18 @@ def format_markdown(decisions: Sequence[GateDecision], *, title: str = "Charter 
             stage += f" (declared {md_text(d.declared_stage)})"
         out.append(f"| {mark(d)} | **{md_text(d.use_case)}** | {stage} "
                    f"| {md_text(d.risk_tier or '')} "
-                   f"| {c['pass']} | {c['waived']} | {c['fail']} | {c['error']} |")
+                   f"| {c['pass']} | {c['waived']} | {c['fail']} | {c['inconclusive']} | {c['error']} |")
     out.append("")
     for d in decisions:
         c = d.counts
         state = ("prohibited: not eligible for promotion" if mark(d) == "⛔" else "passed" if d.passed
-                 else f"{c['fail']} failing, {c['error']} without evidence")
+                 else f"{c['fail']} failing, " + (f"{c['inconclusive']} inconclusive, " if c["inconclusive"] else "")
+                 + f"{c['error']} without evidence")
         out += [f"<details{'' if d.passed else ' open'}>",
                 f"<summary>{mark(d)} <b>{html_text(d.use_case)}</b> → {html_text(d.stage)}: "
                 f"{html_text(state)}</summary>", ""]
         out += ["| | Requirement | Kind | Result | Value | Fix |", "|---|---|---|---|---|---|"]
-        order = {"fail": 0, "error": 1, "waived": 2, "pass": 3}
+        order = {"fail": 0, "error": 1, "inconclusive": 2, "waived": 3, "pass": 4}
         for r in sorted(d.requirements, key=lambda r: order[r.status]):
             fix = md_code(r.command) if r.command and r.status in ("fail", "error") else ""
             reason = md_text(r.reason)

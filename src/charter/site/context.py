@@ -514,7 +514,7 @@ def usecase_view(repo: Any, d: _Directory, uc: UseCase, a: Assessment, ledger: L
     verdicts = _verdict_index(ordered)
     v["training"] = [_training(s, uc.id) for s in sections["training"]]
     v["evaluation"] = [_evaluation(uc, s, verdicts) for s in sections["evaluation"]]
-    v["fairness"] = [_fairness(s, uc.id, effective) for s in sections["fairness"]]
+    v["fairness"] = [_fairness(s, uc.id, effective, verdicts, repo.policy) for s in sections["fairness"]]
     v["drift"] = [_drift(s, uc.id, verdicts) for s in sections["drift"]]
     from .systems import system_sections  # the generative and ranking sections of the card
 
@@ -695,9 +695,51 @@ def _effective_checks(repo: Any, uc: UseCase) -> list[Any]:
     return effective_fairness_checks(repo.policy, uc) if repo.policy else list(uc.fairness)
 
 
-def _fairness(s: JobEvidence, use_case: str, checks: list[Any]) -> dict[str, Any]:
+def _group_rate(g: Any, metric: str) -> dict[str, Any]:
+    """A group's rate with its Wilson interval (when recorded)."""
+    ci = g.intervals.get(metric)
+    return _est({"value": g.metrics.get(metric), "low": ci[0] if ci else None, "high": ci[1] if ci else None})
+
+
+def _judged_view(v: Any, checks: list[Any], verdicts: Verdicts, policy: Any) -> dict[str, Any]:
+    """A judged view of an attribute: the groups it left out and why, its disparities, and the reference table
+    (each group's rate beside the reference's, difference and ratio with intervals, and the gate's verdicts)."""
+    from ..kinds.runners.fairness import check_view
+
+    names = {c.metric for c in checks if c.reference_group == v.reference_group}
+    rows = []
+    if v.reference is not None:
+        for c in v.reference.comparisons:
+            metrics = sorted(c.rates, key=lambda m: (_GROUP_ORDER.index(m) if m in _GROUP_ORDER else 99, m))[:2]
+            rows.append({
+                "group": c.group, "n": c.n,
+                "rates": [{"name": m, "title": _title(m), "rate": _est({"value": c.rates[m].value,
+                                                                       "low": c.rates[m].low,
+                                                                       "high": c.rates[m].high}),
+                           "reference": _finite(c.rates[m].reference),
+                           "difference": _est(c.difference.get(m)), "ratio": _est(c.ratio.get(m))}
+                          for m in metrics],
+                "disparities": [{"name": k, "title": _title(k), **_est(c.disparities.get(k))}
+                                for k in sorted(names) if k in c.disparities],
+                "verdicts": [x for ch in checks if ch.reference_group == v.reference_group
+                             for x in verdicts.get(("check", f"{ch.id}: {c.group} vs {v.reference.group}"), [])],
+            })
+    return {"min_group_size": v.min_group_size, "include_small_groups": v.include_small_groups,
+            "reference_group": v.reference_group, "included": list(v.included),
+            "excluded": [{"group": x.group, "n": x.n, "reason": x.reason} for x in v.excluded],
+            "checks": [c.id for c in checks if check_view(policy, c) == {
+                "min_group_size": v.min_group_size, "include_small_groups": v.include_small_groups,
+                "reference_group": v.reference_group}],
+            "disparities": {k: _est(e) for k, e in v.disparities.items()},
+            "reference": None if v.reference is None else {"group": v.reference.group, "n": v.reference.n,
+                                                           "problem": v.reference.problem, "rows": rows}}
+
+
+def _fairness(s: JobEvidence, use_case: str, checks: list[Any], verdicts: Verdicts | None = None,
+              policy: Any = None) -> dict[str, Any]:
     res: FairnessResult | None = _result(s)
     out = _head(s, use_case)
+    verdicts = verdicts or {}
     if res is None:
         return out | {"result": None}
     blocks = []
@@ -706,6 +748,7 @@ def _fairness(s: JobEvidence, use_case: str, checks: list[Any]) -> dict[str, Any
                        key=lambda m: (_GROUP_ORDER.index(m) if m in _GROUP_ORDER else 99, m))[:4]
         groups = [{"label": g.label, "n": g.n, "small": g.small,
                    "metrics": {m: _finite(g.metrics.get(m)) for m in names},
+                   "rates": {m: _group_rate(g, m) for m in names},
                    "undefined": dict(sorted(g.undefined.items()))} for g in a.groups]
         wanted = [c.metric for c in checks if set(c.sensitive_attributes) == set(a.attributes)]
         shown = list(dict.fromkeys(wanted + [d for d in HEADLINE_DISPARITIES if d in a.disparities]))
@@ -718,6 +761,8 @@ def _fairness(s: JobEvidence, use_case: str, checks: list[Any]) -> dict[str, Any
             "disparities": [{"name": k, "title": _title(k), "gib": _gib(k), **_est(a.disparities.get(k)),
                              "extremes": a.extremes.get(k)} for k in shown if k in a.disparities],
             "all_disparities": len(a.disparities),
+            "views": [_judged_view(v, [c for c in checks if set(c.sensitive_attributes) == set(a.attributes)],
+                                   verdicts, policy) for v in a.views],
         })
     return out | {"result": {"task": res.task, "source": res.source, "min_group_size": res.min_group_size,
                              "blocks": blocks, "confidence": res.bootstrap.get("confidence"),
@@ -780,7 +825,7 @@ def _decision_view(d: _Directory, dec: Any, prohibited: bool = False) -> dict[st
     return {"stage": d.stage(dec.stage), "passed": dec.passed, "verdict": {"status": verdict[0], "text": verdict[1]},
             "counts": counts, "evidence_hash": dec.evidence_hash,
             "decided_on": dec.decided_on, "requirements": reqs, "notes": list(getattr(dec, "notes", ()) or ()),
-            "blocking": counts.get("fail", 0) + counts.get("error", 0)}
+            "blocking": dec.blocking}
 
 
 STATE_BADGE = {"out-of-compliance": "fail", "prohibited": "prohibited", "blocked-from-promotion": "blocked",
@@ -808,6 +853,10 @@ def _checks(uc: UseCase, checks: list[Any], fairness: list[dict[str, Any]],
             block = next((b for b in res["blocks"] if set(b["attributes"]) == set(c.sensitive_attributes)), None)
             if block is not None:
                 value = next((x for x in block["disparities"] if x["name"] == c.metric), None)
+                # the value the gate judged: the check's view (small groups left out), when recorded
+                view = next((w for w in block.get("views", ()) if c.id in w["checks"]), None)
+                if view is not None and c.metric in view["disparities"]:
+                    value = {"name": c.metric, **view["disparities"][c.metric]}
                 break
         judged = verdicts.get(("check", c.id), [])
         out.append({"id": c.id, "attributes": list(c.sensitive_attributes), "metric": c.metric,

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from .fmt import interval, num, short
 from .safe import html
 
-STATUS_ICON = {"pass": "✔", "fail": "✖", "error": "⚠", "waived": "◐", "warn": "⚠", "blocked": "✖", "hold": "■",
+STATUS_ICON = {"pass": "✔", "fail": "✖", "error": "⚠", "inconclusive": "?", "waived": "◐", "warn": "⚠", "blocked": "✖", "hold": "■",
                "prohibited": "⛔"}
 
 

@@ -199,6 +199,20 @@ class FairnessPolicy(Model):
     confidence: Number = Field(default=0.95, gt=0, lt=1)
 
 
+class VerdictPolicy(Model):
+    """How comparisons judged on an interval are decided (every metric, fairness, exposure and generative gate)."""
+
+    inconclusive: Literal["fail-closed", "decide"] = "fail-closed"
+    """When an interval straddles its limit (or a fairness check has too few large groups): `fail-closed` gives
+    the verdict `inconclusive`, which fails the gate; `decide` lets the point estimate (or the interval bound, for
+    a requirement with `useInterval`) decide pass or fail. A requirement may set its own `inconclusive`."""
+    multiple_comparisons: Literal["none", "benjamini-hochberg"] = "none"
+    """`benjamini-hochberg`: a requirement's fail verdicts over many comparisons (slices, groups against a
+    reference) control the false discovery rate at `fdr`; a fail that is not a discovery is inconclusive."""
+    fdr: Number = Field(default=0.05, gt=0, lt=1)
+    """The false discovery rate q of `benjamini-hochberg`."""
+
+
 class PrioritisationWeights(Model):
     value: Number = 0.35
     strategic_alignment: Number = 0.2
@@ -281,6 +295,8 @@ class Policy(_Document):
     """Ordered life cycle; a use case is promoted from one stage to the next."""
     risk_tiers: list[RiskTier] = Field(min_length=1)
     fairness: FairnessPolicy = FairnessPolicy()
+    verdicts: VerdictPolicy = VerdictPolicy()
+    """Three-outcome verdicts: what an inconclusive comparison does, and false discovery rate control."""
     prioritisation: PrioritisationWeights = PrioritisationWeights()
     approval_validity_days: int = Field(default=365, ge=1)
     """Approvals older than this expire even without an explicit expiry."""
@@ -307,6 +323,11 @@ def fairness_settings(policy: Policy | None) -> FairnessPolicy:
     write a default of their own, so each default has one home: the field above.
     """
     return policy.fairness if policy is not None else FairnessPolicy()
+
+
+def verdict_settings(policy: Policy | None) -> VerdictPolicy:
+    """The policy's verdict settings; the model's defaults when the repository declares no Policy."""
+    return policy.verdicts if policy is not None else VerdictPolicy()
 
 
 def approval_validity(policy: Policy | None) -> int:

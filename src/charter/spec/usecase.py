@@ -341,6 +341,14 @@ class FairnessCheck(Model):
     max: Number | None = None
     use_interval: bool = False
     """Judge the bootstrap interval's pessimistic bound, not the point estimate."""
+    min_group_size: int | None = Field(default=None, ge=1)
+    """Groups with fewer rows are reported but left out of the disparity judged (default: the policy's
+    `fairness.minGroupSize`)."""
+    include_small_groups: bool = False
+    """Judge the disparity over every group, small ones included (they are still flagged)."""
+    reference_group: NonEmpty | None = None
+    """A group label (as the evidence labels it: `White`, or `sex=F, race=White` for an intersection): each other
+    group is also judged against it (the check's metric over that group and the reference), as bias audits do."""
     affected_groups: Text
     """Who could be harmed and how."""
     rationale: Text

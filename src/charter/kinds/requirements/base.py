@@ -8,7 +8,8 @@ entry in the registry (:mod:`charter.kinds.requirements`).
 A judge never computes a metric; it reads evidence records and the spec. When a
 requirement has several parts (slices, fairness checks, data sources, jobs), each
 part is judged on its own (:class:`Part`) and the requirement takes the worst
-status: ``fail`` before ``error`` before ``waived`` before ``pass``. Every part
+status: ``fail`` before ``error`` before ``inconclusive`` before ``waived`` before
+``pass``. Every part
 and outcome carries the :class:`Rule` that decided it, so no reporter has to
 re-derive why a value passed or failed.
 
@@ -21,12 +22,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from ...evidence.records import Estimate
-from ...spec.common import Id, Model, Text
+from ...spec.common import Id, Model, Number, Text
 
 if TYPE_CHECKING:
     from ...gates.evidence import EvidenceView, JobEvidence
@@ -36,7 +37,12 @@ if TYPE_CHECKING:
 Loc = list[str | int]
 """A key path in a spec document, list items by index (``["fairness", 0]``)."""
 
-STATUS_ORDER = {"fail": 0, "error": 1, "waived": 2, "pass": 3}
+STATUS_ORDER = {"fail": 0, "error": 1, "inconclusive": 2, "waived": 3, "pass": 4}
+BLOCKING = ("fail", "error", "inconclusive")
+"""Statuses that stop a gate: an inconclusive verdict fails closed."""
+
+InconclusiveHandling = Literal["fail-closed", "decide"]
+MultipleComparisons = Literal["none", "benjamini-hochberg"]
 
 
 class RequirementBase(Model):
@@ -46,6 +52,20 @@ class RequirementBase(Model):
     """Stable id of the requirement; waivers and overrides refer to it."""
     description: Text | None = None
     """Why the requirement exists, shown next to its decision."""
+
+
+class VerdictOptions(Model):
+    """How a requirement judged on an interval treats a comparison the data cannot decide (mixed into the kinds)."""
+
+    inconclusive: InconclusiveHandling | None = None
+    """When the interval straddles the limit: `fail-closed` (status `inconclusive`, the gate fails) or `decide`
+    (the point estimate, or the interval bound with `useInterval`, decides pass or fail). Default: the policy's
+    `verdicts.inconclusive`."""
+    multiple_comparisons: MultipleComparisons | None = None
+    """`benjamini-hochberg`: control the false discovery rate of the fail verdicts over the requirement's
+    comparisons (its slices, the groups of its fairness checks). Default: the policy's `verdicts.multipleComparisons`."""
+    fdr: Number | None = Field(default=None, gt=0, lt=1)
+    """The false discovery rate q for `benjamini-hochberg`. Default: the policy's `verdicts.fdr`."""
 
 
 def fmt(value: float | None) -> str:
@@ -280,6 +300,41 @@ class Basis:
     """Who asked for the interval bound, when not the one that declared the limits."""
     confidence: float | None = None
     """Confidence of the recorded bootstrap interval (from the record)."""
+    inconclusive: str = "fail-closed"
+    """A straddling interval: 'fail-closed' (status inconclusive) or 'decide' (the basis decides)."""
+    inconclusive_from: str = "policy"
+    """Who chose that handling: the requirement's origin, or 'policy' (its `verdicts` default)."""
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """A requirement's verdict settings: its own, else the policy's `verdicts` defaults."""
+
+    inconclusive: str
+    inconclusive_from: str
+    multiple_comparisons: str
+    fdr: float
+    fdr_from: str
+
+
+def verdict_settings(ctx: Context, r: Any) -> Verdicts:
+    """The requirement's `inconclusive`, `multipleComparisons` and `fdr`, falling back to the policy's."""
+    from ...spec.governance import verdict_settings as policy_verdicts
+
+    pol = policy_verdicts(ctx.policy)
+    own_inc = getattr(r, "inconclusive", None)
+    own_mc = getattr(r, "multiple_comparisons", None)
+    own_q = getattr(r, "fdr", None)
+    return Verdicts(own_inc or pol.inconclusive, ctx.origin if own_inc else "policy",
+                    own_mc or pol.multiple_comparisons, float(own_q if own_q is not None else pol.fdr),
+                    ctx.origin if (own_mc or own_q is not None) else "policy")
+
+
+def verdict_loosening(base: Any, override: Any) -> str | None:
+    """An override that lets the point estimate (or bound) decide where the base fails closed is looser."""
+    if getattr(base, "inconclusive", None) == "fail-closed" and getattr(override, "inconclusive", None) == "decide":
+        return "it lets the basis decide a straddling interval where the policy fails closed (inconclusive: decide)"
+    return None
 
 
 def _interval_words(basis: Basis, gib: bool) -> tuple[str, str]:
@@ -334,10 +389,47 @@ def value_rule(name: str, est: Estimate, value: float, ok: bool, c: Constraint, 
                 value)
 
 
+def _interval_of(est: Estimate) -> tuple[float, float] | None:
+    lo, hi = est.low, est.high
+    if lo is None or hi is None or lo != lo or hi != hi:
+        return None
+    return lo, hi
+
+
+def three_way(est: Estimate, constraints: Sequence[Constraint]) -> tuple[str, Constraint] | None:
+    """('pass' | 'fail' | 'inconclusive', the deciding constraint) from the interval, or None without one."""
+    from ...metrics.multiple import classify
+
+    interval = _interval_of(est)
+    if interval is None or not constraints:
+        return None
+    judged = [(classify(interval[0], interval[1], c[0], c[1]), c) for c in constraints]
+    for wanted in ("fail", "inconclusive"):
+        hit = next((c for v, c in judged if v == wanted), None)
+        if hit is not None:
+            return wanted, hit
+    assert est.value is not None
+    return "pass", min(constraints, key=lambda c: est.value - c[1] if c[0] == ">=" else c[1] - est.value)  # type: ignore[operator]
+
+
+def _interval_text(basis: Basis, lo: float, hi: float) -> str:
+    level = f"{basis.confidence * 100:g} % " if basis.confidence else ""
+    return f"the {level}interval [{fmt(lo)}, {fmt(hi)}]"
+
+
 def judge_value(label: str, name: str, est: Estimate | None, constraints: list[Constraint], basis: Basis,
                 gib: bool, evidence: tuple[str, ...], available: list[str], baseline: float | None = None,
-                subject: str | None = None) -> Part:
-    """One value (a metric, a disparity) against its constraints, as a part with its rule."""
+                subject: str | None = None, rows: int | None = None) -> Part:
+    """One value (a metric, a disparity) against its constraints, as a part with its rule.
+
+    With an interval the verdict has three outcomes: the whole interval passing
+    (``pass``), the whole interval failing (``fail``), or straddling a limit
+    (``inconclusive``: status ``inconclusive`` when the basis fails closed, else the
+    point estimate or bound decides and the part says it was inconclusive). ``rows``
+    (the rows behind the value) gives how many more rows would decide.
+    """
+    from ...metrics.multiple import rows_to_decide, violation_p_value
+
     if est is None:
         recorded = ", ".join(sorted(available)) or "none"
         return Part(label, "error", f"{name} is not in the evidence (recorded: {recorded})",
@@ -352,10 +444,30 @@ def judge_value(label: str, name: str, est: Estimate | None, constraints: list[C
                     rule=fail_closed_rule(f"the interval of {name}"))
     ok, c = bounds(value, constraints)
     what = f"{name} {bound_name} {fmt(value)} (estimate {fmt(est.value)})" if bound_name else f"{name} {fmt(value)}"
-    extra = {"estimate": est.value, "low": est.low, "high": est.high}
+    extra: dict[str, Any] = {"estimate": est.value, "low": est.low, "high": est.high}
+    if rows is not None:
+        extra["rows"] = rows
     if c is None:
         rule = Rule(basis.limit_from, _basis_name(basis, gib), f"{what}: no limit applies", value=value)
         return Part(label, "pass", what, candidate=value, evidence=evidence, extra=extra, rule=rule, subject=subject)
+    three = three_way(est, constraints)
+    interval = _interval_of(est)
+    if three is not None and interval is not None:
+        verdict, decisive = three
+        extra["verdict"] = verdict
+        extra["pValue"] = violation_p_value(est.value, interval[0], interval[1], decisive[0], decisive[1],
+                                            basis.confidence or 0.95)
+        extra["limit"], extra["comparator"] = decisive[1], decisive[0]
+        if verdict == "inconclusive":
+            c, ok = decisive, bounds(value, [decisive])[0]
+            more = rows_to_decide(rows or 0, est.value, interval[0], interval[1], decisive[1]) if rows else None
+            extra["rowsToDecide"] = more
+            if basis.inconclusive != "decide":
+                return _inconclusive_part(label, name, est, value, decisive, basis, gib, evidence, extra, baseline,
+                                          subject, more)
+            extra["inconclusive"] = True
+        elif verdict == "fail" and ok:  # the basis passes a constraint the whole interval fails: trust the interval
+            ok, c = False, decisive
     op, limit, source = c
     if ok:
         reason = f"{what} {'≥' if op == '>=' else '≤'} {fmt(limit)} ({source})"
@@ -363,9 +475,92 @@ def judge_value(label: str, name: str, est: Estimate | None, constraints: list[C
         reason = f"{what} does not beat the champion's {fmt(baseline)} enough: needs {op} {fmt(limit)} ({source})"
     else:
         reason = f"{what} is {'below the minimum' if op == '>=' else 'above the maximum'} {fmt(limit)}"
+    rule = value_rule(name, est, value, ok, c, basis, gib)
+    if interval is not None and three is not None:
+        span = _interval_text(basis, *interval)
+        if extra.get("inconclusive"):
+            more = extra.get("rowsToDecide")
+            reason += f"; {span} straddles the limit, so the {_basis_name(basis, gib)} decided"
+            rule = replace(rule, text=rule.text + f"; {span} straddles {fmt(limit)}: inconclusive, and "
+                           f"{_source_words(basis.inconclusive_from)} lets the {_basis_name(basis, gib)} decide "
+                           "(inconclusive: decide)" + (f"; about {more:,} more rows would decide" if more else ""))
+        elif three[0] == "pass" and ok:
+            rule = replace(rule, text=rule.text + f"; {span} lies wholly within the limit")
+        elif three[0] == "fail" and not ok:
+            rule = replace(rule, text=rule.text + f"; {span} lies wholly beyond the limit")
     return Part(label, "pass" if ok else "fail", reason, candidate=value, threshold=limit, comparator=op,
-                baseline=baseline, evidence=evidence, extra=extra, rule=value_rule(name, est, value, ok, c, basis, gib),
-                subject=subject)
+                baseline=baseline, evidence=evidence, extra=extra, rule=rule, subject=subject)
+
+
+INCONCLUSIVE_INTERVAL = "inconclusive: the interval straddles the limit"
+
+
+def _inconclusive_part(label: str, name: str, est: Estimate, value: float, c: Constraint, basis: Basis, gib: bool,
+                       evidence: tuple[str, ...], extra: dict[str, Any], baseline: float | None,
+                       subject: str | None, more: int | None) -> Part:
+    """The fail-closed part of a comparison whose interval straddles its limit."""
+    op, limit, where = c
+    interval = _interval_of(est)
+    assert interval is not None and est.value is not None
+    span = _interval_text(basis, *interval)
+    symbol = "≥" if op == ">=" else "≤"
+    needs = ("about {:,} more rows would decide at the current effect size (approximate)".format(more) if more
+             else "no number of rows decides while the estimate sits on the limit" if est.value == limit
+             else "more rows would decide")
+    reason = (f"{name} {fmt(est.value)}: {span} straddles the limit {symbol} {fmt(limit)} "
+              f"({where if where not in ('min', 'max') else where + ' of ' + _source_words(basis.limit_from)}); "
+              f"inconclusive: {needs}")
+    text = (f"{name} {span} straddles {symbol} {fmt(limit)} (point estimate {fmt(est.value)}): the data cannot tell, "
+            f"and {_source_words(basis.inconclusive_from)} fails an inconclusive verdict closed; {needs}")
+    rule = Rule(basis.inconclusive_from, INCONCLUSIVE_INTERVAL, text, op, limit, value)
+    return Part(label, "inconclusive", reason, candidate=value, threshold=limit, comparator=op, baseline=baseline,
+                evidence=evidence, extra=extra, rule=rule, subject=subject)
+
+
+def control_fdr(parts: list[Part], settings: Verdicts, basis: Basis | None = None) -> dict[str, Any] | None:
+    """Benjamini–Hochberg over the parts' comparisons (those with a p-value), when the settings ask for it.
+
+    A fail verdict stands only when its adjusted p-value is at most q; one that is
+    not a discovery becomes inconclusive (failing closed unless the basis decides,
+    when it stays a fail). Every part records its raw and adjusted p-values; the
+    summary returned goes into the requirement's details.
+    """
+    from ...metrics.multiple import BH, benjamini_hochberg, rows_for_p
+
+    if settings.multiple_comparisons != BH:
+        return None
+    judged = [p for p in parts if isinstance(p.extra.get("pValue"), float)]
+    if not judged:
+        return {"method": BH, "q": settings.fdr, "comparisons": 0, "source": settings.fdr_from}
+    adjusted = benjamini_hochberg([p.extra["pValue"] for p in judged])
+    m = len(judged)
+    order = sorted(range(m), key=lambda i: judged[i].extra["pValue"])
+    rank = {i: r + 1 for r, i in enumerate(order)}
+    for i, (p, adj) in enumerate(zip(judged, adjusted, strict=True)):
+        p.extra["adjustedPValue"] = adj
+        if p.status != "fail" or p.extra.get("verdict") != "fail" or adj <= settings.fdr:
+            continue
+        p.extra["verdict"] = "inconclusive"
+        p.extra["notDiscovery"] = True
+        rows = p.extra.get("rows")
+        more = rows_for_p(rows, p.extra["pValue"], settings.fdr * rank[i] / m) if isinstance(rows, int) else None
+        p.extra["rowsToDecide"] = more
+        needs = (f"about {more:,} more rows would decide at the current effect size (approximate)" if more
+                 else "more rows would decide")
+        why = (f"its Benjamini–Hochberg adjusted p-value {adj:.3g} exceeds q = {settings.fdr:g} over {m} "
+               f"comparisons (raw {p.extra['pValue']:.3g}), so the violation is not a discovery")
+        if basis is not None and basis.inconclusive == "decide":
+            p.extra["inconclusive"] = True
+            if p.rule is not None:
+                p.rule = replace(p.rule, text=p.rule.text + f"; {why}, and the basis decided (inconclusive: decide)")
+            continue
+        p.status = "inconclusive"
+        p.reason = f"{p.reason}; inconclusive: {why}; {needs}"
+        p.rule = Rule(settings.fdr_from, "inconclusive: not a discovery at the false discovery rate",
+                      f"{why}: inconclusive, failing closed; {needs}", p.comparator, p.threshold, p.candidate)
+    return {"method": BH, "q": settings.fdr, "comparisons": m, "source": settings.fdr_from,
+            "pValues": [{"label": p.label, "raw": p.extra["pValue"], "adjusted": p.extra["adjustedPValue"]}
+                        for p in judged]}
 
 
 # --- the registry entry ------------------------------------------------------------------

@@ -30,6 +30,10 @@ from .base import (
     combine,
     job_locs,
     judge_value,
+    VerdictOptions,
+    control_fdr,
+    verdict_loosening,
+    verdict_settings,
     results_of,
     unusable,
 )
@@ -38,7 +42,7 @@ RUNNER = "ranking-evaluate"
 GREATER_IS_BETTER = {"exposure_ratio": True, "exposure_difference": False}
 
 
-class ExposureRequirement(RequirementBase):
+class ExposureRequirement(VerdictOptions, RequirementBase):
     """A ranking's fairness of exposure by a group attribute must stay within a bound."""
 
     kind: Literal["exposure"]
@@ -73,7 +77,9 @@ def judge(ctx: Context, r: ExposureRequirement) -> Outcome:
     if r.max is not None:
         constraints.append(("<=", r.max, "max"))
     gib = GREATER_IS_BETTER[r.metric]
+    settings = verdict_settings(ctx, r)
     parts: list[Part] = []
+    basis: Basis | None = None
     for ev in jobs:
         if not ev.usable:
             parts.append(unusable(ev, f"job '{ev.job}'"))
@@ -94,7 +100,8 @@ def judge(ctx: Context, r: ExposureRequirement) -> Outcome:
                               f"(recorded: {recorded}); add it under the job's `exposure`", evidence=evidence,
                               subject=ev.job))
             continue
-        basis = Basis(r.use_interval, ctx.origin, confidence=res.bootstrap.get("confidence"))
+        basis = Basis(r.use_interval, ctx.origin, confidence=res.bootstrap.get("confidence"),
+                      inconclusive=settings.inconclusive, inconclusive_from=settings.inconclusive_from)
         for b in blocks:
             part = judge_value(f"exposure by {b.attribute}", r.metric, b.disparities.get(r.metric), constraints,
                                basis, gib, evidence, list(b.disparities), subject=ev.job)
@@ -104,7 +111,11 @@ def judge(ctx: Context, r: ExposureRequirement) -> Outcome:
             if b.small_groups:
                 part.reason += f"; groups under {b.min_group_size} items not compared: {', '.join(b.small_groups)}"
             parts.append(part)
-    return combine(parts, what="attributes", metric=r.metric)
+    fdr = control_fdr(parts, settings, basis)
+    out = combine(parts, what="attributes", metric=r.metric)
+    if fdr is not None:
+        out.details["multipleComparisons"] = fdr
+    return out
 
 
 def crossref(c: Checker, loc: Loc, r: ExposureRequirement, uc: Any) -> None:
@@ -115,6 +126,8 @@ def crossref(c: Checker, loc: Loc, r: ExposureRequirement, uc: Any) -> None:
 
 
 def loosening(base: ExposureRequirement, override: ExposureRequirement) -> str | None:
+    if (why := verdict_loosening(base, override)) is not None:
+        return why
     if base.metric != override.metric:
         return f"it judges {override.metric} where the policy judges {base.metric}"
     if base.min is not None and (override.min is None or override.min < base.min):

@@ -5,13 +5,24 @@ a sensitive attribute); whether its point estimate or interval bound is judged
 comes from the check unless the requirement overrides it (a high-risk tier asks
 for the interval bound). The rule on each part says which of the two decided.
 
+Groups below the minimum size (the check's ``minGroupSize``, else the policy's
+``fairness.minGroupSize``) are reported but left out of the disparity judged,
+unless the check sets ``includeSmallGroups``; the fairness job records each
+judged view with the groups it excluded and why. A check naming a
+``referenceGroup`` is also judged group by group: the check's metric over each
+group and the reference (bias-audit style), beside max−min.
+
 A disparity compares groups: a check whose attribute has fewer than two groups
-of at least the policy's ``fairness.minGroupSize`` rows (every row one value,
-every value missing, a join that filled a default) is inconclusive. It fails
-closed as an ``error`` part whose rule basis is ``inconclusive: fewer than two
-groups`` and whose reason gives the group counts; the ``<missing>`` group (rows
-without the attribute) never counts as one of the two, since a gap between
-disclosed and undisclosed rows says nothing about the attribute's values.
+of at least the minimum size (every row one value, every value missing, a join
+that filled a default) is ``inconclusive`` and fails closed; its rule basis is
+``inconclusive: fewer than two groups`` and its reason gives the group counts;
+the ``<missing>`` group (rows without the attribute) never counts as one of the
+two, since a gap between disclosed and undisclosed rows says nothing about the
+attribute's values. Comparisons whose interval straddles the limit are
+inconclusive too (see :func:`charter.kinds.requirements.base.judge_value`); with
+``multipleComparisons: benjamini-hochberg`` the requirement's comparisons (every
+check's max−min and each group against its reference) control the false
+discovery rate of their fail verdicts.
 """
 
 from __future__ import annotations
@@ -32,13 +43,18 @@ from .base import (
     RequirementBase,
     RequirementKind,
     Rule,
+    VerdictOptions,
     Where,
     combine,
+    control_fdr,
+    fail_closed_rule,
     item_loc,
     job_locs,
     judge_value,
     results_of,
     unusable,
+    verdict_loosening,
+    verdict_settings,
     waiver_dict,
 )
 
@@ -46,7 +62,7 @@ if TYPE_CHECKING:  # result models live with their runner kinds, which import th
     from ..runners.fairness import FairnessResult
 
 
-class FairnessRequirement(RequirementBase):
+class FairnessRequirement(VerdictOptions, RequirementBase):
     """Every fairness check (or the named one) must stay within its limit."""
 
     kind: Literal["fairness"]
@@ -63,10 +79,11 @@ def _check_source(ctx: Context, check_id: str) -> str:
 
 def _apply_waiver(ctx: Context, p: Part) -> Part:
     """A fairness check can be waived on its own (the waiver names the check's id)."""
-    waiver, expired = ctx.waiver_for(p.label)
+    waiver, expired = ctx.waiver_for(p.subject or p.label)
     if waiver is not None:
         rule = Rule(f"waiver '{waiver.ticket}'", "waiver",
-                    f"waiver {waiver.ticket} by {waiver.owner} until {waiver.expires} applies to check '{p.label}'; "
+                    f"waiver {waiver.ticket} by {waiver.owner} until {waiver.expires} applies to check "
+                    f"'{p.subject or p.label}'; "
                     f"without it: {p.status}" + (f" — {p.rule.text}" if p.rule is not None else ""))
         return replace(p, status="waived", reason=f"{p.reason} — waived by {waiver.owner} until {waiver.expires} "
                        f"({waiver.ticket})", rule=rule,
@@ -110,9 +127,17 @@ def group_counts_text(groups: list[Any]) -> str:
 
 
 def inconclusive_part(check: Any, attributes: list[str], groups: list[Any], min_size: int,
-                      evidence: tuple[str, ...], limit_from: str) -> Part | None:
-    """The fail-closed part of a check whose attribute has fewer than two usable groups, else None."""
-    usable = usable_groups(groups, min_size)
+                      evidence: tuple[str, ...], limit_from: str, included: list[str] | None = None,
+                      source: str = "policy") -> Part | None:
+    """The fail-closed part of a check whose attribute has fewer than two usable groups, else None.
+
+    ``included``: the labels the judged view compares (small groups included on request); default: the
+    groups of at least ``min_size`` rows.
+    """
+    if included is None:
+        usable = usable_groups(groups, min_size)
+    else:
+        usable = [g for g in groups if g.label in set(included) and not _is_missing(g)]
     if len(usable) >= 2:
         return None
     what = (f"attribute '{attributes[0]}'" if len(attributes) == 1
@@ -120,17 +145,52 @@ def inconclusive_part(check: Any, attributes: list[str], groups: list[Any], min_
     noun = "group" if len(usable) == 1 else "groups"
     reason = (f"{what} has {len(usable)} {noun} with at least {min_size:,} rows ({group_counts_text(groups)}): "
               "a disparity needs two")
-    rule = Rule("fail-closed", INCONCLUSIVE_BASIS,
+    present = sorted((g for g in groups if not _is_missing(g) and g not in usable), key=lambda g: -g.n)
+    more = (min_size - present[0].n) if present and len(usable) == 1 else None
+    needs = (f"about {more:,} more rows of group {present[0].label} would decide" if more
+             else f"the data needs two groups of at least {min_size:,} rows")
+    rule = Rule(source if source != "policy" else "fail-closed", INCONCLUSIVE_BASIS,
                 f"{limit_from} is inconclusive: {reason}; the gate fails closed until the data has two groups "
                 f"of at least {min_size:,} rows")
-    part = Part(check.id, "error", reason, evidence=evidence, rule=rule, subject=check.id)
+    part = Part(check.id, "inconclusive", f"{reason}; inconclusive: {needs}", evidence=evidence, rule=rule,
+                subject=check.id)
     part.extra.update({"metric": check.metric, "attributes": list(attributes), "inconclusive": True,
-                       "minGroupSize": min_size, "groups": [{"group": g.label, "n": g.n} for g in groups]})
+                       "verdict": "inconclusive", "minGroupSize": min_size, "rowsToDecide": more,
+                       "groups": [{"group": g.label, "n": g.n} for g in groups]})
     return part
+
+
+def _reference_parts(check: Any, view: Any, constraints: list[Constraint], basis: Basis, gib: bool,
+                     evidence: tuple[str, ...]) -> list[Part]:
+    """Each group against the check's reference group: the check's metric over that group and the reference."""
+    ref = view.reference
+    label = f"{check.id} vs reference"
+    if ref is None:
+        return [Part(label, "error", f"the evidence has no comparison with the reference group "
+                     f"'{check.reference_group}'", evidence=evidence, subject=check.id,
+                     rule=fail_closed_rule("reference-group evidence"))]
+    if ref.problem is not None:
+        small = ref.n is not None
+        rule = (Rule("fail-closed", INCONCLUSIVE_BASIS, f"the reference group is too small to compare with: "
+                     f"{ref.problem}; the gate fails closed") if small else fail_closed_rule("reference group"))
+        part = Part(label, "inconclusive" if small else "error", ref.problem, evidence=evidence, subject=check.id,
+                    rule=rule)
+        part.extra.update({"metric": check.metric, "reference": ref.group, "inconclusive": small})
+        return [part]
+    out = []
+    for c in ref.comparisons:
+        part = judge_value(f"{check.id}: {c.group} vs {ref.group}", check.metric, c.disparities.get(check.metric),
+                           constraints, basis, gib, evidence, list(c.disparities), subject=check.id,
+                           rows=c.n + (ref.n or 0))
+        part.extra.update({"metric": check.metric, "check": check.id, "group": c.group, "reference": ref.group,
+                           "n": c.n})
+        out.append(part)
+    return out
 
 
 def judge(ctx: Context, r: FairnessRequirement) -> Outcome:
     from ...resolve import effective_fairness_checks, greater_is_better
+    from ..runners.fairness import check_view
 
     checks = effective_fairness_checks(ctx.policy, ctx.uc)
     if r.check is not None:
@@ -148,8 +208,9 @@ def judge(ctx: Context, r: FairnessRequirement) -> Outcome:
                                              "evidence: the gate fails closed without it"))
     if not any(ev.usable for ev in jobs):  # one message per job, not one per check
         return combine([unusable(ev, f"job '{ev.job}'" if len(jobs) > 1 else "") for ev in jobs], what="fairness jobs")
-    min_group = ctx.policy.fairness.min_group_size
+    settings = verdict_settings(ctx, r)
     parts: list[Part] = []
+    basis: Basis | None = None
     for check in checks:
         use_interval = r.use_interval if r.use_interval is not None else check.use_interval
         limit_from = _check_source(ctx, check.id)
@@ -160,6 +221,7 @@ def judge(ctx: Context, r: FairnessRequirement) -> Outcome:
         if check.max is not None:
             constraints.append(("<=", check.max, "max"))
         wanted = set(check.sensitive_attributes)
+        spec = check_view(ctx.policy, check)
         found: list[Part] = []
         problems: list[Part] = []
         for ev in jobs:
@@ -182,31 +244,58 @@ def judge(ctx: Context, r: FairnessRequirement) -> Outcome:
                                      f"(it examined: {', '.join(examined) or 'nothing'}); add the attribute to the "
                                      "fairness job's `sensitiveAttributes`", evidence=evidence, subject=check.id))
                 continue
-            group_min = max(res.min_group_size or 0, min_group)  # the stricter of the recorded and current policy
-            blocked = inconclusive_part(check, list(block.attributes), block.groups, group_min, evidence, limit_from)
+            view = block.view(spec["min_group_size"], spec["include_small_groups"], spec["reference_group"])
+            if view is None:
+                command = f"charter run {ctx.uc.id}"
+                problems.append(Part(check.id, "error",
+                                     f"job '{ev.job}' recorded no disparities for minimum group size "
+                                     f"{spec['min_group_size']}" + (" with small groups" if spec["include_small_groups"]
+                                                                   else "")
+                                     + (f" against reference group '{spec['reference_group']}'"
+                                        if spec["reference_group"] else "") + f": run `{command}`",
+                                     evidence=evidence, command=command, subject=check.id,
+                                     rule=fail_closed_rule("fairness evidence")))
+                continue
+            group_min = spec["min_group_size"]
+            blocked = inconclusive_part(check, list(block.attributes), block.groups, group_min, evidence, limit_from,
+                                        included=list(view.included), source=settings.inconclusive_from)
             if blocked is not None:
                 found.append(blocked)
                 continue
             gib = greater_is_better(check.metric)
-            basis = Basis(use_interval, limit_from, confidence=res.bootstrap.get("confidence"), **basis_kwargs)
-            part = judge_value(check.id, check.metric, block.disparities.get(check.metric), constraints, basis,
-                               gib, evidence, list(block.disparities), subject=check.id)
-            small = [{"group": g.label, "n": g.n} for g in block.groups if g.small]
+            basis = Basis(use_interval, limit_from, confidence=res.bootstrap.get("confidence"),
+                          inconclusive=settings.inconclusive, inconclusive_from=settings.inconclusive_from,
+                          **basis_kwargs)
+            included = set(view.included)
+            rows = sum(g.n for g in block.groups if g.label in included)
+            part = judge_value(check.id, check.metric, view.disparities.get(check.metric), constraints, basis,
+                               gib, evidence, list(view.disparities), subject=check.id, rows=rows)
+            small = [{"group": g.label, "n": g.n} for g in block.groups if g.n < group_min]
+            excluded = [x.model_dump() for x in view.excluded]
             part.extra.update({"metric": check.metric, "attributes": list(check.sensitive_attributes),
-                               "useInterval": use_interval, "smallGroups": small,
+                               "useInterval": use_interval, "smallGroups": small, "minGroupSize": group_min,
+                               "includeSmallGroups": spec["include_small_groups"], "excludedGroups": excluded,
                                "groups": [{"group": g.label, "n": g.n} for g in block.groups]})
-            if small:
+            if excluded:
+                shown = ", ".join(f"{x['group']} (n={x['n']})" for x in excluded[:5])
+                part.reason += f"; excluded as below {group_min}: {shown}"
+            elif small:
                 shown = ", ".join(f"{s['group']} (n={s['n']})" for s in small[:5])
-                part.reason += f"; small groups below {res.min_group_size or min_group}: {shown}"
+                part.reason += f"; small groups below {group_min} included: {shown}"
             found.append(part)
+            if check.reference_group is not None:
+                found.extend(_reference_parts(check, view, constraints, basis, gib, evidence))
         parts.extend(found if found else problems[:1])
         if found and problems:
             parts.extend(problems)
+    fdr = control_fdr(parts, settings, basis)
     waived_parts = [_apply_waiver(ctx, p) for p in parts]
     out = combine(waived_parts, what="fairness checks")
     if len(waived_parts) == 1:
         out.metric = waived_parts[0].extra.get("metric")
         out.details = {"parts": [waived_parts[0].to_dict()]}
+    if fdr is not None:
+        out.details["multipleComparisons"] = fdr
     return out
 
 
@@ -216,6 +305,8 @@ def crossref(c: Checker, loc: Loc, r: FairnessRequirement, uc: Any) -> None:
 
 
 def loosening(base: FairnessRequirement, override: FairnessRequirement) -> str | None:
+    if (why := verdict_loosening(base, override)) is not None:
+        return why
     if base.use_interval is True and override.use_interval is False:
         return "it judges the point estimate where the policy judges the interval bound"
     return None

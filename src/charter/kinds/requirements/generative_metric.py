@@ -36,6 +36,10 @@ from .base import (
     combine,
     job_locs,
     judge_value,
+    VerdictOptions,
+    control_fdr,
+    verdict_loosening,
+    verdict_settings,
     results_of,
     unusable,
 )
@@ -61,7 +65,7 @@ def evaluation_runners(uc: Any, runner: str) -> tuple[str, ...]:
     return (runner,)
 
 
-class GenerativeMetricRequirement(RequirementBase):
+class GenerativeMetricRequirement(VerdictOptions, RequirementBase):
     """A metric of a generative evaluation must meet a bound (overall, on a slice, group or red-team category)."""
 
     kind: Literal["generative-metric"]
@@ -139,7 +143,9 @@ def judge_metric(ctx: Context, r: Any, name: str, constraints: list[Constraint],
         return Outcome("error", f"no {EVAL_RUNNER} {what} is declared: add a job with `runner: {EVAL_RUNNER}` so "
                        f"the metric is measured", metric=name)
     gib = _gib(name)
+    settings = verdict_settings(ctx, r)
     parts: list[Part] = []
+    basis: Basis | None = None
     for ev in jobs:
         prefix = f"job '{ev.job}' " if len(jobs) > 1 else ""
         if not ev.usable:
@@ -153,7 +159,8 @@ def judge_metric(ctx: Context, r: Any, name: str, constraints: list[Constraint],
             continue
         basis = Basis(bool(getattr(r, "use_interval", False)), ctx.origin,
                       ctx.origin if getattr(r, "use_interval", False) else None,
-                      confidence=res.bootstrap.get("confidence"))
+                      confidence=res.bootstrap.get("confidence"), inconclusive=settings.inconclusive,
+                      inconclusive_from=settings.inconclusive_from)
         for label, metrics, problem in _targets(res, r):
             full = (prefix + ("" if label == "overall" else label)).strip()
             if problem is not None:
@@ -162,7 +169,11 @@ def judge_metric(ctx: Context, r: Any, name: str, constraints: list[Constraint],
             assert metrics is not None
             parts.append(judge_value(full, name, metrics.get(name), constraints, basis, gib, evidence,
                                      list(metrics), subject=ev.job))
-    return combine(parts, what="slices" if len(parts) > 1 else "evaluations", metric=name)
+    fdr = control_fdr(parts, settings, basis)
+    out = combine(parts, what="slices" if len(parts) > 1 else "evaluations", metric=name)
+    if fdr is not None:
+        out.details["multipleComparisons"] = fdr
+    return out
 
 
 def judge_contracts(ctx: Context) -> Outcome:
@@ -221,6 +232,8 @@ def crossref(c: Checker, loc: Loc, r: GenerativeMetricRequirement, uc: Any) -> N
 
 
 def loosening(base: GenerativeMetricRequirement, override: GenerativeMetricRequirement) -> str | None:
+    if (why := verdict_loosening(base, override)) is not None:
+        return why
     if base.min is not None and (override.min is None or override.min < base.min):
         return f"min {override.min} is below the policy's {base.min}"
     if base.max is not None and (override.max is None or override.max > base.max):

@@ -19,20 +19,24 @@ from .base import (
     Part,
     RequirementBase,
     RequirementKind,
+    VerdictOptions,
     Where,
     combine,
+    control_fdr,
     fmt,
     job_locs,
     judge_value,
     results_of,
     unusable,
+    verdict_loosening,
+    verdict_settings,
 )
 
 if TYPE_CHECKING:  # result models live with their runner kinds, which import the spec
     from ..runners.evaluate import EvaluateResult
 
 
-class MetricRequirement(RequirementBase):
+class MetricRequirement(VerdictOptions, RequirementBase):
     """A model metric must meet a bound, optionally on a slice or against the champion."""
 
     kind: Literal["metric"]
@@ -71,27 +75,35 @@ class MetricRequirement(RequirementBase):
         return self.metric == "primary" and self.min is None and self.max is None and not self.relative
 
 
-def _slice_targets(res: EvaluateResult, spec: str | None) -> list[tuple[str, dict[str, Estimate] | None, str | None]]:
-    """(label, metrics, problem) for each slice a requirement names."""
+def _slice_targets(res: EvaluateResult, spec: str | None
+                   ) -> list[tuple[str, dict[str, Estimate] | None, str | None, int | None]]:
+    """(label, metrics, problem, rows) for each slice a requirement names."""
+    return [(label, metrics, problem, rows) for label, metrics, problem, rows in _targets(res, spec)]
+
+
+def _targets(res: EvaluateResult, spec: str | None) -> list[tuple[str, dict[str, Estimate] | None, str | None,
+                                                                   int | None]]:
     if spec is None:
-        return [("overall", res.metrics, None)]
+        return [("overall", res.metrics, None, res.n)]
     if spec == "*":
         if not res.slices:
-            return [("*", None, "the evaluation has no slices; list slice columns under the evaluate job's `slices`")]
-        return [(f"{col}={val}", block.metrics, None) for col, vals in sorted(res.slices.items())
+            return [("*", None, "the evaluation has no slices; list slice columns under the evaluate job's `slices`",
+                     None)]
+        return [(f"{col}={val}", block.metrics, None, block.n) for col, vals in sorted(res.slices.items())
                 for val, block in sorted(vals.items())]
     col, _, val = spec.partition("=")
     col, val = col.strip(), val.strip()
     if col not in res.slices:
         by = ", ".join(sorted(res.slices)) or "nothing"
         return [(spec, None, f"the evaluation has no slices by '{col}' (sliced by: {by}); "
-                 "list it under the evaluate job's `slices`")]
+                 "list it under the evaluate job's `slices`", None)]
     if val == "*":
-        return [(f"{col}={v}", block.metrics, None) for v, block in sorted(res.slices[col].items())]
+        return [(f"{col}={v}", block.metrics, None, block.n) for v, block in sorted(res.slices[col].items())]
     if val not in res.slices[col]:
         values = ", ".join(sorted(res.slices[col]))
-        return [(spec, None, f"no slice '{spec}' in the evaluation (values of '{col}': {values})")]
-    return [(spec, res.slices[col][val].metrics, None)]
+        return [(spec, None, f"no slice '{spec}' in the evaluation (values of '{col}': {values})", None)]
+    block = res.slices[col][val]
+    return [(spec, block.metrics, None, block.n)]
 
 
 SECTION = "evaluation"
@@ -122,7 +134,9 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
     if not jobs:
         return Outcome("error", "no evaluate job is declared: add a job with `runner: evaluate` so the metric is "
                        "measured", metric=name)
+    settings = verdict_settings(ctx, r)
     parts: list[Part] = []
+    basis: Basis | None = None
     for ev in jobs:
         prefix = f"job '{ev.job}' " if len(jobs) > 1 else ""
         if not ev.usable:
@@ -170,17 +184,22 @@ def judge(ctx: Context, r: MetricRequirement) -> Outcome:
                                     f"champion {fmt(baseline)} {'+' if gib else '−'} "
                                     f"minRelativeChange {fmt(r.min_relative_change * 100)} %"))
         basis = Basis(r.use_interval, ctx.origin, ctx.origin if r.use_interval else None,
-                      confidence=res.bootstrap.get("confidence"))
-        for label, metrics, problem in _slice_targets(res, r.slice):
+                      confidence=res.bootstrap.get("confidence"), inconclusive=settings.inconclusive,
+                      inconclusive_from=settings.inconclusive_from)
+        for label, metrics, problem, rows in _slice_targets(res, r.slice):
             full = (prefix + ("" if label == "overall" else label)).strip()
             if problem is not None:
                 parts.append(Part(full, "error", problem, evidence=evidence, subject=ev.job))
                 continue
             assert metrics is not None
             parts.append(judge_value(full, name, metrics.get(name), constraints, basis, gib, evidence,
-                                     list(metrics), baseline, subject=ev.job))
+                                     list(metrics), baseline, subject=ev.job, rows=rows))
+    fdr = control_fdr(parts, settings, basis)
     what = "slices" if r.slice else "evaluations"
-    return combine(parts, what=what, metric=name)
+    out = combine(parts, what=what, metric=name)
+    if fdr is not None:
+        out.details["multipleComparisons"] = fdr
+    return out
 
 
 def crossref(c: Checker, loc: Loc, r: MetricRequirement, uc: Any) -> None:
@@ -194,6 +213,8 @@ def crossref(c: Checker, loc: Loc, r: MetricRequirement, uc: Any) -> None:
 
 
 def loosening(base: MetricRequirement, override: MetricRequirement) -> str | None:
+    if (why := verdict_loosening(base, override)) is not None:
+        return why
     if base.min is not None and (override.min is None or override.min < base.min):
         return f"min {override.min} is below the policy's {base.min}"
     if base.max is not None and (override.max is None or override.max > base.max):

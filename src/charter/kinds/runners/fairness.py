@@ -32,14 +32,75 @@ class GroupRow(ResultModel):
     metrics: dict[str, float | None]
     undefined: dict[str, str] = {}
     """Metric → why its value (0 by fairlearn's convention) is really 0/0 in this group."""
+    intervals: dict[str, list[float] | None] = {}
+    """Rate → its Wilson interval ``[low, high]`` in this group (classification)."""
+
+
+class RateEstimate(ResultModel):
+    """A group's rate beside the reference group's, with the group's Wilson interval."""
+
+    value: float | None
+    reference: float | None
+    low: float | None = None
+    high: float | None = None
+    method: str | None = None
+
+
+class ReferenceComparison(ResultModel):
+    """One group against the reference group."""
+
+    group: str
+    n: int
+    disparities: dict[str, Estimate]
+    """Each disparity metric computed over this group and the reference only (what the gate judges)."""
+    rates: dict[str, RateEstimate] = {}
+    difference: dict[str, Estimate] = {}
+    """Rate → the group's rate minus the reference's (Newcombe interval)."""
+    ratio: dict[str, Estimate] = {}
+    """Rate → the group's rate over the reference's (Katz log interval)."""
+
+
+class ReferenceBlock(ResultModel):
+    group: str
+    n: int | None = None
+    problem: str | None = None
+    """Why no group is compared with it (the reference is absent, or below the minimum size)."""
+    comparisons: list[ReferenceComparison] = []
+
+
+class ExcludedGroup(ResultModel):
+    group: str
+    n: int
+    reason: str
+
+
+class JudgedView(ResultModel):
+    """The disparities a gate judges for a minimum group size, small-group rule and reference group."""
+
+    min_group_size: int
+    include_small_groups: bool = False
+    reference_group: str | None = None
+    included: list[str]
+    excluded: list[ExcludedGroup] = []
+    """Groups left out of the disparities, and why."""
+    disparities: dict[str, Estimate]
+    extremes: dict[str, dict[str, Any]] = {}
+    reference: ReferenceBlock | None = None
 
 
 class AttributeFairness(ResultModel):
     attributes: list[str]
     groups: list[GroupRow]
     disparities: dict[str, Estimate]
+    """Over every group, small ones included (what the page shows beside the judged views)."""
     extremes: dict[str, dict[str, Any]] = {}
     """Disparity → the group metric it compares and the groups with its lowest and highest value."""
+    views: list[JudgedView] = []
+    """What gates judge: the policy's view (small groups excluded) first, then those fairness checks ask for."""
+
+    def view(self, min_group_size: int, include_small_groups: bool, reference_group: str | None) -> JudgedView | None:
+        return next((v for v in self.views if (v.min_group_size, v.include_small_groups, v.reference_group)
+                     == (min_group_size, include_small_groups, reference_group)), None)
 
 
 class FairnessResult(ResultModel):
@@ -66,19 +127,59 @@ def min_group_size(policy: Any) -> int:
     return int(fairness_settings(policy).min_group_size)
 
 
+def check_view(policy: Any, check: Any) -> dict[str, Any]:
+    """The judged view a fairness check reads: its minimum group size, small-group rule and reference group."""
+    own = getattr(check, "min_group_size", None)
+    return {"min_group_size": int(own) if own is not None else min_group_size(policy),
+            "include_small_groups": bool(getattr(check, "include_small_groups", False)),
+            "reference_group": getattr(check, "reference_group", None)}
+
+
+def judged_views(policy: Any, uc: UseCase, attributes: list[str]) -> list[dict[str, Any]]:
+    """The views the fairness checks on the examined attributes need beyond the policy's default, sorted.
+
+    A check's attributes that the job does not examine get no view (the gate says the job lacks them).
+    """
+    if policy is None:
+        return []
+    from ...resolve import effective_fairness_checks
+
+    default = {"min_group_size": min_group_size(policy), "include_small_groups": False, "reference_group": None}
+    out: list[dict[str, Any]] = []
+    for check in effective_fairness_checks(policy, uc):
+        if not set(check.sensitive_attributes) <= set(attributes):
+            continue
+        view = check_view(policy, check)
+        entry = {"attributes": sorted(check.sensitive_attributes), **view}
+        if view != default and entry not in out:
+            out.append(entry)
+    return sorted(out, key=lambda v: (v["attributes"], v["min_group_size"], v["include_small_groups"],
+                                      v["reference_group"] or ""))
+
+
+_SHOWN_AGAINST_REFERENCE = ("demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
+                            "mae_difference", "accuracy_difference")
+"""The pairwise disparities `charter show` prints per group against the reference (all are in the record)."""
+
+
 class Fairness(RunnerKind[FairnessResult]):
     name = "fairness"
     description = "Per-group metrics and disparities with bootstrap intervals."
     spec_model = FairnessJob
     result_model = FairnessResult
-    result_version = "2"
+    result_version = "3"
     backend = "charter.jobs.fairness"
     packages = ("numpy", "pandas", "scipy")
     section = "fairness"
 
     def reads(self, repo: Any, uc: UseCase, job: Any) -> Reads:
-        spec = {"task": task_spec(uc), "sensitiveAttributes": fairness_attributes(uc, job),
-                "minGroupSize": min_group_size(getattr(repo, "policy", None))}
+        attrs = fairness_attributes(uc, job)
+        policy = getattr(repo, "policy", None)
+        spec: dict[str, Any] = {"task": task_spec(uc), "sensitiveAttributes": attrs,
+                                "minGroupSize": min_group_size(policy)}
+        views = judged_views(policy, uc, attrs)
+        if views:  # what the fairness checks judge: their minimum sizes and reference groups
+            spec["views"] = views
         return Reads(spec=spec, data=refs_data([job.predictions]), seed=job.bootstrap.seed)
 
     def upstream(self, uc: UseCase, job: Any) -> list[str]:
@@ -97,6 +198,19 @@ class Fairness(RunnerKind[FairnessResult]):
                 rows.append([g.label + (" *" if g.small else ""), str(g.n)] + [num(g.metrics.get(m)) for m in names])
             out.extend(table(rows, "    "))
             out.extend(table([[d, est(e)] for d, e in a.disparities.items()], "      "))
+            for v in a.views:
+                if v.excluded:
+                    out.append("      excluded from the judged disparities: "
+                               + "; ".join(f"{x.group} ({x.reason})" for x in v.excluded))
+                if v.reference is not None:
+                    out.append(f"      against the reference group {v.reference.group}:"
+                               + (f" {v.reference.problem}" if v.reference.problem else ""))
+                    names = [d for d in _SHOWN_AGAINST_REFERENCE
+                             if v.reference.comparisons and d in v.reference.comparisons[0].disparities]
+                    rows = [["group", "n"] + names] if v.reference.comparisons else []
+                    for c in v.reference.comparisons:
+                        rows.append([c.group, str(c.n)] + [est(c.disparities[d]) for d in names])
+                    out.extend(table(rows, "        "))
         out.extend(warnings_text(result.warnings))
         return out
 
