@@ -260,6 +260,12 @@ class JobsPolicy(Model):
     regex_budget_seconds: Number = Field(default=10, gt=0, le=3600)
     """Total time the `pattern` checks of one data-contract job may spend matching values;
     a job that needs more is an error naming the column."""
+    executor: Literal["local", "dask", "ray"] = "local"
+    """Where `charter run` executes jobs: `local` (a pool of worker processes on this machine), `dask` (a
+    dask.distributed scheduler) or `ray`; `charter run --executor` overrides it."""
+    scheduler: NonEmpty | None = None
+    """Address of the dask scheduler (`tcp://host:8786`) or Ray cluster; none: a local cluster started for
+    the run. `charter run --scheduler` overrides it."""
 
 
 class Policy(_Document):
