@@ -17,7 +17,8 @@ import pytest
 _here = Path(__file__).parent
 for _name, _path in (("repo_builder", _here.parent / "engine" / "repo_builder.py"),
                      ("hostile_jobs", _here.parent / "runtime" / "hostile_jobs.py"),
-                     ("evidence_compare", _here / "evidence_compare.py")):
+                     ("evidence_compare", _here / "evidence_compare.py"),
+                     ("partition_data", _here / "partition_data.py")):
     if _name not in sys.modules:
         _spec = importlib.util.spec_from_file_location(_name, _path)
         assert _spec is not None and _spec.loader is not None

@@ -106,6 +106,10 @@ def _align(cand: Predictions, champ: Predictions) -> tuple[Predictions, Predicti
 def run(ctx: JobContext) -> JobOutput:
     import numpy as np
 
+    from . import partitioned
+    if partitioned.is_partitioned(ctx, ctx.job.predictions.data):  # a folder of Parquet partitions
+        return partitioned.evaluate(ctx)
+
     job, uc = ctx.job, ctx.use_case
     if uc.task is None:
         raise JobError("evaluation needs the use case's task")

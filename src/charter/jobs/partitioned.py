@@ -1,0 +1,361 @@
+"""Evaluation, fairness and data contracts on a partitioned Parquet data set, partition by partition.
+
+A data source whose path is a folder (:mod:`charter.loading.datasets`) is never
+loaded whole by these runners: each partition is read in batches of
+``BATCH_ROWS`` rows, only the columns the job needs, and reduced to the
+mergeable statistics of :mod:`charter.metrics.sufficient`. Peak memory is one
+batch plus the statistics, whatever the number of rows.
+
+Partitions are independent tasks. In a job running on a ``dask.distributed``
+worker (``charter run --executor dask``) they are submitted to the same cluster
+(the job's thread leaves the worker's pool while it waits, so the partitions use
+every worker); elsewhere they run one after another in the job's process. The
+per-partition statistics are merged in partition order either way, so the
+result does not depend on where they ran.
+
+Results equal the in-memory runners' on the same rows (``tests/dask``): counts,
+and every metric and interval computed from counts, exactly; log loss and Brier
+up to floating-point rounding; ROC AUC within the bound recorded in the result's
+``bootstrap.sketch``. Score metrics carry no bootstrap interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..loading.datasets import is_dataset, partition_name, partitions
+from .base import JobContext, JobError, JobOutput
+
+BATCH_ROWS = 1_000_000
+"""Rows read at once from a partition (bounds memory for partitions of any size)."""
+
+
+def is_partitioned(ctx: JobContext, data_id: str | None) -> bool:
+    """Whether the data source ``data_id`` is a partitioned data set (a folder); its hash is not checked here."""
+    if data_id is None:
+        return False
+    src = ctx.use_case.source(data_id)
+    if src is None:
+        return False
+    from ..loading.files import PathEscape, resolve_inside
+
+    try:
+        return is_dataset(resolve_inside(ctx.root, ctx.usecase_dir, src.path))
+    except PathEscape:
+        return False
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise JobError("reading a partitioned Parquet data set needs 'pyarrow' "
+                       "(pip install 'charter-governance[parquet]')") from None
+    return pq
+
+
+def batches(path: Path, columns: list[str] | None, label: str, batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
+    """DataFrames of at most ``batch_rows`` rows of one partition (only ``columns``), each with its row offset."""
+    pq = _pyarrow()
+    try:
+        pf = pq.ParquetFile(path)
+        have = set(pf.schema_arrow.names)
+        if columns is not None:
+            missing = [c for c in dict.fromkeys(columns) if c not in have]
+            if missing:
+                raise JobError(f"{label} has no column(s) {', '.join(repr(c) for c in missing)}; columns: "
+                               f"{', '.join(list(pf.schema_arrow.names)[:20])}")
+        offset = 0
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=columns, use_pandas_metadata=False):
+            frame = batch.to_pandas()
+            frame.columns = [str(c) for c in frame.columns]
+            frame.index = range(offset, offset + len(frame))
+            offset += len(frame)
+            yield frame
+    except JobError:
+        raise
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise JobError(f"{label} cannot be read as Parquet: {exc}") from None
+
+
+def read_dataset(path: Path, *, label: str, columns: list[str] | None = None) -> Any:
+    """The whole data set as one DataFrame (runners without a partitioned path; small data sets)."""
+    import pandas as pd
+
+    parts = []
+    for part in partitions(path):
+        parts.extend(batches(part, None, f"{label} partition '{partition_name(path, part)}'"))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if columns is not None:
+        from .data import require_columns
+
+        require_columns(frame, columns, label)
+    return frame
+
+
+def _in_dask_worker() -> bool:
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return False
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def map_partitions(fn: Callable[..., Any], parts: list[Path], *args: Any, client: Any = None) -> list[Any]:
+    """``[fn(part, *args) for part in parts]``: on the dask cluster this job runs on (or ``client``), else here."""
+    if client is not None:
+        futures = client.map(fn, parts, *[[a] * len(parts) for a in args], pure=False)
+        return list(client.gather(futures))
+    if len(parts) > 1 and _in_dask_worker():
+        from distributed import worker_client
+
+        with worker_client() as wc:  # leaves the worker's thread pool while the partitions run
+            futures = wc.map(fn, parts, *[[a] * len(parts) for a in args], pure=False)
+            return list(wc.gather(futures))
+    return [fn(p, *args) for p in parts]
+
+
+# --------------------------------------------------------------------------- predictions' statistics
+
+
+def _prediction_columns(ref: Any, extra: list[str]) -> list[str]:
+    return list(dict.fromkeys([c for c in (ref.label, ref.score, ref.prediction) if c] + extra))
+
+
+def prediction_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
+    """(KeyCounts per key set, ScoreHistogram or None) of one partition; ``spec`` says what to count.
+
+    ``spec``: ``label``, ``score``, ``prediction`` (column names or None),
+    ``threshold``, ``groups`` (a list of column lists, one KeyCounts each),
+    ``hist_groups`` (column lists for score histograms), ``bins``, ``name``.
+    The predicted label is the prediction column, else ``score >= threshold``
+    (the key then holds True/False, mapped to labels once they are known).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from ..metrics.sufficient import KeyCounts, ScoreHistogram
+
+    label = spec["name"]
+    cols = list(dict.fromkeys([c for c in (spec["label"], spec["score"], spec["prediction"]) if c]
+                              + [c for g in spec["groups"] for c in g]))
+    counts = [KeyCounts(tuple(g) + ("y", "p")) for g in spec["groups"]]
+    hists = [ScoreHistogram(spec["bins"]) for _ in spec["hist_groups"]]
+    problems = {"label": 0, "score": 0, "prediction": 0}
+    first: dict[str, int] = {}
+    for frame in batches(part, cols, label):
+        y = frame[spec["label"]]
+        bad = y.isna()
+        if bad.any():
+            problems["label"] += int(bad.sum())
+            first.setdefault("label", int(frame.index[bad.to_numpy()][0]))
+        score = None
+        if spec["score"]:
+            s = pd.to_numeric(frame[spec["score"]], errors="coerce")
+            bad = s.isna() | ~np.isfinite(s.to_numpy(dtype=np.float64, na_value=np.nan))
+            if bad.any():
+                problems["score"] += int(bad.sum())
+                first.setdefault("score", int(frame.index[bad.to_numpy()][0]))
+            score = s.to_numpy(dtype=np.float64, na_value=np.nan)
+        if spec["prediction"]:
+            p = frame[spec["prediction"]]
+            bad = p.isna()
+            if bad.any():
+                problems["prediction"] += int(bad.sum())
+                first.setdefault("prediction", int(frame.index[bad.to_numpy()][0]))
+            p_values = p.to_numpy()
+        else:
+            assert score is not None
+            p_values = score >= spec["threshold"]
+        if any(problems.values()):
+            continue  # reported below; counting rows that cannot be judged is pointless
+        y_values = y.to_numpy()
+        for i, g in enumerate(spec["groups"]):
+            counts[i] = counts[i].merge(KeyCounts.of(counts[i].columns, [frame[c].to_numpy() for c in g]
+                                                     + [y_values, p_values]))
+        if score is not None:
+            for i, g in enumerate(spec["hist_groups"]):
+                hists[i] = hists[i].merge(ScoreHistogram.of([frame[c].to_numpy() for c in g] + [y_values], score,
+                                                            spec["bins"]))
+    for what, k in problems.items():
+        if k:
+            column = spec[what]
+            kind = "missing or non-numeric" if what == "score" else "missing"
+            raise JobError(f"{what} column '{column}' of {label} has {k} {kind} value(s) (first at row "
+                           f"{first[what]})")
+    return counts, (hists if spec["score"] else None)
+
+
+def _scan(ctx: JobContext, data_id: str, spec: dict[str, Any]) -> tuple[list[Any], list[Any] | None]:
+    from ..metrics.sufficient import merge_all
+
+    path = ctx.data_path(data_id)  # the pinned hash is checked first
+    parts = partitions(path)
+    src = ctx.source(data_id)
+    outs = map_partitions(_partition_stats, parts, {**spec, "root": str(path), "source": src.path})
+    counts = [merge_all(o[0][i] for o in outs) for i in range(len(spec["groups"]))]
+    hists = None
+    if spec["score"]:
+        hists = [merge_all(o[1][i] for o in outs) for i in range(len(spec["hist_groups"]))]
+    return counts, hists
+
+
+def _partition_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
+    name = f"'{spec['source']}' partition '{partition_name(Path(spec['root']), part)}'"
+    return prediction_stats(part, {**spec, "name": name})
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def evaluate(ctx: JobContext) -> JobOutput:
+    """Runner ``evaluate`` on a partitioned data source of precomputed predictions."""
+    from ..evidence.records import Estimate
+    from ..kinds.runners.evaluate import EvaluateResult, MetricsBlock
+    from ..metrics.sufficient import DEFAULT_BINS, evaluate_from_counts, sorted_labels
+    from .evaluate import estimate
+    from .predictions import positive_label
+
+    job, uc = ctx.job, ctx.use_case
+    ref = job.predictions
+    if uc.task is None:
+        raise JobError("evaluation needs the use case's task")
+    if uc.task.type.value == "regression":
+        raise JobError("evaluating a partitioned data set supports classification tasks; regression metrics "
+                       "need the rows in memory")
+    if job.champion is not None:
+        raise JobError("a champion comparison needs both predictions in memory; it is not available on a "
+                       "partitioned data set")
+    slices = list(job.slices)
+    spec = {"label": ref.label, "score": ref.score, "prediction": ref.prediction, "threshold": ref.threshold,
+            "groups": [slices], "hist_groups": [slices], "bins": DEFAULT_BINS}
+    (counts,), hists = _scan(ctx, ref.data, spec)
+    hist = hists[0] if hists else None
+    if counts.total == 0:
+        raise JobError(f"data:{ref.data} holds no rows to evaluate")
+    ys = sorted_labels(counts.values_of("y"))
+    ps = counts.values_of("p")
+    from_scores = ref.prediction is None
+    t = uc.task.type.value
+    kind = "binary" if t == "binary-classification" or (len(ys) <= 2 and hist is not None) else "multiclass"
+    if from_scores and kind == "multiclass":
+        raise JobError(f"data:{ref.data}: more than two labels need a prediction column")
+    if kind == "binary":
+        seen = sorted({*ys}, key=str)
+        if uc.task.positive_label is not None or set(seen) <= {0, 1} or set(seen) <= {-1, 1}:
+            pos = positive_label(seen, uc.task.positive_label)
+        else:
+            pos = None
+        observed = sorted_labels(ys if from_scores else [*ys, *ps])
+        from ..metrics.groups import resolve_pos_label
+        import numpy as np
+
+        pos = resolve_pos_label(np.asarray(observed, dtype=object), pos)
+        others = [v for v in observed if not v == pos]
+        if len(others) > 1:
+            raise JobError(f"cannot evaluate data:{ref.data}: a binary task needs at most two labels, got {observed}")
+        neg = others[0] if others else (0 if pos == 1 else None)
+        if from_scores:  # the key holds score >= threshold
+            counts.counts = _relabel_flags(counts.counts, pos, neg)
+        from ..metrics.groups import jsonable
+
+        classes = [jsonable(neg), jsonable(pos)]
+    else:
+        classes = sorted_labels([*ys, *ps])
+        pos = None
+    try:
+        report = evaluate_from_counts(
+            counts, hist, kind=kind, classes=classes, pos=pos, slice_columns=slices,
+            n_boot=job.bootstrap.replicates, confidence=job.bootstrap.confidence, seed=job.bootstrap.seed,
+            threshold=float(ref.threshold) if from_scores and kind == "binary" else None)
+    except ValueError as exc:
+        raise JobError(f"cannot evaluate data:{ref.data}: {exc}") from None
+    metrics = {m: estimate(v) for m, v in report["overall"]["metrics"].items()}
+    for m, why in report.get("skipped", {}).items():
+        metrics.setdefault(m, Estimate(value=None, reason=why))
+    out_slices: dict[str, dict[str, MetricsBlock]] = {}
+    for s in report["slices"]:
+        out_slices.setdefault(s["column"], {})[str(s["value"])] = MetricsBlock(
+            n=s["n"], metrics={m: estimate(v) for m, v in s["metrics"].items()})
+    cm = report["overall"].get("confusion_matrix")
+    result = EvaluateResult(task=t, source=f"data:{ref.data}", n=report["n"], labels=report.get("labels", []),
+                            metrics=metrics, confusion_matrix=cm["matrix"] if cm else None, slices=out_slices,
+                            champion=None, bootstrap=report.get("bootstrap", {}),
+                            warnings=list(report.get("warnings", [])))
+    return JobOutput("pass", None, result)
+
+
+def _relabel_flags(counts: dict[tuple[Any, ...], int], pos: Any, neg: Any) -> dict[tuple[Any, ...], int]:
+    out: dict[tuple[Any, ...], int] = {}
+    for key, k in counts.items():
+        new = key[:-1] + (pos if key[-1] else neg,)
+        out[new] = out.get(new, 0) + k
+    return out
+
+
+# --------------------------------------------------------------------------- fairness
+
+
+def fairness(ctx: JobContext) -> JobOutput:
+    """Runner ``fairness`` on a partitioned data source of precomputed predictions."""
+    from ..kinds.runners.fairness import fairness_attributes, min_group_size
+    from ..metrics.sufficient import fairness_from_counts, sorted_labels
+    from .fairness import _result
+    from .predictions import positive_label
+
+    job, uc = ctx.job, ctx.use_case
+    ref = job.predictions
+    if uc.task is None:
+        raise JobError("fairness needs the use case's task")
+    if uc.task.type.value == "regression":
+        raise JobError("fairness on a partitioned data set supports classification tasks; regression "
+                       "disparities need the rows in memory")
+    attrs = fairness_attributes(uc, job)
+    if not attrs:
+        raise JobError("no sensitive attributes: declare them on the data source or list them in the job")
+    explicit = "threshold" in ref.model_fields_set
+    from_scores = ref.score is not None and (ref.prediction is None or explicit)
+    spec = {"label": ref.label, "score": ref.score if from_scores else None,
+            "prediction": None if from_scores else ref.prediction, "threshold": ref.threshold,
+            "groups": [list(attrs)], "hist_groups": [], "bins": 1}
+    if spec["prediction"] is None and spec["score"] is None:
+        raise JobError(f"data:{ref.data} gives neither predicted labels nor scores")
+    (counts,), _ = _scan(ctx, ref.data, spec)
+    if counts.total == 0:
+        raise JobError(f"cannot compute fairness metrics for data:{ref.data}: no rows")
+    labels = sorted({*counts.values_of("y")}, key=str)
+    min_size = min_group_size(ctx.policy)
+    kind, pos = "binary", None
+    if len(labels) > 2:
+        kind = "multiclass"
+        if from_scores:
+            raise JobError(f"data:{ref.data} gives no predicted labels")
+    else:
+        pos = positive_label(list(labels), uc.task.positive_label)
+        if from_scores:
+            others = [lab for lab in labels if lab != pos]
+            neg: Any = others[0] if others else (0 if pos == 1 else None)
+            counts.counts = _relabel_flags(counts.counts, pos, neg)
+        union = {str(v) for v in [*counts.values_of("y"), *counts.values_of("p")]}
+        if len(union) > 2:
+            kind = "multiclass"
+    if kind == "binary":
+        import numpy as np
+
+        from ..metrics.groups import resolve_pos_label
+
+        pos = resolve_pos_label(np.asarray(sorted_labels([*counts.values_of("y"), *counts.values_of("p")]),
+                                           dtype=object), pos)
+    try:
+        report = fairness_from_counts(counts, attrs, kind=kind, pos=pos, intersections=job.intersections,
+                                      min_group_size=min_size, n_boot=job.bootstrap.replicates,
+                                      confidence=job.bootstrap.confidence, seed=job.bootstrap.seed)
+    except ValueError as exc:
+        raise JobError(f"cannot compute fairness metrics for data:{ref.data}: {exc}") from None
+    return JobOutput("pass", None, _result(uc.task.type.value, f"data:{ref.data}", min_size, report))
