@@ -124,3 +124,53 @@ def test_partitions_run_on_the_cluster_the_job_runs_on(cluster, tmp_path):
     for job in ("evaluate", "evaluate-scores", "fairness", "fairness-scores"):
         assert dask[("parts", job)].status == "pass", dask[("parts", job)].reason
         assert json.dumps(dask[("parts", job)].record.results) == json.dumps(local[("parts", job)].record.results)
+
+
+CONTRACT = {
+    "columns": {
+        "customer": {"type": "integer", "unique": True},
+        "default": {"type": "integer", "allowed": [0, 1]},
+        "score": {"type": "float", "min": 0, "max": 1},
+        "flagged": {"type": "integer"},
+        "sex": {"type": "string", "allowed": ["female", "male"]},
+        "age_band": {"type": "string", "nullable": True},
+        "region": {"type": "string", "minDistinct": 2},
+    },
+    "rows": {"min": 50},
+}
+
+
+def test_a_contract_checks_every_partition_and_names_partition_and_row(tmp_path):
+    frame = predictions_frame(2000, seed=4)
+    frame.loc[1210, "score"] = 1.5  # partition month=02 (rows 800..1199 are month=02 with 5 parts of 400)
+    frame.loc[1905, "sex"] = "unknown"
+    frame.loc[1999, "customer"] = 3  # a duplicate of a row in the first partition
+    root = single_and_partitioned(tmp_path / "r", frame, parts=5, contract=CONTRACT)
+    runs = _results(run(rb.load(root), jobs=1))
+    single, parts = runs[("single", "contract")], runs[("parts", "contract")]
+    assert single.status == parts.status == "fail"
+    s_src, p_src = single.record.results["sources"][0], parts.record.results["sources"][0]
+    assert p_src["rows"] == s_src["rows"] == 2000
+    by_check = {(f["column"], f["check"]): f for f in p_src["failures"]}
+    assert set(by_check) == {(f["column"], f["check"]) for f in s_src["failures"]}, by_check
+    assert by_check[("score", "less_than_or_equal_to(1.0)")]["examples"] == [
+        {"partition": "month=03/part-0.parquet", "row": 10, "value": 1.5}]
+    assert by_check[("sex", "isin(['female', 'male'])")]["examples"] == [
+        {"partition": "month=04/part-0.parquet", "row": 305, "value": "unknown"}]
+    dup = by_check[("customer", "unique")]
+    assert dup["failures"] == 1
+    assert dup["examples"] == [{"partition": "month=04/part-0.parquet", "row": 399, "value": 3,
+                                "first": {"partition": "month=00/part-0.parquet", "row": 3}}]
+    # the jobs reading the data are skipped, naming the contract
+    assert runs[("parts", "evaluate")].status == "skipped"
+
+
+def test_whole_data_set_checks_add_up_the_partitions(tmp_path):
+    frame = predictions_frame(300, seed=5)
+    frame["region"] = "north"  # one distinct value: minDistinct(2) fails on the whole, not per partition
+    contract = {**CONTRACT, "rows": {"min": 301}}
+    root = single_and_partitioned(tmp_path / "r", frame, parts=3, contract=contract)
+    runs = _results(run(rb.load(root), jobs=1))
+    s_src = runs[("single", "contract")].record.results["sources"][0]
+    p_src = runs[("parts", "contract")].record.results["sources"][0]
+    assert p_src["failures"] == s_src["failures"]

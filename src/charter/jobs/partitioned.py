@@ -359,3 +359,115 @@ def fairness(ctx: JobContext) -> JobOutput:
     except ValueError as exc:
         raise JobError(f"cannot compute fairness metrics for data:{ref.data}: {exc}") from None
     return JobOutput("pass", None, _result(uc.task.type.value, f"data:{ref.data}", min_size, report))
+
+
+# --------------------------------------------------------------------------- data contracts
+
+
+def validate_source(ctx: JobContext, data_id: str, regex_budget: Any) -> Any:
+    """A data contract checked on every partition; each failing value is reported with its partition and row.
+
+    Checks of one value (type, range, allowed values, pattern, missing values) run
+    on each batch; checks of the whole data set run on what every partition adds
+    up to: the row bounds on the total, ``unique`` across partitions (the values of
+    unique columns are remembered, so that memory grows with their number) and
+    ``minDistinct`` on the distinct values seen (at most ``k`` are kept). Examples
+    are ``{"partition", "row", "value"}`` with ``row`` the position inside the
+    partition file.
+    """
+    import pandera.errors as pa_errors
+
+    from ..kinds.runners.data_contract import ContractFailure, ContractSource
+    from .data_contract import MAX_EXAMPLES, MIN_DISTINCT, _failures, _json_value, build_schema
+
+    src = ctx.source(data_id)
+    contract = src.contract
+    if contract is None:
+        raise JobError(f"data source '{data_id}' has no contract to validate")
+    path = ctx.data_path(data_id)
+    per_value = contract.model_copy(update={
+        "rows": None,
+        "columns": {n: c.model_copy(update={"unique": False, "min_distinct": None}) for n, c in contract.columns.items()},
+    })
+    schema = build_schema(per_value, regex_budget)
+    found: dict[tuple[str | None, str], ContractFailure] = {}
+
+    def add(f: ContractFailure, examples: list[Any]) -> None:
+        key = (f.column, f.check)
+        old = found.get(key)
+        if old is None:
+            found[key] = f.model_copy(update={"examples": examples[:MAX_EXAMPLES]})
+            return
+        single = f.check in ("undeclared_column", "missing_column")
+        more = [e for e in examples if e not in old.examples][: max(0, MAX_EXAMPLES - len(old.examples))]
+        found[key] = old.model_copy(update={"failures": old.failures if single else old.failures + f.failures,
+                                            "examples": old.examples + more})
+
+    unique_cols = [n for n, c in contract.columns.items() if c.unique]
+    seen_unique: dict[str, dict[Any, tuple[str, int]]] = {n: {} for n in unique_cols}
+    distinct_cols = {n: c.min_distinct for n, c in contract.columns.items() if c.min_distinct is not None}
+    distinct: dict[str, dict[Any, int]] = {n: {} for n in distinct_cols}
+    missing_of: dict[str, int] = {n: 0 for n in distinct_cols}
+    total = 0
+    for part in partitions(path):
+        name = partition_name(path, part)
+        label = f"'{src.path}' partition '{name}'"
+        try:
+            for frame in batches(part, None, label):
+                total += len(frame)
+                try:
+                    schema.validate(frame, lazy=True)
+                except pa_errors.SchemaErrors as exc:
+                    for f in _failures(exc, len(frame)):
+                        examples = [{"partition": name, **e} if isinstance(e, dict) else e for e in f.examples]
+                        if f.check in ("undeclared_column", "missing_column"):
+                            examples = [{"partition": name}]
+                        add(f, examples)
+                for col in unique_cols:
+                    if col not in frame.columns:
+                        continue
+                    seen = seen_unique[col]
+                    values = frame[col]
+                    dup_rows, dup_examples = 0, []
+                    for row, v in zip(frame.index.tolist(), values.tolist(), strict=True):
+                        if v is None or (isinstance(v, float) and v != v):
+                            continue
+                        if v in seen:
+                            dup_rows += 1
+                            if len(dup_examples) < MAX_EXAMPLES:
+                                dup_examples.append({"partition": name, "row": row, "value": _json_value(v),
+                                                     "first": {"partition": seen[v][0], "row": seen[v][1]}})
+                        else:
+                            seen[v] = (name, row)
+                    if dup_rows:
+                        add(ContractFailure(column=col, check="unique", failures=dup_rows), dup_examples)
+                for col, k in distinct_cols.items():
+                    if col not in frame.columns:
+                        continue
+                    values = frame[col]
+                    missing_of[col] += int(values.isna().sum())
+                    counts = distinct[col]
+                    if len(counts) <= k:
+                        for v, n in values.value_counts(dropna=True).items():
+                            counts[v] = counts.get(v, 0) + int(n)
+        except JobError as exc:
+            add(ContractFailure(column=None, check="readable", failures=1), [f"{name}: {exc}"])
+    for col, k in distinct_cols.items():
+        counts = distinct[col]
+        if len(counts) < k:
+            ordered = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+            examples: list[Any] = [{"distinct": len(counts), "missing": missing_of[col]}]
+            examples += [{"value": _json_value(v), "rows": n} for v, n in ordered[:MAX_EXAMPLES]]
+            found[(col, f"{MIN_DISTINCT}({k})")] = ContractFailure(column=col, check=f"{MIN_DISTINCT}({k})",
+                                                                   failures=1, examples=examples)
+    rows = contract.rows
+    if rows is not None and rows.min is not None and total < rows.min:
+        found[(None, f"rows_min({rows.min})")] = ContractFailure(column=None, check=f"rows_min({rows.min})",
+                                                                 failures=1, examples=[total])
+    if rows is not None and rows.max is not None and total > rows.max:
+        found[(None, f"rows_max({rows.max})")] = ContractFailure(column=None, check=f"rows_max({rows.max})",
+                                                                 failures=1, examples=[total])
+    regex_budget.raise_if_exhausted(data_id)
+    failures = sorted(found.values(), key=lambda f: (f.column or "", f.check))
+    return ContractSource(data=data_id, path=src.path, sha256=src.sha256, rows=total, passed=not failures,
+                          failures=failures)
