@@ -128,67 +128,90 @@ def _prediction_columns(ref: Any, extra: list[str]) -> list[str]:
     return list(dict.fromkeys([c for c in (ref.label, ref.score, ref.prediction) if c] + extra))
 
 
+def arrow_batches(path: Path, columns: list[str], label: str, batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
+    """pyarrow RecordBatches of at most ``batch_rows`` rows of one partition, only ``columns``, with their offset."""
+    pq = _pyarrow()
+    try:
+        import pyarrow as pa
+
+        pf = pq.ParquetFile(path)
+        text = [f.name for f in pf.schema_arrow if f.name in columns and pa.types.is_string(f.type)]
+        if text:  # text columns as dictionaries: the codes come without hashing every value again
+            pf = pq.ParquetFile(path, read_dictionary=text)
+        names = list(pf.schema_arrow.names)
+        missing = [c for c in dict.fromkeys(columns) if c not in names]
+        if missing:
+            raise JobError(f"{label} has no column(s) {', '.join(repr(c) for c in missing)}; columns: "
+                           f"{', '.join(names[:20])}")
+        offset = 0
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=list(dict.fromkeys(columns))):
+            yield batch, offset
+            offset += batch.num_rows
+    except JobError:
+        raise
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise JobError(f"{label} cannot be read as Parquet: {exc}") from None
+
+
+def _first_null(column: Any) -> int:
+    import numpy as np
+
+    return int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+
+
 def prediction_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
-    """(KeyCounts per key set, ScoreHistogram or None) of one partition; ``spec`` says what to count.
+    """(KeyCounts per key set, ScoreHistogram per key set or None) of one partition; ``spec`` says what to count.
 
     ``spec``: ``label``, ``score``, ``prediction`` (column names or None),
     ``threshold``, ``groups`` (a list of column lists, one KeyCounts each),
     ``hist_groups`` (column lists for score histograms), ``bins``, ``name``.
     The predicted label is the prediction column, else ``score >= threshold``
     (the key then holds True/False, mapped to labels once they are known).
+    Columns are read as Arrow arrays and dictionary-encoded: no per-value Python objects.
     """
     import numpy as np
-    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     from ..metrics.sufficient import KeyCounts, ScoreHistogram
 
     label = spec["name"]
     cols = list(dict.fromkeys([c for c in (spec["label"], spec["score"], spec["prediction"]) if c]
-                              + [c for g in spec["groups"] for c in g]))
+                              + [c for g in spec["groups"] + spec["hist_groups"] for c in g]))
     counts = [KeyCounts(tuple(g) + ("y", "p")) for g in spec["groups"]]
     hists = [ScoreHistogram(spec["bins"]) for _ in spec["hist_groups"]]
-    problems = {"label": 0, "score": 0, "prediction": 0}
-    first: dict[str, int] = {}
-    for frame in batches(part, cols, label):
-        y = frame[spec["label"]]
-        bad = y.isna()
-        if bad.any():
-            problems["label"] += int(bad.sum())
-            first.setdefault("label", int(frame.index[bad.to_numpy()][0]))
+    for batch, offset in arrow_batches(part, cols, label):
+        col = {name: batch.column(i) for i, name in enumerate(batch.schema.names)}
+        y = col[spec["label"]]
+        if y.null_count:
+            raise JobError(f"label column '{spec['label']}' of {label} has {y.null_count} missing value(s) "
+                           f"(first at row {offset + _first_null(y)})")
         score = None
         if spec["score"]:
-            s = pd.to_numeric(frame[spec["score"]], errors="coerce")
-            bad = s.isna() | ~np.isfinite(s.to_numpy(dtype=np.float64, na_value=np.nan))
+            s = col[spec["score"]]
+            if not pa.types.is_floating(s.type) and not pa.types.is_integer(s.type):
+                try:
+                    s = pc.cast(s, pa.float64())
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    raise JobError(f"score column '{spec['score']}' of {label} is not numeric") from None
+            score = s.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+            bad = ~np.isfinite(score)
             if bad.any():
-                problems["score"] += int(bad.sum())
-                first.setdefault("score", int(frame.index[bad.to_numpy()][0]))
-            score = s.to_numpy(dtype=np.float64, na_value=np.nan)
+                raise JobError(f"score column '{spec['score']}' of {label} has {int(bad.sum())} missing or "
+                               f"non-numeric value(s) (first at row {offset + int(np.flatnonzero(bad)[0])})")
         if spec["prediction"]:
-            p = frame[spec["prediction"]]
-            bad = p.isna()
-            if bad.any():
-                problems["prediction"] += int(bad.sum())
-                first.setdefault("prediction", int(frame.index[bad.to_numpy()][0]))
-            p_values = p.to_numpy()
+            p: Any = col[spec["prediction"]]
+            if p.null_count:
+                raise JobError(f"prediction column '{spec['prediction']}' of {label} has {p.null_count} missing "
+                               f"value(s) (first at row {offset + _first_null(p)})")
         else:
             assert score is not None
-            p_values = score >= spec["threshold"]
-        if any(problems.values()):
-            continue  # reported below; counting rows that cannot be judged is pointless
-        y_values = y.to_numpy()
+            p = score >= spec["threshold"]
         for i, g in enumerate(spec["groups"]):
-            counts[i] = counts[i].merge(KeyCounts.of(counts[i].columns, [frame[c].to_numpy() for c in g]
-                                                     + [y_values, p_values]))
+            counts[i] = counts[i].merge(KeyCounts.of(counts[i].columns, [col[c] for c in g] + [y, p]))
         if score is not None:
             for i, g in enumerate(spec["hist_groups"]):
-                hists[i] = hists[i].merge(ScoreHistogram.of([frame[c].to_numpy() for c in g] + [y_values], score,
-                                                            spec["bins"]))
-    for what, k in problems.items():
-        if k:
-            column = spec[what]
-            kind = "missing or non-numeric" if what == "score" else "missing"
-            raise JobError(f"{what} column '{column}' of {label} has {k} {kind} value(s) (first at row "
-                           f"{first[what]})")
+                hists[i] = hists[i].merge(ScoreHistogram.of([col[c] for c in g] + [y], score, spec["bins"]))
     return counts, (hists if spec["score"] else None)
 
 

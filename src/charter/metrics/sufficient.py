@@ -73,6 +73,16 @@ def is_missing(v: Any) -> bool:
 
 
 def _uniques(values: Any) -> tuple[np.ndarray, list[Any]]:
+    """Integer codes of the values and the distinct values (missing ones as :data:`MISSING`, last)."""
+    if hasattr(values, "dictionary_encode"):  # a pyarrow array: encode without converting every value
+        encoded = values if hasattr(values, "indices") else values.dictionary_encode()
+        out = [_plain(u) for u in encoded.dictionary.to_pylist()]
+        idx = encoded.indices
+        codes = idx.to_numpy(zero_copy_only=False) if idx.null_count == 0 else \
+            idx.fill_null(len(out)).to_numpy(zero_copy_only=False)
+        if idx.null_count:
+            out.append(MISSING)
+        return np.asarray(codes, dtype=np.int64), out
     codes, uniques = pd.factorize(np.asarray(values) if not isinstance(values, pd.Series) else values,
                                   use_na_sentinel=True)
     out = [_plain(u) for u in uniques]
@@ -105,7 +115,13 @@ class KeyCounts:
         coded = [_uniques(v) for v in values]
         cards = [len(u) for _, u in coded]
         combined = np.ravel_multi_index([c for c, _ in coded], cards) if len(coded) > 1 else coded[0][0]
-        found, counts = np.unique(combined, return_counts=True)
+        size = int(np.prod(cards))
+        if size <= 4 * len(combined) + (1 << 20):
+            per = np.bincount(combined, minlength=size)
+            found = np.flatnonzero(per)
+            counts = per[found]
+        else:
+            found, counts = np.unique(combined, return_counts=True)
         idx = np.unravel_index(found, cards) if len(coded) > 1 else (found,)
         for i, k in enumerate(counts.tolist()):
             key = tuple(coded[j][1][int(idx[j][i])] for j in range(len(coded)))
@@ -162,24 +178,23 @@ class ScoreHistogram:
             return out
         out.low, out.high = float(scores.min()), float(scores.max())
         cell = np.clip(np.floor(scores * bins), 0, bins - 1).astype(np.int64)
-        terms = np.stack([-np.log(np.clip(scores, _EPS, 1 - _EPS)), -np.log(np.clip(1.0 - scores, _EPS, 1 - _EPS)),
-                          scores * scores, (1.0 - scores) ** 2], axis=1)
-        if not keys:
-            out.hist[()] = np.bincount(cell, minlength=bins)
-            out.sums[()] = terms.sum(axis=0)
-            return out
-        coded = [_uniques(v) for v in keys]
-        cards = [len(u) for _, u in coded]
-        combined = np.ravel_multi_index([c for c, _ in coded], cards) if len(coded) > 1 else coded[0][0]
-        order = np.argsort(combined, kind="stable")
-        found, starts = np.unique(combined[order], return_index=True)
-        ends = np.r_[starts[1:], len(order)]
-        idx = np.unravel_index(found, cards) if len(coded) > 1 else (found,)
-        for i in range(len(found)):
-            rows = order[starts[i]:ends[i]]
+        terms = (-np.log(np.clip(scores, _EPS, 1 - _EPS)), -np.log(np.clip(1.0 - scores, _EPS, 1 - _EPS)),
+                 scores * scores, (1.0 - scores) ** 2)
+        if keys:
+            coded = [_uniques(v) for v in keys]
+            cards = [len(u) for _, u in coded]
+            combined = np.ravel_multi_index([c for c, _ in coded], cards) if len(coded) > 1 else coded[0][0]
+        else:
+            coded, cards, combined = [], [1], np.zeros(len(scores), dtype=np.int64)
+        size = int(np.prod(cards))
+        hist = np.bincount(combined * bins + cell, minlength=size * bins).reshape(size, bins)
+        sums = np.stack([np.bincount(combined, weights=t, minlength=size) for t in terms], axis=1)
+        present = np.flatnonzero(hist.sum(axis=1))
+        idx = np.unravel_index(present, cards) if coded else ()
+        for i, flat in enumerate(present.tolist()):
             key = tuple(coded[j][1][int(idx[j][i])] for j in range(len(coded)))
-            out.hist[key] = np.bincount(cell[rows], minlength=bins)
-            out.sums[key] = terms[rows].sum(axis=0)
+            out.hist[key] = hist[flat].copy()
+            out.sums[key] = sums[flat].copy()
         return out
 
     def merge(self, other: ScoreHistogram) -> ScoreHistogram:
