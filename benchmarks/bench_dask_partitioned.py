@@ -127,10 +127,19 @@ def peak_mb() -> float:
 
 def child(folder: Path) -> int:
     """One process: every partition here, one after another."""
+    _warm()
     t0 = time.perf_counter()
     summary = compute(folder)
     print(json.dumps({"seconds": time.perf_counter() - t0, "peak_mb": peak_mb(), "summary": summary}))
     return 0
+
+
+def _warm() -> None:
+    import pyarrow.compute  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+    import charter.jobs.partitioned  # noqa: F401
+    import charter.metrics.sufficient  # noqa: F401
 
 
 def cluster_run(folder: Path) -> dict[str, Any]:
@@ -138,7 +147,7 @@ def cluster_run(folder: Path) -> dict[str, Any]:
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       silence_logs=50) as cluster, Client(cluster) as client:
-        client.run(lambda: __import__("charter.jobs.partitioned"))  # warm imports, as a running job would be
+        client.run(_warm)  # imports done, as in a worker that has run a job before
         t0 = time.perf_counter()
         summary = compute(folder, client)
         seconds = time.perf_counter() - t0

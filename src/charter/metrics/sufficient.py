@@ -207,6 +207,22 @@ class ScoreHistogram:
             out.sums[key] = out.sums[key] + other.sums[key] if key in out.sums else other.sums[key]
         return out
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent between processes as its non-empty cells only (most of a fine grid is empty)."""
+        sparse = {}
+        for key, h in self.hist.items():
+            nz = np.flatnonzero(h)
+            sparse[key] = (nz.astype(np.int32), h[nz])
+        return {"bins": self.bins, "sparse": sparse, "sums": self.sums, "low": self.low, "high": self.high}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.bins, self.sums, self.low, self.high = state["bins"], state["sums"], state["low"], state["high"]
+        self.hist = {}
+        for key, (nz, counts) in state["sparse"].items():
+            h = np.zeros(self.bins, dtype=np.int64)
+            h[nz] = counts
+            self.hist[key] = h
+
     @property
     def proba(self) -> bool:
         return bool(self.low >= 0.0 and self.high <= 1.0)
