@@ -143,9 +143,10 @@ def _warm() -> None:
 
 
 def cluster_run(folder: Path) -> dict[str, Any]:
+    import dask
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with dask.config.set({"distributed.worker.profile.enabled": False}), LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                       silence_logs=50) as cluster, Client(cluster) as client:
         client.run(_warm)  # imports done, as in a worker that has run a job before
         t0 = time.perf_counter()

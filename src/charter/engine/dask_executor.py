@@ -233,7 +233,11 @@ def open_dask(scheduler: str | None = None, workers: int = 2, *, timeout: float 
     env = {var: os.environ.get(var, str(threads)) for var in THREAD_VARIABLES}
     failures = 1 if allowed_failures is None else allowed_failures
     try:
-        with dask.config.set({"distributed.scheduler.allowed-failures": failures}), _children_ignore_sigint():
+        settings = {"distributed.scheduler.allowed-failures": failures,
+                    # the statistical profiler samples every thread's stack 100 times a second: jobs are
+                    # CPU-bound Python and numpy, and it slows them down for a dashboard nobody looks at
+                    "distributed.worker.profile.enabled": False}
+        with dask.config.set(settings), _children_ignore_sigint():
             # the workers ignore Ctrl-C like the local pool's: this process cancels their tasks
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, env=env, silence_logs=50)
