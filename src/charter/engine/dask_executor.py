@@ -185,15 +185,15 @@ def _outcome(remote: Any) -> tuple[bool, Any]:
                                     + (f" ({why})" if why and why != "None" else "")
                                     + "; the scheduler may have been stopped or the connection lost")
     try:
-        exc = remote.exception()
+        failure = remote.exception()
     except BaseException as err:  # noqa: BLE001 - the client lost the scheduler while asking
         return False, SchedulerLost(f"the dask scheduler could not be asked for the outcome: {_reason(err)}")
-    if isinstance(exc, KilledWorker):
+    if isinstance(failure, KilledWorker):
         return False, WorkerLost("the dask worker running it was lost (killed, out of memory or disconnected) "
                                  "and the scheduler gave the task up")
-    if exc is None:
+    if failure is None:
         return True, remote.result()
-    return False, exc
+    return False, failure
 
 
 def _reason(exc: BaseException) -> str:

@@ -84,7 +84,7 @@ def read_dataset(path: Path, *, label: str, columns: list[str] | None = None) ->
     """The whole data set as one DataFrame (runners without a partitioned path; small data sets)."""
     import pandas as pd
 
-    parts = []
+    parts: list[Any] = []
     for part in partitions(path):
         parts.extend(batches(part, None, f"{label} partition '{partition_name(path, part)}'"))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
@@ -451,7 +451,7 @@ def validate_source(ctx: JobContext, data_id: str, regex_budget: Any) -> Any:
                         continue
                     seen = seen_unique[col]
                     values = frame[col]
-                    dup_rows, dup_examples = 0, []
+                    dup_rows, dup_examples = 0, list[Any]()
                     for row, v in zip(frame.index.tolist(), values.tolist(), strict=True):
                         if v is None or (isinstance(v, float) and v != v):
                             continue
@@ -479,10 +479,10 @@ def validate_source(ctx: JobContext, data_id: str, regex_budget: Any) -> Any:
         counts = distinct[col]
         if len(counts) < k:
             ordered = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-            examples: list[Any] = [{"distinct": len(counts), "missing": missing_of[col]}]
-            examples += [{"value": _json_value(v), "rows": n} for v, n in ordered[:MAX_EXAMPLES]]
+            observed: list[Any] = [{"distinct": len(counts), "missing": missing_of[col]}]
+            observed += [{"value": _json_value(v), "rows": n} for v, n in ordered[:MAX_EXAMPLES]]
             found[(col, f"{MIN_DISTINCT}({k})")] = ContractFailure(column=col, check=f"{MIN_DISTINCT}({k})",
-                                                                   failures=1, examples=examples)
+                                                                   failures=1, examples=observed)
     rows = contract.rows
     if rows is not None and rows.min is not None and total < rows.min:
         found[(None, f"rows_min({rows.min})")] = ContractFailure(column=None, check=f"rows_min({rows.min})",

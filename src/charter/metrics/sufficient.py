@@ -500,6 +500,8 @@ def fairness_from_counts(
             warnings.append(f"sensitive feature {name!r}: {k_missing} missing value(s) grouped as {MISSING_LABEL!r}")
     n_fine = int(fine_of_key.max()) + 1
     yi, pi = counts.columns.index("y"), counts.columns.index("p")
+    fine_stats: np.ndarray
+    group_metrics: tuple[str, ...]
     if kind == "binary":
         cell = np.array([4 * f + 2 * int(k[yi] == pos) + int(k[pi] == pos) for f, k in zip(fine_of_key, keys,
                                                                                            strict=True)])
