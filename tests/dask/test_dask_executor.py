@@ -191,3 +191,33 @@ def test_ray_runs_the_same_jobs(tmp_path):
     assert run(rb.load(local), jobs=1).ok
     assert run(rb.load(ray), jobs=2, backend="ray").ok
     assert_same_evidence(local, ray)
+
+
+def test_a_scheduler_lost_mid_run_fails_the_jobs_in_flight(tmp_path):
+    import dask
+    from distributed import Client, LocalCluster
+
+    root = hostile_repo(tmp_path / "r", jobs_policy={"regexBudgetSeconds": 600})
+    with dask.config.set({"distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=50)
+    client = Client(cluster, set_as_default=False)
+    ex = DaskExecutor(client, cluster)
+    ex.lost_after = 2.0
+
+    def stop_scheduler() -> None:
+        while not any(client.processing().values()):
+            time.sleep(0.1)
+        time.sleep(0.5)
+        cluster.close()
+
+    stopper = threading.Thread(target=stop_scheduler, daemon=True)
+    stopper.start()
+    t0 = time.monotonic()
+    try:
+        report = run(rb.load(root), jobs=1, executor=ex)
+    finally:
+        ex.shutdown(wait=False, cancel_futures=True)
+    job = _statuses(report)[("slow", "contract")]
+    assert job.status == "error" and "scheduler" in job.reason, job.reason
+    assert time.monotonic() - t0 < 120

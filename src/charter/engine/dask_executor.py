@@ -79,12 +79,17 @@ class DaskExecutor:
     stops_abandoned = True
     """A job over its budget is stopped: its task cancelled and the worker running it restarted."""
 
+    lost_after: float = 30.0
+    """Seconds without a connection to the scheduler after which the jobs in flight are failed (SchedulerLost)."""
+
     def __init__(self, client: Any, cluster: Any = None) -> None:
         self.client = client
         self.cluster = cluster
         self._lock = threading.Lock()
         self._remote: dict[str, Any] = {}
+        self._mirrors: dict[str, _Mirrored] = {}
         self._closed = False
+        self._watchdog: threading.Thread | None = None
 
     @property
     def address(self) -> str:
@@ -99,14 +104,49 @@ class DaskExecutor:
         fut.remote = remote
         with self._lock:
             self._remote[remote.key] = remote
+            self._mirrors[remote.key] = fut
+            if self._watchdog is None:
+                self._watchdog = threading.Thread(target=self._watch, name="charter-dask-watchdog", daemon=True)
+                self._watchdog.start()
         remote.add_done_callback(lambda r, fut=fut: self._settle(fut, r))
         return fut
+
+    def _watch(self) -> None:
+        """Fail the jobs in flight when the scheduler stays unreachable: their futures would never finish."""
+        import time
+
+        since: float | None = None
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+            status = getattr(self.client, "status", "running")
+            if status in ("running", "newly-created"):
+                since = None
+            elif since is None:
+                since = time.monotonic()
+            elif time.monotonic() - since > self.lost_after:
+                with self._lock:
+                    lost = list(self._mirrors.values())
+                    self._mirrors.clear()
+                    self._remote.clear()
+                for fut in lost:
+                    if not fut.done():
+                        try:
+                            fut.set_exception(SchedulerLost(
+                                f"the connection to the dask scheduler was lost (client {status} for more than "
+                                f"{self.lost_after:g} s)"))
+                        except Exception:  # noqa: BLE001 - settled meanwhile
+                            pass
+                since = None
+            time.sleep(0.5)
 
     def _settle(self, fut: Future, remote: Any) -> None:
         """Copy a finished dask future's outcome onto its mirror (runs on the client's thread)."""
         with self._lock:
             self._remote.pop(remote.key, None)
-        if fut.done():  # cancelled or abandoned meanwhile
+            self._mirrors.pop(remote.key, None)
+        if fut.done():  # cancelled, abandoned or failed by the watchdog meanwhile
             return
         try:
             outcome = _outcome(remote)
@@ -149,6 +189,7 @@ class DaskExecutor:
             self._closed = True
             remotes = list(self._remote.values())
             self._remote.clear()
+            self._mirrors.clear()
         if cancel_futures and remotes:
             self._cancel(remotes)
         for closing in (self.client, self.cluster):
