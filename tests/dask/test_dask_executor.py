@@ -125,13 +125,14 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path, capsys):
     assert not list((root / "evidence").rglob("*.json"))  # nothing ran, nothing recorded
 
 
-def test_the_policy_chooses_the_executor_and_the_option_wins(tmp_path, capsys):
-    policy = {**rb.POLICY, "jobs": {"executor": "dask", "scheduler": "tcp://127.0.0.1:9"}}
+def test_the_policy_chooses_the_executor_and_the_option_wins(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CHARTER_SCHEDULER", "tcp://127.0.0.1:9")
+    policy = {**rb.POLICY, "jobs": {"executor": "dask"}}
     root = rb.build_repo(tmp_path / "r", policy=policy)
     spec = rb.credit_usecase("light-a")
     spec["jobs"] = [j for j in spec["jobs"] if j["runner"] == "data-contract"]
     rb.add_credit(root, n=200, uc_id="light-a", spec=spec)
-    assert main(["run", "--repo", str(root)]) == 2  # the policy's scheduler, unreachable
+    assert main(["run", "--repo", str(root)]) == 2  # the policy's executor, the environment's scheduler
     assert "cannot reach the dask scheduler at 'tcp://127.0.0.1:9'" in capsys.readouterr().err
     assert main(["run", "--repo", str(root), "--executor", "local", "-j", "1"]) == 0
     assert main(["run", "--repo", str(root), "--executor", "local", "--scheduler", "tcp://x:1"]) == 2
@@ -221,3 +222,11 @@ def test_a_scheduler_lost_mid_run_fails_the_jobs_in_flight(tmp_path):
     job = _statuses(report)[("slow", "contract")]
     assert job.status == "error" and "scheduler" in job.reason, job.reason
     assert time.monotonic() - t0 < 120
+
+
+def test_the_repository_cannot_choose_the_scheduler(tmp_path):
+    """A pull request editing the policy must not send its jobs to a machine of its choosing."""
+    from charter.spec.governance import JobsPolicy
+
+    with pytest.raises(ValueError, match="scheduler"):
+        JobsPolicy.model_validate({"executor": "dask", "scheduler": "tcp://attacker:8786"})

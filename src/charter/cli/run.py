@@ -33,8 +33,7 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                         "the policy's jobs.executor, else local)")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="the dask scheduler (tcp://host:8786) or Ray cluster to submit to (implies --executor "
-                        "dask unless given; default: the policy's jobs.scheduler, else a local cluster of "
-                        "--jobs workers)")
+                        "dask unless given; default: $CHARTER_SCHEDULER, else a local cluster of --jobs workers)")
     add_format_arg(p, ["text", "json"])
     add_repo_arg(p)
 
@@ -168,8 +167,16 @@ def format_table(report: Any) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+SCHEDULER_VARIABLE = "CHARTER_SCHEDULER"
+"""The scheduler address when ``--scheduler`` is not given (set by whoever operates the runners)."""
+
+
 def choose_executor(repo: Any, executor: str | None, scheduler: str | None) -> tuple[str, str | None]:
-    """(executor, scheduler address) from the options, else the policy's ``jobs`` settings; options win."""
+    """(executor, scheduler address): the options, else the policy's ``jobs.executor``; options win.
+
+    The address comes from ``--scheduler`` or the environment, never from the repository: a governance
+    change in a pull request must not choose the machines that compute its evidence.
+    """
     from ..spec.governance import jobs_settings
 
     settings = jobs_settings(getattr(repo, "policy", None))
@@ -179,9 +186,7 @@ def choose_executor(repo: Any, executor: str | None, scheduler: str | None) -> t
         if scheduler:
             raise UsageError("--scheduler needs --executor dask or ray (the local pool has no scheduler)")
         return "local", None
-    if scheduler is None and (args_policy := settings.scheduler) and settings.executor == executor:
-        scheduler = args_policy
-    return executor, scheduler
+    return executor, scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
 
 
 def _ignore_further_interrupts() -> None:

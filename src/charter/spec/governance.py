@@ -262,10 +262,10 @@ class JobsPolicy(Model):
     a job that needs more is an error naming the column."""
     executor: Literal["local", "dask", "ray"] = "local"
     """Where `charter run` executes jobs: `local` (a pool of worker processes on this machine), `dask` (a
-    dask.distributed scheduler) or `ray`; `charter run --executor` overrides it."""
-    scheduler: NonEmpty | None = None
-    """Address of the dask scheduler (`tcp://host:8786`) or Ray cluster; none: a local cluster started for
-    the run. `charter run --scheduler` overrides it."""
+    dask.distributed cluster) or `ray`; `charter run --executor` overrides it. The scheduler's address is
+    never read from here (a pull request could point it at a machine that returns forged results, and
+    dask's wire protocol is pickle): it comes from `--scheduler` or `CHARTER_SCHEDULER`, else a local
+    cluster is started for the run."""
 
 
 class Policy(_Document):
