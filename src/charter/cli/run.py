@@ -28,6 +28,12 @@ def add_parser(p: argparse.ArgumentParser) -> None:
                         "with the committed record (reported vs reproduced) instead of trusted")
     p.add_argument("--jobs", "-j", type=int, metavar="N",
                    help="parallel worker processes (default: the number of CPUs; 1 runs in this process)")
+    p.add_argument("--executor", choices=["local", "dask", "ray"],
+                   help="where jobs run: local worker processes, a dask.distributed scheduler or Ray (default: "
+                        "the policy's jobs.executor, else local)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="the dask scheduler (tcp://host:8786) or Ray cluster to submit to (implies --executor "
+                        "dask unless given; default: $CHARTER_SCHEDULER, else a local cluster of --jobs workers)")
     add_format_arg(p, ["text", "json"])
     add_repo_arg(p)
 
@@ -161,6 +167,28 @@ def format_table(report: Any) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+SCHEDULER_VARIABLE = "CHARTER_SCHEDULER"
+"""The scheduler address when ``--scheduler`` is not given (set by whoever operates the runners)."""
+
+
+def choose_executor(repo: Any, executor: str | None, scheduler: str | None) -> tuple[str, str | None]:
+    """(executor, scheduler address): the options, else the policy's ``jobs.executor``; options win.
+
+    The address comes from ``--scheduler`` or the environment, never from the repository: a governance
+    change in a pull request must not choose the machines that compute its evidence.
+    """
+    from ..spec.governance import jobs_settings
+
+    settings = jobs_settings(getattr(repo, "policy", None))
+    if executor is None:
+        executor = "dask" if scheduler and settings.executor == "local" else settings.executor
+    if executor == "local":
+        if scheduler:
+            raise UsageError("--scheduler needs --executor dask or ray (the local pool has no scheduler)")
+        return "local", None
+    return executor, scheduler or os.environ.get(SCHEDULER_VARIABLE) or None
+
+
 def _ignore_further_interrupts() -> None:
     """After the first Ctrl-C the run is over (workers stopped, records complete): a second
     one while the process exits must not turn the exit into a traceback."""
@@ -192,9 +220,11 @@ def run(args: argparse.Namespace) -> int:
                 print(f"no use case changed since {args.changed_since}: nothing to run")
             return EXIT_OK
     reproduce = introduced_evidence(root, args.changed_since, ids) if args.changed_since else set()
+    backend, scheduler = choose_executor(repo, args.executor, args.scheduler)
     progress = _Progress()
     try:
-        report = run_jobs(repo, ids, force=args.force, jobs=args.jobs, progress=progress, reproduce=reproduce)
+        report = run_jobs(repo, ids, force=args.force, jobs=args.jobs, progress=progress, reproduce=reproduce,
+                          backend=backend, scheduler=scheduler)
     except PlanError as exc:
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:

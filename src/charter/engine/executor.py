@@ -12,9 +12,9 @@ starts with ``skipped:`` and names the root cause, so gates fail closed on it an
 
 The executor is swappable: anything with ``submit(fn, *args) -> future`` whose
 future has ``add_done_callback(cb)`` and ``result()`` works. The default is a
-local :class:`WorkerPool` of processes; a ``dask.distributed``
-``Client`` can be passed as is (its ``submit`` has that shape), and Ray through a
-three-line adapter (``submit = lambda fn, *a: ray.remote(fn).remote(*a).future()``).
+local :class:`WorkerPool` of processes; ``backend="dask"`` (``charter run --executor
+dask``) submits to a ``dask.distributed`` scheduler and ``backend="ray"`` to Ray, through
+the adapters of :mod:`charter.engine.dask_executor`.
 Runners are plain functions of a picklable :class:`JobTask`, so the same jobs
 run on any of them without a change. Workers must see the repository and the
 artifact store at the same path (a shared file system); the records and the
@@ -713,6 +713,8 @@ def run(
     jobs: int | None = None,
     planned: list[PlannedJob] | None = None,
     reproduce: Iterable[tuple[str, str]] = (),
+    backend: str = "local",
+    scheduler: str | None = None,
 ) -> RunReport:
     """Run the out-of-date jobs of the selected use cases (all by default) and record their evidence.
 
@@ -722,6 +724,8 @@ def run(
     ``reproduce``: (use case, job) keys whose current record is re-computed and compared instead of
     trusted (nothing is written for them; a difference is an ``error`` saying what differs). Every job
     of a use case whose ledger chain is forked (two merged branches both ran it) runs again.
+    ``backend``: ``local`` (the default pool), or ``dask``/``ray`` (:mod:`charter.engine.dask_executor`:
+    a scheduler at ``scheduler``, or a local cluster of ``jobs`` workers), started only when a job runs.
     """
     t_start = time.perf_counter()
     planned = plan_repository(repo, selection) if planned is None else planned
@@ -742,7 +746,7 @@ def run(
 
     if to_run:
         _execute(repo, planned, by_key, to_run, runs, store, ledger, executor, progress, jobs, total,
-                 check)
+                 check, backend, scheduler)
 
     for k, jr in runs.items():
         if not jr.cached:
@@ -753,10 +757,15 @@ def run(
 
 def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, runs: dict, store: EvidenceStore,
              ledger: Ledger, executor: Executor | None, progress: Callable | None, jobs: int | None,
-             total: int, check: set | frozenset = frozenset()) -> None:
+             total: int, check: set | frozenset = frozenset(), backend: str = "local",
+             scheduler: str | None = None) -> None:
     lineage = current_lineage(repo.root, fresh=True)
     n_workers = max(1, min(jobs or os.cpu_count() or 1, total))
     owned = None
+    if executor is None and backend != "local":
+        from .dask_executor import open_executor
+
+        executor = owned = open_executor(backend, scheduler, n_workers)
     if executor is None:
         # in this process only when asked (jobs=1): a worker process is what a budget can kill
         executor = InlineExecutor() if jobs == 1 else _default_executor(n_workers)
@@ -841,7 +850,8 @@ def _execute(repo: Any, planned: list[PlannedJob], by_key: dict, to_run: set, ru
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 if isinstance(exc, JobTimeout):
-                    why = budgets[key][0].reason(stopped=_budget_enforced(executor))
+                    why = budgets[key][0].reason(stopped=_budget_enforced(executor)
+                                                 or bool(getattr(executor, "stops_abandoned", False)))
                     record = _record(task, "error", why, {}, [], started, time.monotonic() - budgets[key][1])
                     with _interrupts_deferred():
                         finish(p, _store_record(store, ledger, p, record))

@@ -66,9 +66,14 @@ class JobContext:
             path = resolve_inside(self.root, self.usecase_dir, src.path)
         except PathEscape as exc:
             raise JobError(f"data source '{data_id}': {exc}") from None
-        if not path.is_file():
+        from ..loading.datasets import DatasetError, data_sha256, is_dataset
+
+        if not path.is_file() and not is_dataset(path):
             raise JobError(f"data source '{data_id}': file '{src.path}' not found")
-        actual = file_sha256(path)
+        try:
+            actual = data_sha256(path)  # a folder: the partitioned data set's hash
+        except DatasetError as exc:
+            raise JobError(f"data source '{data_id}': {exc}") from None
         if actual != src.sha256:
             raise JobError(
                 f"data changed since pinned: '{src.path}' (source '{data_id}') has sha256 {actual}, "

@@ -28,6 +28,10 @@ def read_table(path: Path, *, contract: Any = None, label: str | None = None, co
     import pandas as pd
 
     label = label or f"'{path.name}'"
+    if path.is_dir():  # a partitioned data set, read whole (runners that scale read it partition by partition)
+        from .partitioned import read_dataset
+
+        return read_dataset(path, label=label, columns=columns)
     suffix = _suffix(path)
     text_cols = []
     if contract is not None:

@@ -153,6 +153,11 @@ def validate_source(ctx: JobContext, data_id: str, regex_budget: RegexBudget | N
     if src.contract is None:
         raise JobError(f"data source '{data_id}' has no contract to validate")
     path = ctx.data_path(data_id)
+    if path.is_dir():  # a partitioned data set: every partition, failures with partition and row
+        from .partitioned import validate_source as validate_partitions
+
+        budget = regex_budget or RegexBudget(jobs_settings(ctx.policy).regex_budget_seconds)
+        return validate_partitions(ctx, data_id, budget)
     try:
         df = ctx.read(data_id)
     except JobError as exc:

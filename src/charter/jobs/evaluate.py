@@ -175,6 +175,10 @@ def curves(uc: Any, preds: Predictions, report: dict[str, Any]) -> tuple[dict[st
 def run(ctx: JobContext) -> JobOutput:
     import numpy as np
 
+    from . import partitioned
+    if partitioned.is_partitioned(ctx, ctx.job.predictions.data):  # a folder of Parquet partitions
+        return partitioned.evaluate(ctx)
+
     job, uc = ctx.job, ctx.use_case
     if uc.task is None:
         raise JobError("evaluation needs the use case's task")

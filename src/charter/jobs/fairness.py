@@ -35,6 +35,10 @@ from .predictions import load_predictions, positive_label
 def run(ctx: JobContext) -> JobOutput:
     import numpy as np
 
+    from . import partitioned
+    if partitioned.is_partitioned(ctx, ctx.job.predictions.data):  # a folder of Parquet partitions
+        return partitioned.fairness(ctx)
+
     from ..metrics import fairness_report
 
     job, uc = ctx.job, ctx.use_case

@@ -449,7 +449,7 @@ class _Checker:
             except PathEscape as exc:
                 self.err("CH025", loc + ["path"], f"'{d.path}': {exc}", "data files live inside the repository")
                 continue
-            if not path.is_file():
+            if not path.is_file() and not path.is_dir():
                 self.err("CH023", loc + ["path"], f"data file '{d.path}' does not exist",
                          f"looked for {path.relative_to(self.repo.root.resolve()).as_posix()}")
                 continue
@@ -458,6 +458,9 @@ class _Checker:
                     actual = self.repo.hashes.sha256(path)
                 except OSError as exc:
                     self.err("CH008", loc + ["path"], f"cannot read '{d.path}': {exc.strerror}")
+                    continue
+                except ValueError as exc:  # a data set folder without partitions, or with a link
+                    self.err("CH023", loc + ["path"], f"data set folder '{d.path}': {exc}")
                     continue
                 if actual != d.sha256:
                     self.err("CH024", loc + ["sha256"], f"'{d.path}' does not match its pinned sha256",

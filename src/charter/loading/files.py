@@ -169,6 +169,10 @@ class HashCache:
         self.dirty = False
 
     def sha256(self, path: Path) -> str:
+        if path.is_dir():  # a partitioned data set: its partitions are cached one by one
+            from .datasets import dataset_sha256
+
+            return dataset_sha256(path, self.sha256)
         st = path.stat()
         key = str(path)
         hit = self.entries.get(key)

@@ -285,6 +285,12 @@ class JobsPolicy(Model):
     regex_budget_seconds: Number = Field(default=10, gt=0, le=3600)
     """Total time the `pattern` checks of one data-contract job may spend matching values;
     a job that needs more is an error naming the column."""
+    executor: Literal["local", "dask", "ray"] = "local"
+    """Where `charter run` executes jobs: `local` (a pool of worker processes on this machine), `dask` (a
+    dask.distributed cluster) or `ray`; `charter run --executor` overrides it. The scheduler's address is
+    never read from here (a pull request could point it at a machine that returns forged results, and
+    dask's wire protocol is pickle): it comes from `--scheduler` or `CHARTER_SCHEDULER`, else a local
+    cluster is started for the run."""
 
 
 class Policy(_Document):

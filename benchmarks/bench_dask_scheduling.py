@@ -1,0 +1,114 @@
+"""Training jobs of 200 use cases on a 2-worker LocalCluster vs the local process pool: scheduling overhead.
+
+Usage: python benchmarks/bench_dask_scheduling.py [--usecases N] [--rows R] [--workers W] [--repeat K]
+
+Builds a repository of ``--usecases`` use cases (default 200), each with one
+``sklearn-train`` job (logistic regression on ``--rows`` rows, default 300) in a
+temporary folder, copies it, and runs ``charter run --force`` on one copy with
+the process pool (``--jobs W``) and on the other with ``--executor dask --jobs W``
+(a LocalCluster of W worker processes started by the run), each in a fresh
+process, timed end to end: interpreter start, planning, starting the workers,
+every job, writing every record. With ``--repeat K`` the two alternate K times and the
+best wall time of each counts (the machine is shared: load changes between runs).
+
+Target (PASS/FAIL, exit 1 on FAIL): the cluster's extra wall time (its
+scheduling overhead: starting the cluster, submitting, collecting) under 10 % of
+the process pool's wall time. Both runs must record the same evidence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+TARGET = 0.10
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load(name: str, path: Path) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def build(root: Path, usecases: int, rows: int) -> None:
+    rb = _load("repo_builder", ROOT / "tests" / "engine" / "repo_builder.py")
+    rb.build_repo(root)
+    for i in range(usecases):
+        uc = f"uc-{i:03d}"
+        spec = rb.credit_usecase(uc)
+        spec["data"] = spec["data"][:1]
+        spec["data"][0].pop("contract")
+        spec["jobs"] = [j for j in spec["jobs"] if j["runner"] == "sklearn-train"]
+        rb.write_frame(root, uc, "data/applications.csv", rb.credit_frame(rows, seed=i))
+        rb.write_usecase(root, spec)
+
+
+def timed_run(root: Path, *args: str) -> tuple[float, dict[str, Any]]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path]), "CI": "1"}
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "charter", "run", "--force", "--repo", str(root), "-f", "json",
+                          *args], capture_output=True, text=True, env=env, check=False)
+    elapsed = time.perf_counter() - t0
+    if out.returncode not in (0, 1):
+        raise SystemExit(f"charter run {' '.join(args)} failed ({out.returncode}):\n{out.stderr[-3000:]}")
+    return elapsed, json.loads(out.stdout)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--usecases", type=int, default=200)
+    ap.add_argument("--rows", type=int, default=300)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    base = Path(tempfile.mkdtemp(prefix="charter-bench-sched-"))
+    try:
+        pool_repo, dask_repo = base / "pool", base / "dask"
+        build(pool_repo, args.usecases, args.rows)
+        shutil.copytree(pool_repo, dask_repo)
+        compare = _load("evidence_compare", ROOT / "tests" / "dask" / "evidence_compare.py")
+        pool_times, dask_times = [], []
+        same = False
+        for i in range(max(1, args.repeat)):
+            pool_s, pool = timed_run(pool_repo, "--jobs", str(args.workers))
+            dask_s, dask = timed_run(dask_repo, "--executor", "dask", "--jobs", str(args.workers))
+            pool_times.append(pool_s)
+            dask_times.append(dask_s)
+            if i == 0:  # compared after the first runs (later forced runs add records of the same ids)
+                try:
+                    compare.assert_same_evidence(pool_repo, dask_repo)
+                    same = True
+                except AssertionError:
+                    same = False
+        pool_s, dask_s = min(pool_times), min(dask_times)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    job_s = sum(j["durationS"] for j in pool["jobs"])
+    overhead = (dask_s - pool_s) / pool_s
+    ok = overhead < TARGET and same and pool["counts"]["pass"] == dask["counts"]["pass"] == args.usecases
+    print(f"{args.usecases} training jobs, {args.workers} workers (sum of job times on the pool: {job_s:.1f} s)")
+    print(f"process pool:      {pool_s:7.1f} s wall  ({pool['counts']['pass']} passed; runs: "
+          f"{', '.join(f'{t:.1f}' for t in pool_times)} s)")
+    print(f"LocalCluster:      {dask_s:7.1f} s wall  ({dask['counts']['pass']} passed; runs: "
+          f"{', '.join(f'{t:.1f}' for t in dask_times)} s)")
+    print(f"scheduling overhead {overhead:+.1%} of the pool's wall time (target < {TARGET:.0%}): "
+          f"{'PASS' if overhead < TARGET else 'FAIL'}")
+    print(f"same evidence: {'PASS' if same else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

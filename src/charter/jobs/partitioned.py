@@ -1,0 +1,496 @@
+"""Evaluation, fairness and data contracts on a partitioned Parquet data set, partition by partition.
+
+A data source whose path is a folder (:mod:`charter.loading.datasets`) is never
+loaded whole by these runners: each partition is read in batches of
+``BATCH_ROWS`` rows, only the columns the job needs, and reduced to the
+mergeable statistics of :mod:`charter.metrics.sufficient`. Peak memory is one
+batch plus the statistics, whatever the number of rows.
+
+Partitions are independent tasks. In a job running on a ``dask.distributed``
+worker (``charter run --executor dask``) they are submitted to the same cluster
+(the job's thread leaves the worker's pool while it waits, so the partitions use
+every worker); elsewhere they run one after another in the job's process. The
+per-partition statistics are merged in partition order either way, so the
+result does not depend on where they ran.
+
+Results equal the in-memory runners' on the same rows (``tests/dask``): counts,
+and every metric and interval computed from counts, exactly; log loss and Brier
+up to floating-point rounding; ROC AUC within the bound recorded in the result's
+``bootstrap.sketch``. Score metrics carry no bootstrap interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from ..loading.datasets import is_dataset, partition_name, partitions
+from .base import JobContext, JobError, JobOutput
+
+BATCH_ROWS = 1_000_000
+"""Rows read at once from a partition (bounds memory for partitions of any size)."""
+
+
+def is_partitioned(ctx: JobContext, data_id: str | None) -> bool:
+    """Whether the data source ``data_id`` is a partitioned data set (a folder); its hash is not checked here."""
+    if data_id is None:
+        return False
+    src = ctx.use_case.source(data_id)
+    if src is None:
+        return False
+    from ..loading.files import PathEscape, resolve_inside
+
+    try:
+        return is_dataset(resolve_inside(ctx.root, ctx.usecase_dir, src.path))
+    except PathEscape:
+        return False
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise JobError("reading a partitioned Parquet data set needs 'pyarrow' "
+                       "(pip install 'charter-governance[parquet]')") from None
+    return pq
+
+
+def batches(path: Path, columns: list[str] | None, label: str, batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
+    """DataFrames of at most ``batch_rows`` rows of one partition (only ``columns``), each with its row offset."""
+    pq = _pyarrow()
+    try:
+        pf = pq.ParquetFile(path)
+        have = set(pf.schema_arrow.names)
+        if columns is not None:
+            missing = [c for c in dict.fromkeys(columns) if c not in have]
+            if missing:
+                raise JobError(f"{label} has no column(s) {', '.join(repr(c) for c in missing)}; columns: "
+                               f"{', '.join(list(pf.schema_arrow.names)[:20])}")
+        offset = 0
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=columns, use_pandas_metadata=False):
+            frame = batch.to_pandas()
+            frame.columns = [str(c) for c in frame.columns]
+            frame.index = range(offset, offset + len(frame))
+            offset += len(frame)
+            yield frame
+    except JobError:
+        raise
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise JobError(f"{label} cannot be read as Parquet: {exc}") from None
+
+
+def read_dataset(path: Path, *, label: str, columns: list[str] | None = None) -> Any:
+    """The whole data set as one DataFrame (runners without a partitioned path; small data sets)."""
+    import pandas as pd
+
+    parts: list[Any] = []
+    for part in partitions(path):
+        parts.extend(batches(part, None, f"{label} partition '{partition_name(path, part)}'"))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    if columns is not None:
+        from .data import require_columns
+
+        require_columns(frame, columns, label)
+    return frame
+
+
+def _in_dask_worker() -> bool:
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return False
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def map_partitions(fn: Callable[..., Any], parts: list[Path], *args: Any, client: Any = None) -> list[Any]:
+    """``[fn(part, *args) for part in parts]``: on the dask cluster this job runs on (or ``client``), else here."""
+    if client is not None:
+        futures = client.map(fn, parts, *[[a] * len(parts) for a in args], pure=False)
+        return list(client.gather(futures))
+    if len(parts) > 1 and _in_dask_worker():
+        from distributed import worker_client
+
+        with worker_client() as wc:  # leaves the worker's thread pool while the partitions run
+            futures = wc.map(fn, parts, *[[a] * len(parts) for a in args], pure=False)
+            return list(wc.gather(futures))
+    return [fn(p, *args) for p in parts]
+
+
+# --------------------------------------------------------------------------- predictions' statistics
+
+
+def _prediction_columns(ref: Any, extra: list[str]) -> list[str]:
+    return list(dict.fromkeys([c for c in (ref.label, ref.score, ref.prediction) if c] + extra))
+
+
+def arrow_batches(path: Path, columns: list[str], label: str, batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
+    """pyarrow RecordBatches of at most ``batch_rows`` rows of one partition, only ``columns``, with their offset."""
+    pq = _pyarrow()
+    try:
+        import pyarrow as pa
+
+        pf = pq.ParquetFile(path)
+        text = [f.name for f in pf.schema_arrow if f.name in columns and pa.types.is_string(f.type)]
+        if text:  # text columns as dictionaries: the codes come without hashing every value again
+            pf = pq.ParquetFile(path, read_dictionary=text)
+        names = list(pf.schema_arrow.names)
+        missing = [c for c in dict.fromkeys(columns) if c not in names]
+        if missing:
+            raise JobError(f"{label} has no column(s) {', '.join(repr(c) for c in missing)}; columns: "
+                           f"{', '.join(names[:20])}")
+        offset = 0
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=list(dict.fromkeys(columns))):
+            yield batch, offset
+            offset += batch.num_rows
+    except JobError:
+        raise
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise JobError(f"{label} cannot be read as Parquet: {exc}") from None
+
+
+def _first_null(column: Any) -> int:
+    import numpy as np
+
+    return int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
+
+
+def prediction_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
+    """(KeyCounts per key set, ScoreHistogram per key set or None) of one partition; ``spec`` says what to count.
+
+    ``spec``: ``label``, ``score``, ``prediction`` (column names or None),
+    ``threshold``, ``groups`` (a list of column lists, one KeyCounts each),
+    ``hist_groups`` (column lists for score histograms), ``bins``, ``name``.
+    The predicted label is the prediction column, else ``score >= threshold``
+    (the key then holds True/False, mapped to labels once they are known).
+    Columns are read as Arrow arrays and dictionary-encoded: no per-value Python objects.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from ..metrics.sufficient import KeyCounts, ScoreHistogram
+
+    label = spec["name"]
+    cols = list(dict.fromkeys([c for c in (spec["label"], spec["score"], spec["prediction"]) if c]
+                              + [c for g in spec["groups"] + spec["hist_groups"] for c in g]))
+    counts = [KeyCounts(tuple(g) + ("y", "p")) for g in spec["groups"]]
+    hists = [ScoreHistogram(spec["bins"]) for _ in spec["hist_groups"]]
+    for batch, offset in arrow_batches(part, cols, label):
+        col = {name: batch.column(i) for i, name in enumerate(batch.schema.names)}
+        y = col[spec["label"]]
+        if y.null_count:
+            raise JobError(f"label column '{spec['label']}' of {label} has {y.null_count} missing value(s) "
+                           f"(first at row {offset + _first_null(y)})")
+        score = None
+        if spec["score"]:
+            s = col[spec["score"]]
+            if not pa.types.is_floating(s.type) and not pa.types.is_integer(s.type):
+                try:
+                    s = pc.cast(s, pa.float64())
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    raise JobError(f"score column '{spec['score']}' of {label} is not numeric") from None
+            score = s.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+            bad = ~np.isfinite(score)
+            if bad.any():
+                raise JobError(f"score column '{spec['score']}' of {label} has {int(bad.sum())} missing or "
+                               f"non-numeric value(s) (first at row {offset + int(np.flatnonzero(bad)[0])})")
+        if spec["prediction"]:
+            p: Any = col[spec["prediction"]]
+            if p.null_count:
+                raise JobError(f"prediction column '{spec['prediction']}' of {label} has {p.null_count} missing "
+                               f"value(s) (first at row {offset + _first_null(p)})")
+        else:
+            assert score is not None
+            p = score >= spec["threshold"]
+        for i, g in enumerate(spec["groups"]):
+            counts[i] = counts[i].merge(KeyCounts.of(counts[i].columns, [col[c] for c in g] + [y, p]))
+        if score is not None:
+            for i, g in enumerate(spec["hist_groups"]):
+                hists[i] = hists[i].merge(ScoreHistogram.of([col[c] for c in g] + [y], score, spec["bins"]))
+    return counts, (hists if spec["score"] else None)
+
+
+def _scan(ctx: JobContext, data_id: str, spec: dict[str, Any]) -> tuple[list[Any], list[Any] | None]:
+    from ..metrics.sufficient import merge_all
+
+    path = ctx.data_path(data_id)  # the pinned hash is checked first
+    parts = partitions(path)
+    src = ctx.source(data_id)
+    outs = map_partitions(_partition_stats, parts, {**spec, "root": str(path), "source": src.path})
+    counts = [merge_all(o[0][i] for o in outs) for i in range(len(spec["groups"]))]
+    hists = None
+    if spec["score"]:
+        hists = [merge_all(o[1][i] for o in outs) for i in range(len(spec["hist_groups"]))]
+    return counts, hists
+
+
+def _partition_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
+    name = f"'{spec['source']}' partition '{partition_name(Path(spec['root']), part)}'"
+    return prediction_stats(part, {**spec, "name": name})
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def evaluate(ctx: JobContext) -> JobOutput:
+    """Runner ``evaluate`` on a partitioned data source of precomputed predictions."""
+    from ..evidence.records import Estimate
+    from ..kinds.runners.evaluate import EvaluateResult, MetricsBlock
+    from ..metrics.sufficient import DEFAULT_BINS, evaluate_from_counts, sorted_labels
+    from .evaluate import estimate
+    from .predictions import positive_label
+
+    job, uc = ctx.job, ctx.use_case
+    ref = job.predictions
+    if uc.task is None:
+        raise JobError("evaluation needs the use case's task")
+    if uc.task.type.value == "regression":
+        raise JobError("evaluating a partitioned data set supports classification tasks; regression metrics "
+                       "need the rows in memory")
+    if job.champion is not None:
+        raise JobError("a champion comparison needs both predictions in memory; it is not available on a "
+                       "partitioned data set")
+    slices = list(job.slices)
+    spec = {"label": ref.label, "score": ref.score, "prediction": ref.prediction, "threshold": ref.threshold,
+            "groups": [slices], "hist_groups": [slices], "bins": DEFAULT_BINS}
+    (counts,), hists = _scan(ctx, ref.data, spec)
+    hist = hists[0] if hists else None
+    if counts.total == 0:
+        raise JobError(f"data:{ref.data} holds no rows to evaluate")
+    ys = sorted_labels(counts.values_of("y"))
+    ps = counts.values_of("p")
+    from_scores = ref.prediction is None
+    t = uc.task.type.value
+    kind = "binary" if t == "binary-classification" or (len(ys) <= 2 and hist is not None) else "multiclass"
+    if from_scores and kind == "multiclass":
+        raise JobError(f"data:{ref.data}: more than two labels need a prediction column")
+    if kind == "binary":
+        seen = sorted({*ys}, key=str)
+        if uc.task.positive_label is not None or set(seen) <= {0, 1} or set(seen) <= {-1, 1}:
+            pos = positive_label(seen, uc.task.positive_label)
+        else:
+            pos = None
+        observed = sorted_labels(ys if from_scores else [*ys, *ps])
+        from ..metrics.groups import resolve_pos_label
+        import numpy as np
+
+        pos = resolve_pos_label(np.asarray(observed, dtype=object), pos)
+        others = [v for v in observed if not v == pos]
+        if len(others) > 1:
+            raise JobError(f"cannot evaluate data:{ref.data}: a binary task needs at most two labels, got {observed}")
+        neg = others[0] if others else (0 if pos == 1 else None)
+        if from_scores:  # the key holds score >= threshold
+            counts.counts = _relabel_flags(counts.counts, pos, neg)
+        from ..metrics.groups import jsonable
+
+        classes = [jsonable(neg), jsonable(pos)]
+    else:
+        classes = sorted_labels([*ys, *ps])
+        pos = None
+    try:
+        report = evaluate_from_counts(
+            counts, hist, kind=kind, classes=classes, pos=pos, slice_columns=slices,
+            n_boot=job.bootstrap.replicates, confidence=job.bootstrap.confidence, seed=job.bootstrap.seed,
+            threshold=float(ref.threshold) if from_scores and kind == "binary" else None)
+    except ValueError as exc:
+        raise JobError(f"cannot evaluate data:{ref.data}: {exc}") from None
+    metrics = {m: estimate(v) for m, v in report["overall"]["metrics"].items()}
+    for m, why in report.get("skipped", {}).items():
+        metrics.setdefault(m, Estimate(value=None, reason=why))
+    out_slices: dict[str, dict[str, MetricsBlock]] = {}
+    for s in report["slices"]:
+        out_slices.setdefault(s["column"], {})[str(s["value"])] = MetricsBlock(
+            n=s["n"], metrics={m: estimate(v) for m, v in s["metrics"].items()})
+    cm = report["overall"].get("confusion_matrix")
+    result = EvaluateResult(task=t, source=f"data:{ref.data}", n=report["n"], labels=report.get("labels", []),
+                            metrics=metrics, confusion_matrix=cm["matrix"] if cm else None, slices=out_slices,
+                            champion=None, bootstrap=report.get("bootstrap", {}),
+                            warnings=list(report.get("warnings", [])))
+    return JobOutput("pass", None, result)
+
+
+def _relabel_flags(counts: dict[tuple[Any, ...], int], pos: Any, neg: Any) -> dict[tuple[Any, ...], int]:
+    out: dict[tuple[Any, ...], int] = {}
+    for key, k in counts.items():
+        new = key[:-1] + (pos if key[-1] else neg,)
+        out[new] = out.get(new, 0) + k
+    return out
+
+
+# --------------------------------------------------------------------------- fairness
+
+
+def fairness(ctx: JobContext) -> JobOutput:
+    """Runner ``fairness`` on a partitioned data source of precomputed predictions."""
+    from ..kinds.runners.fairness import fairness_attributes, min_group_size
+    from ..metrics.sufficient import fairness_from_counts, sorted_labels
+    from .fairness import _result
+    from .predictions import positive_label
+
+    job, uc = ctx.job, ctx.use_case
+    ref = job.predictions
+    if uc.task is None:
+        raise JobError("fairness needs the use case's task")
+    if uc.task.type.value == "regression":
+        raise JobError("fairness on a partitioned data set supports classification tasks; regression "
+                       "disparities need the rows in memory")
+    attrs = fairness_attributes(uc, job)
+    if not attrs:
+        raise JobError("no sensitive attributes: declare them on the data source or list them in the job")
+    explicit = "threshold" in ref.model_fields_set
+    from_scores = ref.score is not None and (ref.prediction is None or explicit)
+    spec = {"label": ref.label, "score": ref.score if from_scores else None,
+            "prediction": None if from_scores else ref.prediction, "threshold": ref.threshold,
+            "groups": [list(attrs)], "hist_groups": [], "bins": 1}
+    if spec["prediction"] is None and spec["score"] is None:
+        raise JobError(f"data:{ref.data} gives neither predicted labels nor scores")
+    (counts,), _ = _scan(ctx, ref.data, spec)
+    if counts.total == 0:
+        raise JobError(f"cannot compute fairness metrics for data:{ref.data}: no rows")
+    labels = sorted({*counts.values_of("y")}, key=str)
+    min_size = min_group_size(ctx.policy)
+    kind, pos = "binary", None
+    if len(labels) > 2:
+        kind = "multiclass"
+        if from_scores:
+            raise JobError(f"data:{ref.data} gives no predicted labels")
+    else:
+        pos = positive_label(list(labels), uc.task.positive_label)
+        if from_scores:
+            others = [lab for lab in labels if lab != pos]
+            neg: Any = others[0] if others else (0 if pos == 1 else None)
+            counts.counts = _relabel_flags(counts.counts, pos, neg)
+        union = {str(v) for v in [*counts.values_of("y"), *counts.values_of("p")]}
+        if len(union) > 2:
+            kind = "multiclass"
+    if kind == "binary":
+        import numpy as np
+
+        from ..metrics.groups import resolve_pos_label
+
+        pos = resolve_pos_label(np.asarray(sorted_labels([*counts.values_of("y"), *counts.values_of("p")]),
+                                           dtype=object), pos)
+    try:
+        report = fairness_from_counts(counts, attrs, kind=kind, pos=pos, intersections=job.intersections,
+                                      min_group_size=min_size, n_boot=job.bootstrap.replicates,
+                                      confidence=job.bootstrap.confidence, seed=job.bootstrap.seed)
+    except ValueError as exc:
+        raise JobError(f"cannot compute fairness metrics for data:{ref.data}: {exc}") from None
+    return JobOutput("pass", None, _result(uc.task.type.value, f"data:{ref.data}", min_size, report))
+
+
+# --------------------------------------------------------------------------- data contracts
+
+
+def validate_source(ctx: JobContext, data_id: str, regex_budget: Any) -> Any:
+    """A data contract checked on every partition; each failing value is reported with its partition and row.
+
+    Checks of one value (type, range, allowed values, pattern, missing values) run
+    on each batch; checks of the whole data set run on what every partition adds
+    up to: the row bounds on the total, ``unique`` across partitions (the values of
+    unique columns are remembered, so that memory grows with their number) and
+    ``minDistinct`` on the distinct values seen (at most ``k`` are kept). Examples
+    are ``{"partition", "row", "value"}`` with ``row`` the position inside the
+    partition file.
+    """
+    import pandera.errors as pa_errors
+
+    from ..kinds.runners.data_contract import ContractFailure, ContractSource
+    from .data_contract import MAX_EXAMPLES, MIN_DISTINCT, _failures, _json_value, build_schema
+
+    src = ctx.source(data_id)
+    contract = src.contract
+    if contract is None:
+        raise JobError(f"data source '{data_id}' has no contract to validate")
+    path = ctx.data_path(data_id)
+    per_value = contract.model_copy(update={
+        "rows": None,
+        "columns": {n: c.model_copy(update={"unique": False, "min_distinct": None}) for n, c in contract.columns.items()},
+    })
+    schema = build_schema(per_value, regex_budget)
+    found: dict[tuple[str | None, str], ContractFailure] = {}
+
+    def add(f: ContractFailure, examples: list[Any]) -> None:
+        key = (f.column, f.check)
+        old = found.get(key)
+        if old is None:
+            found[key] = f.model_copy(update={"examples": examples[:MAX_EXAMPLES]})
+            return
+        single = f.check in ("undeclared_column", "missing_column")
+        more = [e for e in examples if e not in old.examples][: max(0, MAX_EXAMPLES - len(old.examples))]
+        found[key] = old.model_copy(update={"failures": old.failures if single else old.failures + f.failures,
+                                            "examples": old.examples + more})
+
+    unique_cols = [n for n, c in contract.columns.items() if c.unique]
+    seen_unique: dict[str, dict[Any, tuple[str, int]]] = {n: {} for n in unique_cols}
+    distinct_cols = {n: c.min_distinct for n, c in contract.columns.items() if c.min_distinct is not None}
+    distinct: dict[str, dict[Any, int]] = {n: {} for n in distinct_cols}
+    missing_of: dict[str, int] = {n: 0 for n in distinct_cols}
+    total = 0
+    for part in partitions(path):
+        name = partition_name(path, part)
+        label = f"'{src.path}' partition '{name}'"
+        try:
+            for frame in batches(part, None, label):
+                total += len(frame)
+                try:
+                    schema.validate(frame, lazy=True)
+                except pa_errors.SchemaErrors as exc:
+                    for f in _failures(exc, len(frame)):
+                        examples = [{"partition": name, **e} if isinstance(e, dict) else e for e in f.examples]
+                        if f.check in ("undeclared_column", "missing_column"):
+                            examples = [{"partition": name}]
+                        add(f, examples)
+                for col in unique_cols:
+                    if col not in frame.columns:
+                        continue
+                    seen = seen_unique[col]
+                    values = frame[col]
+                    dup_rows, dup_examples = 0, list[Any]()
+                    for row, v in zip(frame.index.tolist(), values.tolist(), strict=True):
+                        if v is None or (isinstance(v, float) and v != v):
+                            continue
+                        if v in seen:
+                            dup_rows += 1
+                            if len(dup_examples) < MAX_EXAMPLES:
+                                dup_examples.append({"partition": name, "row": row, "value": _json_value(v),
+                                                     "first": {"partition": seen[v][0], "row": seen[v][1]}})
+                        else:
+                            seen[v] = (name, row)
+                    if dup_rows:
+                        add(ContractFailure(column=col, check="unique", failures=dup_rows), dup_examples)
+                for col, k in distinct_cols.items():
+                    if col not in frame.columns:
+                        continue
+                    values = frame[col]
+                    missing_of[col] += int(values.isna().sum())
+                    counts = distinct[col]
+                    if len(counts) <= k:
+                        for v, n in values.value_counts(dropna=True).items():
+                            counts[v] = counts.get(v, 0) + int(n)
+        except JobError as exc:
+            add(ContractFailure(column=None, check="readable", failures=1), [f"{name}: {exc}"])
+    for col, k in distinct_cols.items():
+        counts = distinct[col]
+        if len(counts) < k:
+            ordered = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+            observed: list[Any] = [{"distinct": len(counts), "missing": missing_of[col]}]
+            observed += [{"value": _json_value(v), "rows": n} for v, n in ordered[:MAX_EXAMPLES]]
+            found[(col, f"{MIN_DISTINCT}({k})")] = ContractFailure(column=col, check=f"{MIN_DISTINCT}({k})",
+                                                                   failures=1, examples=observed)
+    rows = contract.rows
+    if rows is not None and rows.min is not None and total < rows.min:
+        found[(None, f"rows_min({rows.min})")] = ContractFailure(column=None, check=f"rows_min({rows.min})",
+                                                                 failures=1, examples=[total])
+    if rows is not None and rows.max is not None and total > rows.max:
+        found[(None, f"rows_max({rows.max})")] = ContractFailure(column=None, check=f"rows_max({rows.max})",
+                                                                 failures=1, examples=[total])
+    regex_budget.raise_if_exhausted(data_id)
+    failures = sorted(found.values(), key=lambda f: (f.column or "", f.check))
+    return ContractSource(data=data_id, path=src.path, sha256=src.sha256, rows=total, passed=not failures,
+                          failures=failures)
