@@ -13,6 +13,7 @@ from charter.cli.main import main
 from charter.loading.loader import load_repository
 from charter.scaffolding import example as example_mod
 from charter.scaffolding import init as init_mod
+from charter.schemas import render_schemas
 from charter.scaffolding.init import ExistingFilesError, InitError, check_org, init_repository
 from charter.validation import validate
 
@@ -25,7 +26,7 @@ EXPECTED = {
     ".github/workflows/governance.yml", "README.md", "mkdocs.yml", "usecases/README.md",
     "governance/organisation.yaml", "governance/maturity.yaml", "governance/policy.yaml", "governance/allowlist.yaml",
     "governance/okrs.yaml",
-}
+} | {f"schemas/{name}" for name in render_schemas()}
 
 
 def test_init_validates_checks_codeowners_and_builds_with_a_hostile_name(tmp_path: Path, capsys) -> None:
@@ -51,6 +52,8 @@ def test_init_validates_checks_codeowners_and_builds_with_a_hostile_name(tmp_pat
     index = (root / "build" / "site" / "index.html").read_text(encoding="utf-8")
     assert "<script>alert" not in index
     assert html.escape(HOSTILE, quote=True) in index
+    # the `$schema` line of a new use case resolves: init wrote the schemas, and they are current
+    assert main(["schema", "--check", "--out", str(root / "schemas")]) == 0
 
 
 def test_the_okr_example_in_the_empty_set_validates_once_uncommented(tmp_path: Path) -> None:

@@ -140,8 +140,17 @@ def render(org: str | None = None, *, example: bool = False) -> tuple[str, dict[
         return org_name, content
     org_name = check_org(org if org is not None else DEFAULT_ORG)
     content = template_files(org_name)
+    content.update(_schemas())
     content[".github/CODEOWNERS"] = _codeowners(content).encode("utf-8")
     return org_name, content
+
+
+def _schemas() -> dict[str, bytes]:
+    """The JSON Schemas editors use, so the `$schema` line `charter new usecase` writes resolves at once
+    (`charter schema --check` keeps them current after an upgrade)."""
+    from ..schemas import render_schemas
+
+    return {f"schemas/{name}": text.encode("utf-8") for name, text in render_schemas().items()}
 
 
 def _codeowners(content: dict[str, bytes]) -> str:

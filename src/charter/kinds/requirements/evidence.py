@@ -32,9 +32,8 @@ class EvidenceRequirement(RequirementBase):
 
 def judge(ctx: Context, r: EvidenceRequirement) -> Outcome:
     from ..runners.base import standing_for
-    from .generative_metric import evaluation_runners
 
-    runners_ = tuple(dict.fromkeys(n for base in evaluation_runners(ctx.uc, r.runner) for n in standing_for(base)))
+    runners_ = standing_for(r.runner)
     jobs = ctx.view.by_runner(*runners_)
     if not jobs:
         return Outcome("error", f"no job uses the runner '{r.runner}': add one to the use case's `jobs`",

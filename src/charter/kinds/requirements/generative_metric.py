@@ -9,7 +9,7 @@
 
 For a generation use case, the ``metric`` kind (``metric: primary`` in the
 policy) and ``evidence`` with ``runner: evaluate`` read ``generative-eval``
-evidence through :func:`evaluation_runners` and :func:`judge_metric`.
+evidence through :func:`judge_metric` (a ``generative-eval`` job stands for ``evaluate``: see its runner kind).
 """
 
 from __future__ import annotations
@@ -53,16 +53,6 @@ COMPARE_RUNNER = "generative-compare"
 
 def is_generative(uc: Any) -> bool:
     return uc is not None and uc.task is not None and uc.task.type.value == "generation"
-
-
-def evaluation_runners(uc: Any, runner: str) -> tuple[str, ...]:
-    """The runners whose evidence stands for ``runner``'s: a generation use case is evaluated by ``generative-eval``."""
-    from ..runners.base import find
-
-    kind = find(runner)
-    if is_generative(uc) and kind is not None and kind.section == "evaluation":
-        return (EVAL_RUNNER,)
-    return (runner,)
 
 
 class GenerativeMetricRequirement(VerdictOptions, RequirementBase):

@@ -8,7 +8,7 @@ prices of the governance allowlist and the encoder enter it as spec parts.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from ...evidence.records import Estimate
 from ...spec.generative import GenerativeEvalJob
@@ -81,6 +81,9 @@ class GenerativeEval(RunnerKind[GenerativeResult]):
     backend = "charter.jobs.generative"
     packages = ("numpy", "scipy", "rouge-score", "sacrebleu", "jsonschema", "torch", "transformers")
     section = "generative"
+    stands_for: ClassVar[tuple[str, ...]] = ("evaluate",)
+    """A generation use case's evaluation (its crossref admits only `task.type: generation`): it satisfies
+    requirements asking for `evaluate` evidence."""
 
     def reads(self, repo: Any, uc: UseCase, job: Any) -> Reads:
         data = [job.eval_set, job.red_team, job.benign, job.candidate.outputs,
