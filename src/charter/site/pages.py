@@ -43,6 +43,8 @@ class RenderedPage:
     """The body is one raw HTML block: the plugin may skip the Markdown parser."""
     search: dict[str, str] | None = None
     """For fast pages: the search index entry (title and text, HTML-escaped)."""
+    search_sections: list[dict[str, str]] = field(default_factory=list)
+    """For fast pages: more search entries, one per section (``anchor``, ``title``, ``text``)."""
     title: str | None = None
     """The front matter's title (fast pages: the plugin takes it from here rather than parsing the file)."""
     meta: dict[str, Any] = field(default_factory=dict)
@@ -188,7 +190,8 @@ def _tidy(text: str) -> str:
 
 
 def usecase_url(uc_id: str) -> str:
-    return f"usecases/{uc_id}/"
+    """The use case's page from the site's root (links name files: the site opens from disk)."""
+    return f"usecases/{uc_id}/index.html"
 
 
 def render_usecase(uc: dict[str, Any], *, as_of: str, ledger: dict[str, Any]) -> RenderedPage:
@@ -200,7 +203,56 @@ def render_usecase(uc: dict[str, Any], *, as_of: str, ledger: dict[str, Any]) ->
         facts += " · " + ", ".join(uc["tags"])
     return RenderedPage(f"usecases/{uc['id']}/index.md", _tidy(page), fast=True, title=title, search={
         "title": str(html(f"{uc['title']} — AI system card and audit report")),
-        "text": f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"})
+        "text": f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"},
+        search_sections=search_sections(page, str(html(uc["title"]))))
+
+
+SEARCHED_SECTIONS = (("fairness", "Fairness", '<h2 id="fairness"', '<h2 id="drift"'),
+                     ("drift", "Drift", '<h2 id="drift"', '<h2 id="limitations"'),
+                     ("gates", "Gate decisions", '<h3 id="gates"', '<h3 id="approvals"'))
+"""The sections of a use case's page the search index holds whole: (anchor, title, start, end)."""
+
+_TAG = re.compile(r"<[^>]*>")
+_WORD_EDGES = "()[]{}<>,.;:!?\"'`·—–→×≥≤<>✔✖⚠◐■⛔"
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")
+_NUMBER = re.compile(r"[-+−]?[\d.,]+%?")
+
+
+def search_words(html_text: str) -> list[str]:
+    """The distinct words of some escaped HTML, in order: no markup, punctuation, bare numbers or duplicates.
+
+    The text is the page's escaped HTML, so tags are the only ``<…>`` in it; entities
+    (quotes around ids, escaped ``<`` of user text) are dropped like punctuation.
+    """
+    seen: set[str] = set()
+    out: list[str] = []
+    for raw in _ENTITY.sub(" ", _TAG.sub(" ", html_text)).split():
+        word = raw.strip(_WORD_EDGES)
+        if len(word) < 2 or _NUMBER.fullmatch(word) or word.startswith("n=") or word.lower() in seen:
+            continue
+        seen.add(word.lower())
+        out.append(word)
+    return out
+
+
+def search_sections(page: str, title: str) -> list[dict[str, str]]:
+    """Search entries for the fairness, drift and gate sections of a rendered use-case page.
+
+    Most of these sections is tables of numbers and verdict sentences that repeat
+    from row to row, and every reader's browser loads the whole index, so each entry
+    is the section's distinct words (checks, groups, metrics, features, requirement
+    ids, waivers, people): enough to find the use case, a fraction of the size.
+    """
+    out = []
+    for anchor, name, start, end in SEARCHED_SECTIONS:
+        i = page.find(start)
+        j = page.find(end, i + 1) if i >= 0 else -1
+        if i < 0 or j < 0:
+            continue
+        words = search_words(page[i:j])
+        if words:
+            out.append({"anchor": anchor, "title": f"{title} — {name}", "text": " ".join(words)})
+    return out
 
 
 SCATTER_FILE = "assets/charter/prioritisation.svg"
@@ -227,7 +279,7 @@ def _portfolio_pages(ctx: dict[str, Any]) -> tuple[list[RenderedPage], dict[str,
         files[SCATTER_FILE] = str(scatter).encode("utf-8")
         scatter = Markup(f'<object type="image/svg+xml" data="{SCATTER_FILE}" width="560" height="380" '
                          f'aria-label="Business value against feasibility">'
-                         f'<a href="usecases/">All use cases</a></object>')
+                         f'<a href="usecases/index.html">All use cases</a></object>')
     pages = [RenderedPage("index.md", env.get_template("home.md.j2").render(
         ctx, top=ranked[:size], scatter=scatter, more=len(ranked) > size))]
     by_id = sorted(ctx["usecases"], key=lambda u: u["id"])
@@ -270,7 +322,8 @@ def render_global(ctx: dict[str, Any]) -> RenderResult:
     out.pages.append(RenderedPage("reference/spec.md", env.get_template("spec.md.j2").render(
         ctx, ref=reference_context())))
     out.pages.append(RenderedPage("reference/submit.md", env.get_template("submit.md.j2").render(ctx)))
-    out.files["assets/charter/charter.css"] = files("charter").joinpath("templates/assets/charter.css").read_bytes()
+    for asset in ("charter.css", "file-worker.js", "listing.js"):
+        out.files[f"assets/charter/{asset}"] = files("charter").joinpath(f"templates/assets/{asset}").read_bytes()
     return out
 
 
