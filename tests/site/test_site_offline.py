@@ -249,11 +249,11 @@ LAYOUT_PAGES = ["index.html", "usecases/index.html", f"usecases/{CREDIT}/index.h
 # scroll wrappers deliberately bleed into its padding). An element outside any scroll
 # container must stay inside it, and the page itself must never scroll sideways.
 # Scroll containers (Material's table wrappers, code blocks, Charter's .ch-scroll and
-# figures) may scroll only where their content is genuinely wide: a table whose
-# narrowest layout (every cell wrapped as far as it can: width min-content) is still
-# wider than the container, or, on a phone, a code block (code lines do not wrap). At
-# 1400 px no code block scrolls.
-MEASURE = """(allowCode) => {
+# figures) may scroll only on a phone and only where their content is genuinely wide:
+# a table whose narrowest layout (every cell wrapped as far as it can: width
+# min-content) still overflows, or a code block (code lines do not wrap). At 1400 px
+# nothing scrolls: every table and code block fits its column.
+MEASURE = """(allowWide) => {
   const problems = [];
   const box = document.querySelector('.md-content');
   const limit = box.getBoundingClientRect();
@@ -270,15 +270,16 @@ MEASURE = """(allowCode) => {
       if (r.width > 0 && (r.right > limit.right + 1 || r.left < limit.left - 1)) problems.push(`${label(el)} leaves the content box`);
     }
     if (!scrolls(el) || el.scrollWidth <= el.clientWidth + 1) continue;
-    const table = el.tagName === 'TABLE' ? el : el.querySelector(':scope > table');
+    const table = el.tagName === 'TABLE' ? el : el.querySelector('table');
     if (table) {
+      if (!allowWide) { problems.push(`${label(table)} scrolls: ${el.scrollWidth} > ${el.clientWidth}`); continue; }
       const old = table.style.width;
       table.style.width = 'min-content';
-      const narrowest = table.getBoundingClientRect().width;
+      const narrowest = el.scrollWidth;
       table.style.width = old;
       if (narrowest <= el.clientWidth + 1) problems.push(`${label(table)} scrolls though it fits: ${narrowest} <= ${el.clientWidth}`);
     } else if (el.tagName === 'CODE' || el.tagName === 'PRE') {
-      if (!allowCode) problems.push(`${label(el)} is cut off: ${el.scrollWidth} > ${el.clientWidth}`);
+      if (!allowWide) problems.push(`${label(el)} is cut off: ${el.scrollWidth} > ${el.clientWidth}`);
     } else if (!el.matches('.ch-fig, .ch-scroll')) {
       problems.push(`${label(el)} scrolls: ${el.scrollWidth} > ${el.clientWidth}`);
     } else {
