@@ -20,8 +20,8 @@ EXTENSIONS = ["tables", "attr_list", "admonition", "toc"]
 
 def test_site_has_every_page_and_export(built_site) -> None:  # type: ignore[no-untyped-def]
     site = built_site.site_dir
-    for rel in ("index.html", "usecases/index.html", "maturity/index.html", "okrs/index.html",
-                "reference/spec/index.html", "reference/submit/index.html", "search/search_index.json",
+    for rel in ("index.html", "usecases/index.html", "maturity.html", "okrs.html",
+                "reference/spec.html", "reference/submit.html", "search/search_index.json", "search/search_index.js",
                 "exports/portfolio.json", "assets/charter/charter.css"):
         assert (site / rel).is_file(), rel
     for uc in ("churn", "xss-probe", "idea"):
@@ -72,12 +72,49 @@ def test_nothing_is_loaded_from_outside_the_site(built_site) -> None:  # type: i
 def test_search_index_has_one_escaped_entry_per_use_case(built_site) -> None:  # type: ignore[no-untyped-def]
     index = json.loads((built_site.site_dir / "search/search_index.json").read_text())
     by_location = {d["location"]: d for d in index["docs"]}
-    assert {"usecases/churn/", "usecases/xss-probe/", "usecases/idea/"} <= set(by_location)
-    assert "Customer churn" in by_location["usecases/churn/"]["title"]
-    probe = by_location["usecases/xss-probe/"]
+    assert {"usecases/churn/index.html", "usecases/xss-probe/index.html", "usecases/idea/index.html"} <= set(by_location)
+    assert "Customer churn" in by_location["usecases/churn/index.html"]["title"]
+    probe = by_location["usecases/xss-probe/index.html"]
     assert "<script" not in probe["title"] and "&lt;script&gt;" in probe["title"]
     assert "<img" not in probe["text"]
     assert not any(d["location"].startswith("usecases/page-") for d in index["docs"])
+
+
+def test_search_index_holds_the_fairness_drift_and_gate_sections(built_site) -> None:  # type: ignore[no-untyped-def]
+    """Before, a use case contributed its title, summary and key facts only (about 500 characters)."""
+    site = built_site.site_dir
+    index = json.loads((site / "search/search_index.json").read_text())
+    text = {d["location"]: d["text"] for d in index["docs"]}
+    churn = "usecases/churn/index.html"
+    expected = {
+        # the fairness check, its rationale, the groups and metrics measured
+        "fairness": ["sex-parity", "four-fifths", "demographic_parity_ratio", "female", "male"],
+        # the drift job's features and method
+        "drift": ["tenure", "psi"],
+        # requirement ids, the waiver and its ticket, the approval's role
+        "gates": ["pm-sign-off", "auditor-sign-off", "RISK-12", "product-manager"],
+    }
+    for section, words in expected.items():
+        entry = text.get(f"{churn}#{section}")
+        assert entry is not None, f"no search entry for the {section} section"
+        for word in words:
+            assert word in entry.split(), (section, word, entry)
+    assert "Retention offers are a benefit" not in text[churn]  # the short entry stays short
+    # nothing of the page's markup or escaping survives into the words, and payloads stay text
+    probe = {k: v for k, v in text.items() if k.startswith("usecases/xss-probe/index.html#")}
+    assert probe and not any("<" in v or ">" in v or "&" in v for v in probe.values())
+    titles = [d["title"] for d in index["docs"] if d["location"].startswith("usecases/xss-probe/index.html#")]
+    assert titles and all("<script" not in t and "&lt;script&gt;" in t for t in titles)
+
+
+def test_search_index_is_also_a_script_for_reading_from_disk(built_site) -> None:  # type: ignore[no-untyped-def]
+    site = built_site.site_dir
+    blob = (site / "search/search_index.json").read_text()
+    assert (site / "search/search_index.js").read_text() == f"var __index = {blob}"
+    assert (site / "assets/charter/file-worker.js").is_file()
+    home = (site / "index.html").read_text()
+    assert '<script src="assets/charter/file-worker.js"></script>' in home
+    assert "unpkg.com" not in home and "iframe-worker" not in home
 
 
 def test_fast_page_bodies_are_what_markdown_would_make_of_them(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
