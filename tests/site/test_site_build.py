@@ -111,9 +111,9 @@ def test_search_index_is_also_a_script_for_reading_from_disk(built_site) -> None
     site = built_site.site_dir
     blob = (site / "search/search_index.json").read_text()
     assert (site / "search/search_index.js").read_text() == f"var __index = {blob}"
-    assert (site / "assets/charter/file-worker.js").is_file()
+    assert (site / "assets/charter/charter.js").is_file()
     home = (site / "index.html").read_text()
-    assert '<script src="assets/charter/file-worker.js"></script>' in home
+    assert '<script src="assets/charter/charter.js"></script>' in home
     assert "unpkg.com" not in home and "iframe-worker" not in home
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -201,10 +202,11 @@ def render_usecase(uc: dict[str, Any], *, as_of: str, ledger: dict[str, Any]) ->
     facts = f"{uc['id']} · {uc['stage']['name']} · {uc['tier']['name']} · {uc['team']['name']}"
     if uc["tags"]:
         facts += " · " + ", ".join(uc["tags"])
-    return RenderedPage(f"usecases/{uc['id']}/index.md", _tidy(page), fast=True, title=title, search={
-        "title": str(html(f"{uc['title']} — AI system card and audit report")),
-        "text": f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"},
-        search_sections=search_sections(page, str(html(uc["title"]))))
+    short = {"title": str(html(f"{uc['title']} — AI system card and audit report")),
+             "text": f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"}
+    known = {w.lower() for w in search_words(short["title"] + " " + short["text"])}
+    return RenderedPage(f"usecases/{uc['id']}/index.md", _tidy(page), fast=True, title=title, search=short,
+                        search_sections=search_sections(page, str(html(uc["title"])), known))
 
 
 SEARCHED_SECTIONS = (("fairness", "Fairness", '<h2 id="fairness"', '<h2 id="drift"'),
@@ -216,32 +218,37 @@ _TAG = re.compile(r"<[^>]*>")
 _WORD_EDGES = "()[]{}<>,.;:!?\"'`·—–→×≥≤<>✔✖⚠◐■⛔"
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")
 _NUMBER = re.compile(r"[-+−]?[\d.,]+%?")
+_HEX = re.compile(r"[0-9a-f]{8,}")
 
 
 def search_words(html_text: str) -> list[str]:
     """The distinct words of some escaped HTML, in order: no markup, punctuation, bare numbers or duplicates.
 
     The text is the page's escaped HTML, so tags are the only ``<…>`` in it; entities
-    (quotes around ids, escaped ``<`` of user text) are dropped like punctuation.
+    (quotes around ids, escaped ``<`` of user text) are dropped like punctuation, and so
+    are short hashes (evidence ids: the lineage, which is not indexed, explains them).
     """
     seen: set[str] = set()
     out: list[str] = []
     for raw in _ENTITY.sub(" ", _TAG.sub(" ", html_text)).split():
         word = raw.strip(_WORD_EDGES)
-        if len(word) < 2 or _NUMBER.fullmatch(word) or word.startswith("n=") or word.lower() in seen:
+        if (len(word) < 2 or _NUMBER.fullmatch(word) or _HEX.fullmatch(word) or word.startswith("n=")
+                or word.lower() in seen):
             continue
         seen.add(word.lower())
         out.append(word)
     return out
 
 
-def search_sections(page: str, title: str) -> list[dict[str, str]]:
+def search_sections(page: str, title: str, known: Set[str] = frozenset()) -> list[dict[str, str]]:
     """Search entries for the fairness, drift and gate sections of a rendered use-case page.
 
     Most of these sections is tables of numbers and verdict sentences that repeat
     from row to row, and every reader's browser loads the whole index, so each entry
     is the section's distinct words (checks, groups, metrics, features, requirement
     ids, waivers, people): enough to find the use case, a fraction of the size.
+    Words in ``known`` (lower case: those of the use case's short entry) are left out,
+    as the short entry finds the use case by them already.
     """
     out = []
     for anchor, name, start, end in SEARCHED_SECTIONS:
@@ -249,7 +256,7 @@ def search_sections(page: str, title: str) -> list[dict[str, str]]:
         j = page.find(end, i + 1) if i >= 0 else -1
         if i < 0 or j < 0:
             continue
-        words = search_words(page[i:j])
+        words = [w for w in search_words(page[i:j]) if w.lower() not in known]
         if words:
             out.append({"anchor": anchor, "title": f"{title} — {name}", "text": " ".join(words)})
     return out
@@ -299,7 +306,7 @@ def render_global(ctx: dict[str, Any]) -> RenderResult:
     """The portfolio-wide pages (home, use-case index, maturity, OKRs, reference) and the stylesheet."""
     from importlib.resources import files
 
-    from .reference import reference_context
+    from .reference import examples_context, reference_context
 
     env = markdown_env()
     out = RenderResult()
@@ -320,9 +327,9 @@ def render_global(ctx: dict[str, Any]) -> RenderResult:
         ctx, team_chart=mat_chart, dist_chart=dist_chart)))
     out.pages.append(RenderedPage("okrs.md", env.get_template("okrs.md.j2").render(ctx)))
     out.pages.append(RenderedPage("reference/spec.md", env.get_template("spec.md.j2").render(
-        ctx, ref=reference_context())))
+        ctx, ref=reference_context(), examples=examples_context())))
     out.pages.append(RenderedPage("reference/submit.md", env.get_template("submit.md.j2").render(ctx)))
-    for asset in ("charter.css", "file-worker.js", "listing.js"):
+    for asset in ("charter.css", "charter.js"):
         out.files[f"assets/charter/{asset}"] = files("charter").joinpath(f"templates/assets/{asset}").read_bytes()
     return out
 

@@ -56,10 +56,9 @@ FAST_TEMPLATE = "charter-fast.html"
 SHELL_TEMPLATE = "charter-shell.html"
 THEME_DIR = Path(__file__).resolve().parent.parent / "templates" / "theme"
 STYLESHEET = "assets/charter/charter.css"
-FILE_WORKER = "assets/charter/file-worker.js"
-LISTING_SCRIPT = "assets/charter/listing.js"
-"""Filters and sorts the use-case list in the browser (acts only on a page that has the list)."""
-"""Lets the search run from disk: the theme's search worker in a frame when the page is file://."""
+SCRIPT = "assets/charter/charter.js"
+"""Charter's script, in every page's head before the theme's: lets the search run from disk (the
+theme's search worker in a frame when the page is file://) and filters and sorts the use-case list."""
 NOT_IN_NAV = ["/usecases/*/", "/usecases/page-*.md"]
 DEFAULT_NAV: list[Any] = [
     {"Portfolio": ["index.md", {"All use cases": "usecases/index.md"}]},
@@ -149,11 +148,9 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             # and would link to the folder.
             config.extra["homepage"] = "index.html"
         polyfills = [str(p) for p in config.extra.get("polyfills") or [] if "iframe-worker" not in str(p)]
-        config.extra["polyfills"] = [p for p in polyfills if p != FILE_WORKER] + [FILE_WORKER]
+        config.extra["polyfills"] = [p for p in polyfills if p != SCRIPT] + [SCRIPT]
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
-        if LISTING_SCRIPT not in [str(s) for s in config.extra_javascript]:
-            config.extra_javascript.append(LISTING_SCRIPT)
         if config.nav is None:
             config.nav = DEFAULT_NAV
         if not config.not_in_nav:
@@ -329,6 +326,8 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
                 for section in fp.search_sections:
                     drop = common.get(section["anchor"], set())
                     text = " ".join(w for w in section["text"].split() if w.lower() not in drop)
+                    if not text:
+                        continue
                     docs.append({"location": f"{location}#{section['anchor']}", "title": section["title"],
                                  "text": text})
                     self.stats.search_entries += 1
@@ -441,10 +440,24 @@ def _render_raw_html(body: str) -> Any:
 
 _LEADING_WS = re.compile(r"\n[ \t]+")
 _BLANKS = re.compile(r"\n{2,}")
+_BLOCK = frozenset("html head body meta link script title style div nav header main article section aside footer "
+                   "ul ol li form table thead tbody tr td th h1 h2 h3 h4 h5 h6 p dl dt dd figure figcaption "
+                   "!doctype".split())
+_BETWEEN_TAGS = re.compile(r"<(/?)([!\w-]+)[^>]*>\n(?=<(/?)([!\w-]+))")
+
+
+def _join(m: re.Match[str]) -> str:
+    tag = m.group(0)[:-1]
+    return tag if m.group(2).lower() in _BLOCK or m.group(4).lower() in _BLOCK else m.group(0)
 
 
 def _compact(chunk: str) -> str:
-    """Drop the theme's indentation and blank lines (the chrome has no <pre>); whitespace stays whitespace."""
+    """Drop the theme's indentation, blank lines and the line breaks beside block-level tags.
+
+    Whitespace next to a block's start or end tag is never rendered (it begins or ends
+    a line), so removing it changes nothing on screen; whitespace between inline
+    elements stays. The chrome has no <pre> (a chunk with one is left alone).
+    """
     if "<pre" in chunk or "<textarea" in chunk:
         return chunk
-    return _BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk))
+    return _BETWEEN_TAGS.sub(_join, _BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk)))
