@@ -156,13 +156,14 @@ SECTIONS = {"fairness": ('<h2 id="fairness"', '<h2 id="drift"'),
 
 
 def _distinctive_word(site: Path, uc: str, section: str) -> str:
-    """A word of the use case's section that no other page of the site holds (so only that section can match)."""
+    """A word of the use case's section that no other use case's page holds, nor its own short entry
+    (so among the use cases only that section can match)."""
     own = (site / "usecases" / uc / "index.html").read_text(encoding="utf-8")
     start, end = SECTIONS[section]
     words = _section_words(own, start, end)
     rest = own[:own.index('<h2 id="use"')]  # the title, summary and facts: in the use case's short entry
-    others = " ".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html")
-                      if p.name != "404.html" and p != site / "usecases" / uc / "index.html")
+    others = " ".join(p.read_text(encoding="utf-8") for p in (site / "usecases").glob("*/index.html")
+                      if p != site / "usecases" / uc / "index.html")
     words = {w for w in words if not re.search(rf"\b{w}\b", others + rest, re.I)}
     assert words, f"no word of {uc}'s {section} section is unique to it"
     return sorted(words)[0]

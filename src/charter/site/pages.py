@@ -202,7 +202,7 @@ def render_usecase(uc: dict[str, Any], *, as_of: str, ledger: dict[str, Any]) ->
     facts = f"{uc['id']} · {uc['stage']['name']} · {uc['tier']['name']} · {uc['team']['name']}"
     if uc["tags"]:
         facts += " · " + ", ".join(uc["tags"])
-    short = {"title": str(html(f"{uc['title']} — AI system card and audit report")),
+    short = {"title": str(html(uc["title"])),
              "text": f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"}
     known = {w.lower() for w in search_words(short["title"] + " " + short["text"])}
     return RenderedPage(f"usecases/{uc['id']}/index.md", _tidy(page), fast=True, title=title, search=short,

@@ -291,7 +291,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             return output
         shell = self._shells.get(self._keys.get(page.file.src_uri))
         # what the search plugin strips from every page it sees (this one it never sees whole)
-        body = self.fast[page.file.src_uri].body.replace(' data-search-exclude="1"', "")
+        body = _join_blocks(self.fast[page.file.src_uri].body.replace(' data-search-exclude="1"', ""))
         if shell is None or shell.parts is None:
             self.stats.fallbacks += 1
             context = self._contexts.pop(page.file.src_uri)
@@ -451,6 +451,13 @@ def _join(m: re.Match[str]) -> str:
     return tag if m.group(2).lower() in _BLOCK or m.group(4).lower() in _BLOCK else m.group(0)
 
 
+def _join_blocks(html: str) -> str:
+    """Drop the line breaks beside block-level tags (never rendered); left alone if it has a <pre>."""
+    if "<pre" in html or "<textarea" in html:
+        return html
+    return _BETWEEN_TAGS.sub(_join, html)
+
+
 def _compact(chunk: str) -> str:
     """Drop the theme's indentation, blank lines and the line breaks beside block-level tags.
 
@@ -460,4 +467,4 @@ def _compact(chunk: str) -> str:
     """
     if "<pre" in chunk or "<textarea" in chunk:
         return chunk
-    return _BETWEEN_TAGS.sub(_join, _BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk)))
+    return _join_blocks(_BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk)))
