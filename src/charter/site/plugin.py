@@ -141,12 +141,12 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             # A folder URL opened from disk shows the folder, not its index.html: every link names its file.
             self.stats.notes.append("use_directory_urls was true; Charter's pages link to files (set it to false)")
             config.use_directory_urls = False
-        # Material's offline plugin loads its worker shim from unpkg.com, which a reader offline cannot
-        # reach; Charter ships its own (and writes search_index.js itself, after adding its entries).
         if not config.extra.get("homepage"):
             # The logo links to the home page; Material finds none when index.md sits in a nav section
             # and would link to the folder.
             config.extra["homepage"] = "index.html"
+        # Material's offline plugin loads its worker shim from unpkg.com, which a reader offline cannot
+        # reach; Charter ships its own (and writes search_index.js itself, after adding its entries).
         polyfills = [str(p) for p in config.extra.get("polyfills") or [] if "iframe-worker" not in str(p)]
         config.extra["polyfills"] = [p for p in polyfills if p != SCRIPT] + [SCRIPT]
         if STYLESHEET not in config.extra_css:
