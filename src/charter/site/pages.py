@@ -182,12 +182,37 @@ _BLANK_RE = re.compile(r"\n[ \t]*\n+")
 
 
 def _tidy(text: str) -> str:
-    """One raw HTML block: no blank lines (Markdown would end the block there), one trailing newline."""
+    """One raw HTML block: no blank lines (Markdown would end the block there), no line breaks
+    beside block-level tags (a large portfolio's pages are smaller without them), one trailing newline."""
     head, sep, body = text.partition("---\n")
     if head == "" and sep:  # front matter
         fm, sep2, rest = body.partition("---\n")
-        return "---\n" + fm + sep2 + _BLANK_RE.sub("\n", rest).strip("\n") + "\n"
-    return _BLANK_RE.sub("\n", text).strip("\n") + "\n"
+        return "---\n" + fm + sep2 + join_block_lines(_BLANK_RE.sub("\n", rest).strip("\n")) + "\n"
+    return join_block_lines(_BLANK_RE.sub("\n", text).strip("\n")) + "\n"
+
+
+_BLOCK_TAGS = frozenset("html head body meta link script title style div nav header main article section aside "
+                        "footer ul ol li form table thead tbody tr td th h1 h2 h3 h4 h5 h6 p dl dt dd figure "
+                        "figcaption !doctype".split())
+_BETWEEN_TAGS = re.compile(r"<(/?)([!\w-]+)[^>]*>\n(?=<(/?)([!\w-]+))")
+
+
+def _join(m: re.Match[str]) -> str:
+    if m.group(2).lower() in _BLOCK_TAGS or m.group(4).lower() in _BLOCK_TAGS:
+        return m.group(0)[:-1]
+    return m.group(0)
+
+
+def join_block_lines(html_text: str) -> str:
+    """Drop the line breaks between two tags when either is block-level.
+
+    White space beside a block's start or end tag begins or ends a line and is never
+    rendered; between inline elements it stays. Text with a <pre> or <textarea> is
+    left alone.
+    """
+    if "<pre" in html_text or "<textarea" in html_text:
+        return html_text
+    return _BETWEEN_TAGS.sub(_join, html_text)
 
 
 def usecase_url(uc_id: str) -> str:
@@ -217,8 +242,8 @@ SEARCHED_SECTIONS = (("fairness", "Fairness", '<h2 id="fairness"', '<h2 id="drif
 _TAG = re.compile(r"<[^>]*>")
 _WORD_EDGES = "()[]{}<>,.;:!?\"'`·—–→×≥≤<>✔✖⚠◐■⛔"
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")
-_NUMBER = re.compile(r"[-+−]?[\d.,]+%?")
-_HEX = re.compile(r"[0-9a-f]{8,}")
+_NOT_A_WORD = re.compile(r"[-+−]?[\d.,]+%?|[0-9a-f]{8,}|n=.*", re.S)
+"""Bare numbers, short hashes and group sizes (``n=1,204``)."""
 
 
 def search_words(html_text: str) -> list[str]:
@@ -232,10 +257,10 @@ def search_words(html_text: str) -> list[str]:
     out: list[str] = []
     for raw in _ENTITY.sub(" ", _TAG.sub(" ", html_text)).split():
         word = raw.strip(_WORD_EDGES)
-        if (len(word) < 2 or _NUMBER.fullmatch(word) or _HEX.fullmatch(word) or word.startswith("n=")
-                or word.lower() in seen):
+        low = word.lower()
+        if low in seen or len(word) < 2 or _NOT_A_WORD.fullmatch(word):
             continue
-        seen.add(word.lower())
+        seen.add(low)
         out.append(word)
     return out
 

@@ -291,7 +291,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             return output
         shell = self._shells.get(self._keys.get(page.file.src_uri))
         # what the search plugin strips from every page it sees (this one it never sees whole)
-        body = _join_blocks(self.fast[page.file.src_uri].body.replace(' data-search-exclude="1"', ""))
+        body = self.fast[page.file.src_uri].body.replace(' data-search-exclude="1"', "")
         if shell is None or shell.parts is None:
             self.stats.fallbacks += 1
             context = self._contexts.pop(page.file.src_uri)
@@ -440,22 +440,6 @@ def _render_raw_html(body: str) -> Any:
 
 _LEADING_WS = re.compile(r"\n[ \t]+")
 _BLANKS = re.compile(r"\n{2,}")
-_BLOCK = frozenset("html head body meta link script title style div nav header main article section aside footer "
-                   "ul ol li form table thead tbody tr td th h1 h2 h3 h4 h5 h6 p dl dt dd figure figcaption "
-                   "!doctype".split())
-_BETWEEN_TAGS = re.compile(r"<(/?)([!\w-]+)[^>]*>\n(?=<(/?)([!\w-]+))")
-
-
-def _join(m: re.Match[str]) -> str:
-    tag = m.group(0)[:-1]
-    return tag if m.group(2).lower() in _BLOCK or m.group(4).lower() in _BLOCK else m.group(0)
-
-
-def _join_blocks(html: str) -> str:
-    """Drop the line breaks beside block-level tags (never rendered); left alone if it has a <pre>."""
-    if "<pre" in html or "<textarea" in html:
-        return html
-    return _BETWEEN_TAGS.sub(_join, html)
 
 
 def _compact(chunk: str) -> str:
@@ -465,6 +449,8 @@ def _compact(chunk: str) -> str:
     a line), so removing it changes nothing on screen; whitespace between inline
     elements stays. The chrome has no <pre> (a chunk with one is left alone).
     """
+    from .pages import join_block_lines
+
     if "<pre" in chunk or "<textarea" in chunk:
         return chunk
-    return _join_blocks(_BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk)))
+    return join_block_lines(_BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk)))
