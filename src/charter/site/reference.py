@@ -195,7 +195,6 @@ def example_okrs() -> str:
 
 
 def models_order() -> list[str]:
-    """The use case's top-level keys in the order of its model."""
-    from ..spec.usecase import UseCase
-
-    return list(UseCase.model_json_schema(by_alias=True)["properties"])
+    """The use case's top-level keys in the order of its model (from the reference's schema walk)."""
+    use_case = next(d for d in reference_context()["documents"] if d["name"] == "UseCase")
+    return [f["key"] for f in use_case["fields"]]
