@@ -35,6 +35,8 @@ HOSTILE = {
     "markup-in-site-name": "site_name: X<script>window.__pwned=1</script>\n",
     "markup-in-nav": "site_name: X\nnav:\n  - '<img src=x onerror=alert(1)>': index.md\n",
     "analytics": "site_name: X\nextra:\n  analytics: {provider: google, property: G-X}\n",
+    # Material puts extra.polyfills into every page's <head> as scripts
+    "polyfills": "site_name: X\nextra:\n  polyfills: ['https://evil.example/x.js']\n",
 }
 
 
@@ -49,6 +51,7 @@ def test_data_only_configurations_pass() -> None:
     assert config_problems((ROOT / "mkdocs.yml").read_text(), ROOT) == []  # the example builds pull requests as is
     assert config_problems("site_name: !ENV [SITE, x]\nplugins:\n  - search: {lang: en}\n"
                            "markdown_extensions:\n  - markdown.extensions.tables\n  - toc: {permalink: true}\n") == []
+    assert config_problems("site_name: X\nuse_directory_urls: false\nplugins:\n  - search\n  - offline\n") == []
 
 
 @pytest.fixture

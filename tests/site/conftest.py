@@ -43,3 +43,16 @@ def built_site(fixture_root: Path, fixture_repo, tmp_path_factory: pytest.TempPa
     report = build_site(fixture_root, out=out, repo=fixture_repo, gather=site_fixture.site_inputs, strict=True)
     assert report.ok, report.errors
     return report
+
+
+REPO_ROOT = HERE.parent.parent
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The example repository's site (Aldermoor, its committed evidence), built once per session."""
+    from charter.site.build import build_site
+
+    report = build_site(REPO_ROOT, out=tmp_path_factory.mktemp("example-build"))
+    assert report.ok, report.errors
+    return report

@@ -25,8 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = shutil.which("chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update"]
-PAGES = ["", "usecases/", "usecases/xss-probe/", "usecases/churn/", "usecases/idea/", "maturity/", "okrs/",
-         "reference/spec/", "reference/submit/"]
+PAGES = ["", "usecases/index.html", "usecases/xss-probe/index.html", "usecases/churn/index.html",
+         "usecases/idea/index.html", "maturity.html", "okrs.html", "reference/spec.html", "reference/submit.html"]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -99,7 +99,7 @@ def test_page_loads_cleanly_offline_and_runs_no_payload(tab: Watched, server: st
 
 
 def test_payloads_are_visible_as_text(tab: Watched, server: str) -> None:
-    tab.page.goto(server + "usecases/xss-probe/", wait_until="load")
+    tab.page.goto(server + "usecases/xss-probe/index.html", wait_until="load")
     title = tab.page.inner_text("article h1")
     assert title == '<script>window.__pwned=1</script> Probe <img src=x onerror="window.__pwned=1">'
     summary = tab.page.inner_text("article .ch-lead")
@@ -126,14 +126,14 @@ def _search(tab: Watched, server: str, query: str) -> list[dict[str, str]]:
 
 def test_search_finds_a_use_case_by_title(tab: Watched, server: str) -> None:
     results = _search(tab, server, "Customer churn")
-    assert any("usecases/churn/" in r["href"] for r in results), results
+    assert any("usecases/churn/index.html" in r["href"] for r in results), results
     assert tab.errors == []
     assert not [u for u in tab.requests if not u.startswith(server)]
 
 
 def test_search_shows_payloads_as_text(tab: Watched, server: str) -> None:
     results = _search(tab, server, "Probe")
-    probe = [r for r in results if "usecases/xss-probe/" in r["href"]]
+    probe = [r for r in results if "usecases/xss-probe/index.html" in r["href"]]
     assert probe, results
     assert "<script>window.__pwned=1</script>" in probe[0]["text"]
     assert tab.page.evaluate("typeof window.__pwned") == "undefined"
@@ -141,7 +141,7 @@ def test_search_shows_payloads_as_text(tab: Watched, server: str) -> None:
 
 
 def test_evidence_links_land_on_their_lineage_row(tab: Watched, server: str) -> None:
-    tab.page.goto(server + "usecases/churn/", wait_until="load")
+    tab.page.goto(server + "usecases/churn/index.html", wait_until="load")
     link = tab.page.locator("h2#evaluation ~ p.ch-src a[href^='#ev-']").first
     target = link.get_attribute("href")
     short = link.inner_text()
@@ -193,7 +193,7 @@ def link_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         httpd.server_close()
 
 
-@pytest.mark.parametrize("path", ["", "usecases/churn/"])
+@pytest.mark.parametrize("path", ["", "usecases/churn/index.html"])
 def test_link_title_payloads_stay_text_on_load_and_click(tab: Watched, link_site: str, path: str) -> None:
     tab.page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(link_site)
                    else route.abort())

@@ -149,8 +149,8 @@ def browser() -> Iterator[Any]:
 
 def _pages(planted: Path) -> list[str]:
     ucs = sorted(p.parent.name for p in planted.glob("usecases/*/usecase.yaml"))
-    return ["", "usecases/", "maturity/", "okrs/", "reference/spec/", "reference/submit/", "about/",
-            *(f"usecases/{uc}/" for uc in ucs)]
+    return ["", "usecases/index.html", "maturity.html", "okrs.html", "reference/spec.html", "reference/submit.html",
+            "about.html", *(f"usecases/{uc}/index.html" for uc in ucs)]
 
 
 _SAFE_HREF = re.compile(r"^(https?:|mailto:|#|/|\.|[^:/?#]*([/?#]|$))", re.I)
@@ -223,7 +223,7 @@ def test_no_payload_runs_or_links_anywhere(browser: Any, server: str, planted: P
 def test_planted_text_is_visible_as_text(browser: Any, server: str) -> None:
     page = browser.new_page()
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server) else route.abort())
-    page.goto(server + "usecases/credit-default-risk/", wait_until="load")
+    page.goto(server + "usecases/credit-default-risk/index.html", wait_until="load")
     body = " ".join(page.inner_text("article").split())
     assert " ".join(page.inner_text("article h1").split()) == "Consumer loan default risk " + " ".join(SHORT.split())
     assert "<script>window.__pwned=1</script>" in body
@@ -232,7 +232,7 @@ def test_planted_text_is_visible_as_text(browser: Any, server: str) -> None:
     page.goto(server, wait_until="load")
     home = " ".join(page.inner_text("article").split())
     assert "[c](javascript:window.__pwned=1)" in home
-    page.goto(server + "okrs/", wait_until="load")
+    page.goto(server + "okrs.html", wait_until="load")
     okrs = " ".join(page.inner_text("article").split())
     assert "<svg onload=window.__pwned=1>" in okrs
     assert page.evaluate("typeof window.__pwned") == "undefined"

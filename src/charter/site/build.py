@@ -164,7 +164,8 @@ def _fast_page(page: Any) -> Any:
     """The plugin's view of a generated page: its body, title and front matter (known, not parsed back)."""
     from .plugin import FastPage
 
-    return FastPage(body=page.text.split("---\n", 2)[-1], search=page.search, title=page.title, meta=dict(page.meta))
+    return FastPage(body=page.text.split("---\n", 2)[-1], search=page.search,
+                    search_sections=page.search_sections, title=page.title, meta=dict(page.meta))
 
 
 @dataclass

@@ -79,7 +79,7 @@ ALLOWED_KEYS = frozenset({
 ALLOWED_THEME_KEYS = frozenset({"name", "language", "locale", "features", "palette", "font", "icon", "logo",
                                 "favicon", "direction"})
 THEME = "material"
-ALLOWED_PLUGINS = frozenset({"search", "charter"})
+ALLOWED_PLUGINS = frozenset({"search", "offline", "charter"})
 # Python-Markdown's own extensions: nothing is imported from the repository or elsewhere.
 ALLOWED_EXTENSIONS = frozenset({"abbr", "admonition", "attr_list", "def_list", "fenced_code", "footnotes",
                                 "md_in_html", "meta", "nl2br", "sane_lists", "smarty", "tables", "toc"})
@@ -212,6 +212,8 @@ def config_problems(text: str, root: Path | None = None) -> list[str]:
         problems.append(f"{', '.join(markup[:5])} holds '<' (MkDocs puts these settings into every page unescaped)")
     if isinstance(data.get("extra"), dict) and "analytics" in data["extra"]:
         problems.append("'extra.analytics' is not allowed (it loads a third party's script on every page)")
+    if isinstance(data.get("extra"), dict) and "polyfills" in data["extra"]:
+        problems.append("'extra.polyfills' is not allowed (scripts would run in every reader's browser)")
     for key in ("docs_dir", "site_dir"):
         if root is not None and key in data and (folder := _folder_problem(key, data[key], root)) is not None:
             problems.append(folder)
@@ -227,7 +229,7 @@ def config_problems(text: str, root: Path | None = None) -> list[str]:
             problems.append(f"'theme.{key}' is not allowed{why}")
     for name, _ in _names(data.get("plugins"), "plugins", problems):
         if name not in ALLOWED_PLUGINS:
-            problems.append(f"plugin '{name}' is not allowed (plugins are Python code; Charter runs only 'search')")
+            problems.append(f"plugin '{name}' is not allowed (plugins are Python code; Charter runs only 'search' and 'offline')")
     for name, _ in _names(data.get("markdown_extensions"), "markdown_extensions", problems):
         short = name.removeprefix("markdown.extensions.")
         if short not in ALLOWED_EXTENSIONS:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -43,6 +44,8 @@ class RenderedPage:
     """The body is one raw HTML block: the plugin may skip the Markdown parser."""
     search: dict[str, str] | None = None
     """For fast pages: the search index entry (title and text, HTML-escaped)."""
+    search_sections: list[dict[str, str]] = field(default_factory=list)
+    """For fast pages: more search entries, one per section (``anchor``, ``title``, ``text``)."""
     title: str | None = None
     """The front matter's title (fast pages: the plugin takes it from here rather than parsing the file)."""
     meta: dict[str, Any] = field(default_factory=dict)
@@ -253,16 +256,42 @@ _BLANK_RE = re.compile(r"\n[ \t]*\n+")
 
 
 def _tidy(text: str) -> str:
-    """One raw HTML block: no blank lines (Markdown would end the block there), one trailing newline."""
+    """One raw HTML block: no blank lines (Markdown would end the block there), no line breaks
+    beside block-level tags (a large portfolio's pages are smaller without them), one trailing newline."""
     head, sep, body = text.partition("---\n")
     if head == "" and sep:  # front matter
         fm, sep2, rest = body.partition("---\n")
-        return "---\n" + fm + sep2 + _BLANK_RE.sub("\n", rest).strip("\n") + "\n"
-    return _BLANK_RE.sub("\n", text).strip("\n") + "\n"
+        return "---\n" + fm + sep2 + join_block_lines(_BLANK_RE.sub("\n", rest).strip("\n")) + "\n"
+    return join_block_lines(_BLANK_RE.sub("\n", text).strip("\n")) + "\n"
+
+
+_BLOCK_TAGS = frozenset("html head body meta link script title style div nav header main article section aside "
+                        "footer ul ol li form table thead tbody tr td th h1 h2 h3 h4 h5 h6 p dl dt dd figure "
+                        "figcaption !doctype".split())
+_BETWEEN_TAGS = re.compile(r"<(/?)([!\w-]+)[^>]*>\n(?=<(/?)([!\w-]+))")
+
+
+def _join(m: re.Match[str]) -> str:
+    if m.group(2).lower() in _BLOCK_TAGS or m.group(4).lower() in _BLOCK_TAGS:
+        return m.group(0)[:-1]
+    return m.group(0)
+
+
+def join_block_lines(html_text: str) -> str:
+    """Drop the line breaks between two tags when either is block-level.
+
+    White space beside a block's start or end tag begins or ends a line and is never
+    rendered; between inline elements it stays. Text with a <pre> or <textarea> is
+    left alone.
+    """
+    if "<pre" in html_text or "<textarea" in html_text:
+        return html_text
+    return _BETWEEN_TAGS.sub(_join, html_text)
 
 
 def usecase_url(uc_id: str) -> str:
-    return f"usecases/{uc_id}/"
+    """The use case's page from the site's root (links name files: the site opens from disk)."""
+    return f"usecases/{uc_id}/index.html"
 
 
 def render_usecase(uc: dict[str, Any], *, as_of: str, ledger: dict[str, Any]) -> RenderedPage:
@@ -272,9 +301,64 @@ def render_usecase(uc: dict[str, Any], *, as_of: str, ledger: dict[str, Any]) ->
     facts = f"{uc['id']} · {uc['stage']['name']} · {uc['tier']['name']} · {uc['team']['name']}"
     if uc["tags"]:
         facts += " · " + ", ".join(uc["tags"])
-    return RenderedPage(f"usecases/{uc['id']}/index.md", _tidy(page), fast=True, title=title, search={
-        "title": str(html(f"{uc['title']} — AI system card and audit report")),
-        "text": f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"})
+    short = {"title": str(html(uc["title"])),
+             "text": f"<p>{html(uc['summary'])}</p><p>{html(facts)}</p>"}
+    known = {w.lower() for w in search_words(short["title"] + " " + short["text"])}
+    return RenderedPage(f"usecases/{uc['id']}/index.md", _tidy(page), fast=True, title=title, search=short,
+                        search_sections=search_sections(page, str(html(uc["title"])), known))
+
+
+SEARCHED_SECTIONS = (("fairness", "Fairness", '<h2 id="fairness"', '<h2 id="drift"'),
+                     ("drift", "Drift", '<h2 id="drift"', '<h2 id="limitations"'),
+                     ("gates", "Gate decisions", '<h3 id="gates"', '<h3 id="approvals"'))
+"""The sections of a use case's page the search index holds whole: (anchor, title, start, end)."""
+
+_TAG = re.compile(r"<[^>]*>")
+_WORD_EDGES = "()[]{}<>,.;:!?\"'`·—–→×≥≤<>✔✖⚠◐■⛔"
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-z]+);")
+_NOT_A_WORD = re.compile(r"[-+−]?[\d.,]+%?|[0-9a-f]{8,}|n=.*", re.S)
+"""Bare numbers, short hashes and group sizes (``n=1,204``)."""
+
+
+def search_words(html_text: str) -> list[str]:
+    """The distinct words of some escaped HTML, in order: no markup, punctuation, bare numbers or duplicates.
+
+    The text is the page's escaped HTML, so tags are the only ``<…>`` in it; entities
+    (quotes around ids, escaped ``<`` of user text) are dropped like punctuation, and so
+    are short hashes (evidence ids: the lineage, which is not indexed, explains them).
+    """
+    seen: set[str] = set()
+    out: list[str] = []
+    for raw in _ENTITY.sub(" ", _TAG.sub(" ", html_text)).split():
+        word = raw.strip(_WORD_EDGES)
+        low = word.lower()
+        if low in seen or len(word) < 2 or _NOT_A_WORD.fullmatch(word):
+            continue
+        seen.add(low)
+        out.append(word)
+    return out
+
+
+def search_sections(page: str, title: str, known: Set[str] = frozenset()) -> list[dict[str, str]]:
+    """Search entries for the fairness, drift and gate sections of a rendered use-case page.
+
+    Most of these sections is tables of numbers and verdict sentences that repeat
+    from row to row, and every reader's browser loads the whole index, so each entry
+    is the section's distinct words (checks, groups, metrics, features, requirement
+    ids, waivers, people): enough to find the use case, a fraction of the size.
+    Words in ``known`` (lower case: those of the use case's short entry) are left out,
+    as the short entry finds the use case by them already.
+    """
+    out = []
+    for anchor, name, start, end in SEARCHED_SECTIONS:
+        i = page.find(start)
+        j = page.find(end, i + 1) if i >= 0 else -1
+        if i < 0 or j < 0:
+            continue
+        words = [w for w in search_words(page[i:j]) if w.lower() not in known]
+        if words:
+            out.append({"anchor": anchor, "title": f"{title} — {name}", "text": " ".join(words)})
+    return out
 
 
 SCATTER_FILE = "assets/charter/prioritisation.svg"
@@ -301,7 +385,7 @@ def _portfolio_pages(ctx: dict[str, Any]) -> tuple[list[RenderedPage], dict[str,
         files[SCATTER_FILE] = str(scatter).encode("utf-8")
         scatter = Markup(f'<object type="image/svg+xml" data="{SCATTER_FILE}" width="560" height="380" '
                          f'aria-label="Business value against feasibility">'
-                         f'<a href="usecases/">All use cases</a></object>')
+                         f'<a href="usecases/index.html">All use cases</a></object>')
     pages = [RenderedPage("index.md", env.get_template("home.md.j2").render(
         ctx, top=ranked[:size], scatter=scatter, more=len(ranked) > size))]
     by_id = sorted(ctx["usecases"], key=lambda u: u["id"])
@@ -321,7 +405,7 @@ def render_global(ctx: dict[str, Any]) -> RenderResult:
     """The portfolio-wide pages (home, use-case index, maturity, OKRs, reference) and the stylesheet."""
     from importlib.resources import files
 
-    from .reference import reference_context
+    from .reference import examples_context, reference_context
 
     env = markdown_env()
     out = RenderResult()
@@ -342,9 +426,10 @@ def render_global(ctx: dict[str, Any]) -> RenderResult:
         ctx, team_chart=mat_chart, dist_chart=dist_chart)))
     out.pages.append(RenderedPage("okrs.md", env.get_template("okrs.md.j2").render(ctx)))
     out.pages.append(RenderedPage("reference/spec.md", env.get_template("spec.md.j2").render(
-        ctx, ref=reference_context())))
+        ctx, ref=reference_context(), examples=examples_context())))
     out.pages.append(RenderedPage("reference/submit.md", env.get_template("submit.md.j2").render(ctx)))
-    out.files["assets/charter/charter.css"] = files("charter").joinpath("templates/assets/charter.css").read_bytes()
+    for asset in ("charter.css", "charter.js"):
+        out.files[f"assets/charter/{asset}"] = files("charter").joinpath(f"templates/assets/{asset}").read_bytes()
     return out
 
 

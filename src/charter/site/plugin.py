@@ -1,7 +1,9 @@
 """The MkDocs plugin Charter adds to every build: offline settings and a fast path for generated pages.
 
-What it enforces (``on_config``): no Google fonts (``theme.font: false``), directory
-URLs (the generated HTML links that way), Charter's stylesheet, and a navigation
+What it enforces (``on_config``): no Google fonts (``theme.font: false``), file URLs
+(``use_directory_urls: false``: the generated HTML links to ``…/index.html``, so the
+site opens from disk), search from disk (what Material's offline plugin does, without
+its download: ``search/search_index.js`` and a local worker shim), Charter's stylesheet, and a navigation
 that never lists the per-use-case pages (``not_in_nav``): a navigation listing
 every page on every page grows the site with the square of the portfolio.
 
@@ -36,6 +38,7 @@ import html as _html
 import json
 import re
 import types
+from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +56,9 @@ FAST_TEMPLATE = "charter-fast.html"
 SHELL_TEMPLATE = "charter-shell.html"
 THEME_DIR = Path(__file__).resolve().parent.parent / "templates" / "theme"
 STYLESHEET = "assets/charter/charter.css"
+SCRIPT = "assets/charter/charter.js"
+"""Charter's script, in every page's head before the theme's: lets the search run from disk (the
+theme's search worker in a frame when the page is file://) and filters and sorts the use-case list."""
 NOT_IN_NAV = ["/usecases/*/", "/usecases/page-*.md"]
 DEFAULT_NAV: list[Any] = [
     {"Portfolio": ["index.md", {"All use cases": "usecases/index.md"}]},
@@ -72,6 +78,8 @@ class FastPage:
     body: str
     """The page's HTML (the Markdown file's body, without front matter)."""
     search: dict[str, str] | None = None
+    search_sections: list[dict[str, str]] = field(default_factory=list)
+    """More entries for the index, one per section of the page (``anchor``, ``title``, ``text``)."""
     title: str | None = None
     """The page title (its front matter's ``title``); the plugin supplies it instead of parsing the file again."""
     meta: dict[str, Any] = field(default_factory=dict)
@@ -129,9 +137,18 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             # after a custom_dir, before the theme's own templates
             index = 1 if theme.custom_dir else 0
             theme.dirs.insert(index, str(THEME_DIR))
-        if not config.use_directory_urls:
-            self.stats.notes.append("use_directory_urls was false; Charter's pages link with directory URLs")
-            config.use_directory_urls = True
+        if config.use_directory_urls:
+            # A folder URL opened from disk shows the folder, not its index.html: every link names its file.
+            self.stats.notes.append("use_directory_urls was true; Charter's pages link to files (set it to false)")
+            config.use_directory_urls = False
+        if not config.extra.get("homepage"):
+            # The logo links to the home page; Material finds none when index.md sits in a nav section
+            # and would link to the folder.
+            config.extra["homepage"] = "index.html"
+        # Material's offline plugin loads its worker shim from unpkg.com, which a reader offline cannot
+        # reach; Charter ships its own (and writes search_index.js itself, after adding its entries).
+        polyfills = [str(p) for p in config.extra.get("polyfills") or [] if "iframe-worker" not in str(p)]
+        config.extra["polyfills"] = [p for p in polyfills if p != SCRIPT] + [SCRIPT]
         if STYLESHEET not in config.extra_css:
             config.extra_css.append(STYLESHEET)
         if config.nav is None:
@@ -298,6 +315,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         if index.is_file() and self.use_fast_path:
             data = json.loads(index.read_text(encoding="utf-8"))
             docs = data.setdefault("docs", [])
+            common = _common_words(self.fast.values())
             for src in sorted(self.fast):
                 fp = self.fast[src]
                 if fp.search is None:
@@ -305,8 +323,41 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
                 location = _location(src)
                 docs.append({"location": location, "title": fp.search["title"], "text": fp.search["text"]})
                 self.stats.search_entries += 1
+                for section in fp.search_sections:
+                    drop = common.get(section["anchor"], set())
+                    text = " ".join(w for w in section["text"].split() if w.lower() not in drop)
+                    if not text:
+                        continue
+                    docs.append({"location": f"{location}#{section['anchor']}", "title": section["title"],
+                                 "text": text})
+                    self.stats.search_entries += 1
             index.write_text(json.dumps(data, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+        if index.is_file():
+            # Opened from disk the theme cannot fetch the index; it loads it as a script instead.
+            blob = index.read_text(encoding="utf-8")
+            (site / "search" / "search_index.js").write_text(f"var __index = {blob}", encoding="utf-8")
         self.stats.pruned_bytes = prune_assets(site, _search_languages(config))
+
+
+COMMON_WORDS_FLOOR = 50
+"""Below this many pages with a section, the index keeps every word of the section."""
+
+
+def _common_words(pages: Any) -> dict[str, set[str]]:
+    """Per section, the words so common among the use cases that they cannot tell one from another.
+
+    A word in the fairness section of more than a fifth of a large portfolio's use
+    cases (and of more than COMMON_WORDS_FLOOR of them) finds hundreds of entries:
+    it is left out of those entries, which keeps the index that every reader
+    downloads in proportion to what distinguishes the use cases.
+    """
+    counts: dict[str, Counter[str]] = {}
+    for fp in pages:
+        for section in fp.search_sections:
+            counts.setdefault(section["anchor"], Counter()).update({w.lower() for w in section["text"].split()})
+    sizes = Counter(section["anchor"] for fp in pages for section in fp.search_sections)
+    return {anchor: {w for w, n in c.items() if n > max(COMMON_WORDS_FLOOR, sizes[anchor] // 5)}
+            for anchor, c in counts.items()}
 
 
 def _search_languages(config: MkDocsConfig) -> set[str]:
@@ -368,11 +419,8 @@ def _in_nav(page: Page) -> bool:
 
 
 def _location(src_uri: str) -> str:
-    """The directory URL of a docs page (``usecases/x/index.md`` → ``usecases/x/``)."""
-    stem = src_uri.removesuffix(".md")
-    if stem == "index" or stem.endswith("/index"):
-        return stem[: -len("index")]
-    return stem + "/"
+    """The URL of a docs page (``usecases/x/index.md`` → ``usecases/x/index.html``)."""
+    return src_uri.removesuffix(".md") + ".html"
 
 
 def _render_raw_html(body: str) -> Any:
@@ -395,7 +443,14 @@ _BLANKS = re.compile(r"\n{2,}")
 
 
 def _compact(chunk: str) -> str:
-    """Drop the theme's indentation and blank lines (the chrome has no <pre>); whitespace stays whitespace."""
+    """Drop the theme's indentation, blank lines and the line breaks beside block-level tags.
+
+    Whitespace next to a block's start or end tag is never rendered (it begins or ends
+    a line), so removing it changes nothing on screen; whitespace between inline
+    elements stays. The chrome has no <pre> (a chunk with one is left alone).
+    """
+    from .pages import join_block_lines
+
     if "<pre" in chunk or "<textarea" in chunk:
         return chunk
-    return _BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk))
+    return join_block_lines(_BLANKS.sub("\n", _LEADING_WS.sub("\n", chunk)))

@@ -108,3 +108,95 @@ def reference_context() -> dict[str, Any]:
         documents.append(doc)
     types = [_object(name, d) for name, d in sorted(defs.items()) if name not in DOCUMENTS]
     return {"documents": documents, "types": types}
+
+
+# --- examples -----------------------------------------------------------------------
+
+EXAMPLES = ("loan-default", "ticket-routing", "claims-queue", "drafting-assistant")
+"""The example use cases under ``charter/site/examples/usecases`` (each validated by the tests
+in a fresh ``charter init`` repository), in the order their sections are taken from."""
+
+
+def example_files() -> dict[str, str]:
+    """Example id → its spec's text."""
+    from importlib.resources import files
+
+    base = files("charter").joinpath("site/examples/usecases")
+    return {uc: base.joinpath(uc, "usecase.yaml").read_text(encoding="utf-8") for uc in EXAMPLES}
+
+
+def _top_level(text: str) -> list[tuple[str, str]]:
+    """(key, text) of each top-level key of a YAML document, comments and blank lines dropped."""
+    out: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not line[0].isspace():
+            out.append((line.split(":", 1)[0], [line]))
+        elif out:
+            out[-1][1].append(line)
+    return [(key, "\n".join(lines)) for key, lines in out]
+
+
+def _jobs(block: str) -> list[tuple[str, str]]:
+    """(runner, text) of each job of a ``jobs:`` block."""
+    items: list[list[str]] = []
+    for line in block.splitlines()[1:]:
+        if line.startswith("  - "):
+            items.append([line])
+        elif items:
+            items[-1].append(line)
+    out = []
+    for lines in items:
+        runner = next(ln.split(":", 1)[1].strip() for ln in lines if ln.strip().startswith("runner:"))
+        out.append((runner, "jobs:\n" + "\n".join(lines)))
+    return out
+
+
+@lru_cache(maxsize=1)
+def examples_context() -> dict[str, Any]:
+    """The examples the reference page shows: one YAML block per use-case section and per runner kind.
+
+    Sections come from the first example that has them; consecutive one-line keys
+    (``apiVersion``, ``id``, ``stage``…) share a block. Every block is text cut from a
+    spec the tests validate, never written separately.
+    """
+    from ..kinds import runners
+
+    seen: dict[str, tuple[str, str]] = {}
+    kinds: dict[str, tuple[str, str]] = {}
+    for uc, text in example_files().items():
+        for key, block in _top_level(text):
+            seen.setdefault(key, (uc, block))
+            if key == "jobs":
+                for runner, job in _jobs(block):
+                    kinds.setdefault(runner, (uc, job))
+    order = list(models_order())
+    sections: list[dict[str, Any]] = []
+    for key in sorted(seen, key=lambda k: order.index(k) if k in order else len(order)):
+        if key == "jobs":
+            continue
+        uc, block = seen[key]
+        last = sections[-1] if sections else None
+        if last is not None and "\n" not in block and last["oneline"] and last["from"] == uc:
+            last["keys"].append(key)
+            last["yaml"] += "\n" + block
+            continue
+        sections.append({"keys": [key], "yaml": block, "from": uc, "oneline": "\n" not in block})
+    jobs = [{"kind": k.name, "yaml": kinds[k.name][1], "from": kinds[k.name][0]}
+            for k in runners.all_kinds() if k.name in kinds]
+    okrs = "\n".join(ln for ln in example_okrs().splitlines() if ln.strip() and not ln.startswith("#"))
+    return {"sections": sections, "jobs": jobs, "okrs": okrs}
+
+
+def example_okrs() -> str:
+    """The OKR set the examples' ``okrs`` refer to."""
+    from importlib.resources import files
+
+    return files("charter").joinpath("site/examples/governance/okrs.yaml").read_text(encoding="utf-8")
+
+
+def models_order() -> list[str]:
+    """The use case's top-level keys in the order of its model (from the reference's schema walk)."""
+    use_case = next(d for d in reference_context()["documents"] if d["name"] == "UseCase")
+    return [f["key"] for f in use_case["fields"]]
