@@ -14,6 +14,7 @@ import enum
 import hashlib
 import json
 import math
+from collections.abc import Mapping
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -93,7 +94,7 @@ def package_version(dist: str, staleness: str = "minor") -> str:
 
 
 def package_versions(dists: tuple[str, ...], staleness: str = "minor",
-                     overrides: dict[str, str] | None = None) -> dict[str, str]:
+                     overrides: Mapping[str, str] | None = None) -> dict[str, str]:
     """The id part of each distribution's version, under the policy's staleness rule."""
     over = overrides or {}
     return {d: package_version(d, over.get(d, staleness)) for d in dists}

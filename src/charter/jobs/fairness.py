@@ -78,12 +78,7 @@ def run(ctx: JobContext) -> JobOutput:
             y_pred = np.where(scores >= job.predictions.threshold, pos, neg)
         elif kind == "binary" and y_pred is None:
             raise JobError(f"{preds.source} gives neither predicted labels nor scores")
-    views: dict[str, list[dict[str, Any]]] = {}
-    for v in judged_views(ctx.policy, uc, attrs):
-        # the report names an attribute by its columns in the job's order
-        name = " & ".join(a for a in attrs if a in v["attributes"])
-        views.setdefault(name, []).append({k: v[k] for k in ("min_group_size", "include_small_groups",
-                                                              "reference_group")})
+    views = report_views(ctx.policy, uc, attrs)
     try:
         report = fairness_report(
             y_true, y_pred, sensitive, task=kind, pos_label=pos, intersections=job.intersections,
@@ -95,12 +90,24 @@ def run(ctx: JobContext) -> JobOutput:
     return JobOutput("pass", None, _result(task, preds.source, min_size, report))
 
 
+def report_views(policy: Any, uc: Any, attrs: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """The judged views the checks ask for, keyed as the report names an attribute (its columns in the job's
+    order)."""
+    views: dict[str, list[dict[str, Any]]] = {}
+    for v in judged_views(policy, uc, attrs):
+        name = " & ".join(a for a in attrs if a in v["attributes"])
+        views.setdefault(name, []).append({k: v[k] for k in ("min_group_size", "include_small_groups",
+                                                              "reference_group")})
+    return views
+
+
 def _result(task: str, source: str, min_size: int, report: dict[str, Any]) -> FairnessResult:
     results = []
     for attr in report["attributes"].values():
         groups = [GroupRow(group=g["values"], label=str(g["label"]), n=g["count"], small=g["small"],
                            metrics=g["metrics"], undefined=g.get("undefined", {}),
-                           intervals=g.get("intervals", {})) for g in attr["groups"]]
+                           intervals=g.get("intervals", {}), confusion=g.get("confusion"))
+                  for g in attr["groups"]]
         disparities: dict[str, Estimate] = {}
         extremes: dict[str, dict[str, Any]] = {}
         for dname, d in attr["disparities"].items():

@@ -237,10 +237,30 @@ def _partition_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
 # --------------------------------------------------------------------------- evaluate
 
 
+def _decision(task: str, from_scores: bool, ref: Any, pos: Any) -> tuple[Any, dict[str, str]]:
+    """The decision rule behind the label metrics, and why no curve is drawn (the in-memory runner's wording)."""
+    from ..kinds.runners.evaluate import Decision
+
+    curves = ("roc", "pr", "calibration")
+    if task != "binary-classification":
+        why = "recorded for binary tasks only (a multiclass task records its confusion matrix)"
+        return None, dict.fromkeys(curves, why)
+    if not from_scores:
+        return (Decision(threshold=None, positive_label=pos, rule=f"the labels in column '{ref.prediction}' of "
+                         f"data:{ref.data}"), dict.fromkeys(curves, "no scores given"))
+    threshold = float(ref.threshold)
+    why = ("not drawn on a partitioned data set: its scores are summarised by a histogram (AUC within the "
+           "recorded bound)")
+    return (Decision(threshold=threshold, positive_label=pos,
+                     rule=f"predicted {pos} when the score of {pos} is at least {threshold:g}"),
+            dict.fromkeys(curves, why))
+
+
 def evaluate(ctx: JobContext) -> JobOutput:
     """Runner ``evaluate`` on a partitioned data source of precomputed predictions."""
     from ..evidence.records import Estimate
-    from ..kinds.runners.evaluate import EvaluateResult, MetricsBlock
+    from ..kinds.runners.evaluate import EvaluateResult, SliceBlock
+    from ..metrics.groups import jsonable
     from ..metrics.sufficient import DEFAULT_BINS, evaluate_from_counts, sorted_labels
     from .evaluate import estimate
     from .predictions import positive_label
@@ -286,8 +306,6 @@ def evaluate(ctx: JobContext) -> JobOutput:
         neg = others[0] if others else (0 if pos == 1 else None)
         if from_scores:  # the key holds score >= threshold
             counts.counts = _relabel_flags(counts.counts, pos, neg)
-        from ..metrics.groups import jsonable
-
         classes = [jsonable(neg), jsonable(pos)]
     else:
         classes = sorted_labels([*ys, *ps])
@@ -302,15 +320,19 @@ def evaluate(ctx: JobContext) -> JobOutput:
     metrics = {m: estimate(v) for m, v in report["overall"]["metrics"].items()}
     for m, why in report.get("skipped", {}).items():
         metrics.setdefault(m, Estimate(value=None, reason=why))
-    out_slices: dict[str, dict[str, MetricsBlock]] = {}
+    out_slices: dict[str, dict[str, SliceBlock]] = {}
     for s in report["slices"]:
-        out_slices.setdefault(s["column"], {})[str(s["value"])] = MetricsBlock(
-            n=s["n"], metrics={m: estimate(v) for m, v in s["metrics"].items()})
+        scm = s.get("confusion_matrix")
+        out_slices.setdefault(s["column"], {})[str(s["value"])] = SliceBlock(
+            n=s["n"], metrics={m: estimate(v) for m, v in s["metrics"].items()},
+            confusion_matrix=scm["matrix"] if scm else None)
     cm = report["overall"].get("confusion_matrix")
+    decision, skipped = _decision(t, from_scores, ref, jsonable(pos) if pos is not None else None)
     result = EvaluateResult(task=t, source=f"data:{ref.data}", n=report["n"], labels=report.get("labels", []),
                             metrics=metrics, confusion_matrix=cm["matrix"] if cm else None, slices=out_slices,
                             champion=None, bootstrap=report.get("bootstrap", {}),
-                            warnings=list(report.get("warnings", [])))
+                            warnings=list(report.get("warnings", [])), decision=decision,
+                            curves_skipped=skipped)
     return JobOutput("pass", None, result)
 
 
@@ -329,7 +351,7 @@ def fairness(ctx: JobContext) -> JobOutput:
     """Runner ``fairness`` on a partitioned data source of precomputed predictions."""
     from ..kinds.runners.fairness import fairness_attributes, min_group_size
     from ..metrics.sufficient import fairness_from_counts, sorted_labels
-    from .fairness import _result
+    from .fairness import _result, report_views
     from .predictions import positive_label
 
     job, uc = ctx.job, ctx.use_case
@@ -378,7 +400,8 @@ def fairness(ctx: JobContext) -> JobOutput:
     try:
         report = fairness_from_counts(counts, attrs, kind=kind, pos=pos, intersections=job.intersections,
                                       min_group_size=min_size, n_boot=job.bootstrap.replicates,
-                                      confidence=job.bootstrap.confidence, seed=job.bootstrap.seed)
+                                      confidence=job.bootstrap.confidence, seed=job.bootstrap.seed,
+                                      views=report_views(ctx.policy, uc, list(attrs)))
     except ValueError as exc:
         raise JobError(f"cannot compute fairness metrics for data:{ref.data}: {exc}") from None
     return JobOutput("pass", None, _result(uc.task.type.value, f"data:{ref.data}", min_size, report))

@@ -661,10 +661,10 @@ def fairness_report(
                 "metrics": {m: to_float(point[m][g]) for m in group_metrics},
                 "undefined": _classification_undefined(stats[g]) if kind == "binary" else {},
             }
-            if kind != "regression":
-                entry["intervals"] = {m: _wilson_pair(k[g], n_[g], confidence)
-                                      for m, (k, n_) in _rate_counts(stats, kind).items()}
             groups.append(entry)
+        if kind != "regression":
+            for entry, extra in zip(groups, group_extras(stats, kind, confidence), strict=True):
+                entry.update(extra)
         present = np.ones(attr.n_groups, dtype=bool)
         point_disp = _disparities(point, present, wanted, table)
         boot_disp = None
@@ -680,30 +680,29 @@ def fairness_report(
         if kind == "regression" and boot_fine is not None and jack_fine is not None:
             jstats_all = np.tensordot(jack_fine, memb.astype(np.float64), axes=(1, 0)).transpose(0, 2, 1)
 
-        def subset(idx: np.ndarray, stats: np.ndarray = stats, point: dict[str, np.ndarray] = point,
-                   labels: list[str] = labels, brates: Any = brates_all, jstats: Any = jstats_all
-                   ) -> dict[str, dict[str, Any]]:
+        def regression_subset(idx: np.ndarray, point: dict[str, np.ndarray] = point,
+                              labels: list[str] = labels, brates: Any = brates_all, jstats: Any = jstats_all
+                              ) -> dict[str, dict[str, Any]]:
             """The disparities over the groups ``idx`` only, with their intervals and extremes."""
             sub_point = {m: v[idx] for m, v in point.items()}
             sub_labels = [labels[i] for i in idx]
             sub_disp = _disparities(sub_point, np.ones(len(idx), dtype=bool), wanted, table)
             sub_reasons = {name: _disparity_reason(name, table[name], sub_point, sub_labels) for name in wanted}
-            if kind == "regression":
-                boot_sub = None
-                if brates is not None:
-                    bsub = {m: v[:, idx] for m, v in brates.items()}
-                    boot_sub = _disparities(bsub, bsub["count"] > 0, wanted, table)
-                jack_sub = None
-                if brates is not None and jstats is not None:
-                    jsub = jstats[:, idx]
-                    jack_sub = _disparities(rates_of(jsub), jsub[..., 0] > 0, wanted, table)
-                out = estimates(sub_disp, boot_sub, confidence, sub_reasons, jack_sub)
-            else:
-                out = _rate_disparities(sub_disp, _rate_counts(stats[idx], kind), wanted, table, confidence,
-                                        sub_reasons, bool(n_boot))
+            boot_sub = None
+            if brates is not None:
+                bsub = {m: v[:, idx] for m, v in brates.items()}
+                boot_sub = _disparities(bsub, bsub["count"] > 0, wanted, table)
+            jack_sub = None
+            if brates is not None and jstats is not None:
+                jsub = jstats[:, idx]
+                jack_sub = _disparities(rates_of(jsub), jsub[..., 0] > 0, wanted, table)
+            out = estimates(sub_disp, boot_sub, confidence, sub_reasons, jack_sub)
             for name in wanted:
                 out[name].update(_extremes(table[name], sub_point, sub_labels))
             return out
+
+        subset = regression_subset if kind == "regression" else rate_subset(
+            stats, point, labels, kind, wanted, table, confidence, n_boot)
 
         reasons = {name: _disparity_reason(name, table[name], point, labels) for name in wanted}
         if kind == "regression":
@@ -716,15 +715,7 @@ def fairness_report(
                                          reasons, bool(n_boot))
         for name in wanted:
             disp_out[name].update(_extremes(table[name], point, labels))
-        counts_g = [int(round(point["count"][g])) for g in range(attr.n_groups)]
-        specs = [{"min_group_size": min_group_size, "include_small_groups": False, "reference_group": None}]
-        for spec in (views or {}).get(attr.name, ()):
-            norm = {"min_group_size": int(spec.get("min_group_size", min_group_size)),
-                    "include_small_groups": bool(spec.get("include_small_groups", False)),
-                    "reference_group": spec.get("reference_group")}
-            if norm not in specs:
-                specs.append(norm)
-        view_out = [_view(spec, labels, counts_g, subset, stats, kind, confidence) for spec in specs]
+        view_out = attribute_views(attr.name, labels, point, subset, stats, kind, confidence, min_group_size, views)
         if small:
             warnings.append(
                 f"{attr.name}: {len(small)} group(s) below the minimum size {min_group_size}: "
@@ -748,6 +739,53 @@ def fairness_report(
         "warnings": warnings,
         "bootstrap": bootstrap_info(n_boot, confidence, seed, method),
     }
+
+
+def rate_subset(stats: np.ndarray, point: dict[str, np.ndarray], labels: list[str], kind: str, wanted: list[str],
+                table: Any, confidence: float, n_boot: int) -> Callable[[np.ndarray], dict[str, dict[str, Any]]]:
+    """For classification: the disparities over a subset of the groups, with their closed-form intervals
+    and extremes (the in-memory and the partitioned reports share it)."""
+
+    def subset(idx: np.ndarray) -> dict[str, dict[str, Any]]:
+        sub_point = {m: v[idx] for m, v in point.items()}
+        sub_labels = [labels[i] for i in idx]
+        sub_disp = _disparities(sub_point, np.ones(len(idx), dtype=bool), wanted, table)
+        sub_reasons = {name: _disparity_reason(name, table[name], sub_point, sub_labels) for name in wanted}
+        out = _rate_disparities(sub_disp, _rate_counts(stats[idx], kind), wanted, table, confidence,
+                                sub_reasons, bool(n_boot))
+        for name in wanted:
+            out[name].update(_extremes(table[name], sub_point, sub_labels))
+        return out
+
+    return subset
+
+
+def attribute_views(attr: str, labels: list[str], point: dict[str, np.ndarray], subset: Any, stats: np.ndarray,
+                 kind: str, confidence: float, min_group_size: int,
+                 views: Mapping[str, Sequence[Mapping[str, Any]]] | None) -> list[dict[str, Any]]:
+    """The attribute's judged views: the default one, then each distinct (minimum size, small-group rule,
+    reference group) a check asks for."""
+    counts_g = [int(round(point["count"][g])) for g in range(len(labels))]
+    specs = [{"min_group_size": min_group_size, "include_small_groups": False, "reference_group": None}]
+    for spec in (views or {}).get(attr, ()):
+        norm = {"min_group_size": int(spec.get("min_group_size", min_group_size)),
+                "include_small_groups": bool(spec.get("include_small_groups", False)),
+                "reference_group": spec.get("reference_group")}
+        if norm not in specs:
+            specs.append(norm)
+    return [_view(spec, labels, counts_g, subset, stats, kind, confidence) for spec in specs]
+
+
+def group_extras(stats: np.ndarray, kind: str, confidence: float) -> list[dict[str, Any]]:
+    """Per group (classification): each rate's Wilson interval and, binary, the confusion matrix."""
+    counts = _rate_counts(stats, kind)
+    out = []
+    for g in range(stats.shape[0]):
+        entry: dict[str, Any] = {"intervals": {m: _wilson_pair(k[g], n_[g], confidence) for m, (k, n_) in counts.items()}}
+        if kind == "binary":  # cells [y_true, y_pred]: [[TN, FP], [FN, TP]]
+            entry["confusion"] = [[int(round(float(x))) for x in row] for row in stats[g]]
+        out.append(entry)
+    return out
 
 
 def _wilson_pair(k: float, n: float, confidence: float) -> list[float] | None:

@@ -28,7 +28,7 @@ change the result:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -461,6 +461,7 @@ def fairness_from_counts(
     n_boot: int,
     confidence: float,
     seed: int | None,
+    views: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The report of :func:`charter.metrics.fairness_report` (binary or multiclass) from merged counts.
 
@@ -480,6 +481,9 @@ def fairness_from_counts(
         _rate_counts as group_rate_counts,
         _rate_disparities,
         confusion_rates,
+        group_extras,
+        attribute_views,
+        rate_subset,
         multiclass_rates,
         to_float,
     )
@@ -536,6 +540,8 @@ def fairness_from_counts(
                            "small": count < min_group_size,
                            "metrics": {m: to_float(point[m][g]) for m in group_metrics},
                            "undefined": _classification_undefined(stats[g]) if kind == "binary" else {}})
+        for entry, extra in zip(groups, group_extras(stats, kind, confidence), strict=True):
+            entry.update(extra)
         point_disp = _disparities(point, np.ones(attr.n_groups, dtype=bool), wanted, table)
         reasons = {name: _disparity_reason(name, table[name], point, labels) for name in wanted}
         disp_out = _rate_disparities(point_disp, group_rate_counts(stats, kind), wanted, table, confidence,
@@ -545,8 +551,11 @@ def fairness_from_counts(
         if small:
             warnings.append(f"{attr.name}: {len(small)} group(s) below the minimum size {min_group_size}: "
                             + ", ".join(small))
+        subset = rate_subset(stats, point, labels, kind, wanted, table, confidence, n_boot)
         out_attrs[attr.name] = {"columns": list(attr.columns), "groups": groups, "small_groups": small,
-                                "disparities": disp_out}
+                                "disparities": disp_out,
+                                "views": attribute_views(attr.name, labels, point, subset, stats, kind, confidence,
+                                                      min_group_size, views)}
     return {
         "task": {"binary": "binary-classification", "multiclass": "multiclass-classification"}[kind],
         "n": n,

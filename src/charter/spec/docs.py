@@ -54,7 +54,7 @@ def field_description(cls: type[BaseModel], name: str) -> str | None:
     return field_docs(cls).get(name)
 
 
-def _models_in(annotation: Any, seen: set[type]) -> None:
+def _models_in(annotation: Any, seen: set[type[BaseModel]]) -> None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         if annotation not in seen:
             seen.add(annotation)
@@ -84,16 +84,16 @@ def _fill(node: dict[str, Any], cls: type[BaseModel], by_alias: bool) -> None:
 def json_schema(model: type[BaseModel], *, by_alias: bool = True, mode: str = "validation") -> dict[str, Any]:
     """``model.model_json_schema`` with every field's docstring as its description."""
     schema = model.model_json_schema(by_alias=by_alias, mode=mode)  # type: ignore[arg-type]
-    classes: set[type] = set()
+    classes: set[type[BaseModel]] = set()
     _models_in(model, classes)
     by_title: dict[str, type[BaseModel]] = {}
     for cls in classes:
         by_title.setdefault(cls.__name__, cls)
     _fill(schema, model, by_alias)
     for name, node in (schema.get("$defs") or {}).items():
-        cls = by_title.get(node.get("title", name)) or by_title.get(name)
-        if cls is not None:
-            _fill(node, cls, by_alias)
+        found = by_title.get(node.get("title", name)) or by_title.get(name)
+        if found is not None:
+            _fill(node, found, by_alias)
     return schema
 
 
