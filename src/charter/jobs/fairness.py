@@ -100,7 +100,8 @@ def _result(task: str, source: str, min_size: int, report: dict[str, Any]) -> Fa
     for attr in report["attributes"].values():
         groups = [GroupRow(group=g["values"], label=str(g["label"]), n=g["count"], small=g["small"],
                            metrics=g["metrics"], undefined=g.get("undefined", {}),
-                           intervals=g.get("intervals", {})) for g in attr["groups"]]
+                           intervals=g.get("intervals", {}), confusion=g.get("confusion"))
+                  for g in attr["groups"]]
         disparities: dict[str, Estimate] = {}
         extremes: dict[str, dict[str, Any]] = {}
         for dname, d in attr["disparities"].items():

@@ -661,6 +661,8 @@ def fairness_report(
                 "metrics": {m: to_float(point[m][g]) for m in group_metrics},
                 "undefined": _classification_undefined(stats[g]) if kind == "binary" else {},
             }
+            if kind == "binary":  # cells [y_true, y_pred]: [[TN, FP], [FN, TP]]
+                entry["confusion"] = [[int(round(float(x))) for x in row] for row in stats[g]]
             if kind != "regression":
                 entry["intervals"] = {m: _wilson_pair(k[g], n_[g], confidence)
                                       for m, (k, n_) in _rate_counts(stats, kind).items()}

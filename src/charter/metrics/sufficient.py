@@ -535,7 +535,9 @@ def fairness_from_counts(
             groups.append({"label": labels[g], "values": attr.values[g], "count": count,
                            "small": count < min_group_size,
                            "metrics": {m: to_float(point[m][g]) for m in group_metrics},
-                           "undefined": _classification_undefined(stats[g]) if kind == "binary" else {}})
+                           "undefined": _classification_undefined(stats[g]) if kind == "binary" else {},
+                           **({"confusion": [[int(round(float(x))) for x in row] for row in stats[g]]}
+                              if kind == "binary" else {})})
         point_disp = _disparities(point, np.ones(attr.n_groups, dtype=bool), wanted, table)
         reasons = {name: _disparity_reason(name, table[name], point, labels) for name in wanted}
         disp_out = _rate_disparities(point_disp, group_rate_counts(stats, kind), wanted, table, confidence,
