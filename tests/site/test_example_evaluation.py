@@ -84,3 +84,24 @@ def test_multiclass_page_has_its_confusion_matrix(example: Any) -> None:
     assert '<table class="ch-confusion">' in section
     for label in result["labels"]:
         assert f'<th scope="row">{label}</th>' in section
+
+
+def test_fairness_section_shows_each_groups_confusion_matrix(example: Any) -> None:
+    """Per-group rates come with the counts behind them: the confusion matrix of every group."""
+    import json
+
+    from charter.engine.store import EvidenceStore
+
+    page = _page(example, "credit-default-risk")
+    fairness = page.split('<h2 id="fairness">', 1)[1].split('<h2 id="drift">', 1)[0]
+    assert "Confusion matrices by sex" in fairness
+    record = EvidenceStore(ROOT).latest("credit-default-risk", "fairness")
+    assert record is not None
+    groups = {g["label"]: g for g in record.results["results"][0]["groups"]}
+    female = groups["female"]
+    (tn, fp), (fn, tp) = female["confusion"]
+    assert tn + fp + fn + tp == female["n"]
+    assert abs(tp / (tp + fn) - female["metrics"]["tpr"]) < 1e-12
+    assert abs(fp / (fp + tn) - female["metrics"]["fpr"]) < 1e-12
+    assert f"sex = female ({female['n']:,} rows" in fairness and f">{tp:,}<br/>" in fairness
+    assert json.dumps(female["confusion"])  # plain integers in the record

@@ -749,7 +749,7 @@ def _fairness(s: JobEvidence, use_case: str, checks: list[Any], verdicts: Verdic
         groups = [{"label": g.label, "n": g.n, "small": g.small,
                    "metrics": {m: _finite(g.metrics.get(m)) for m in names},
                    "rates": {m: _group_rate(g, m) for m in names},
-                   "undefined": dict(sorted(g.undefined.items()))} for g in a.groups]
+                   "undefined": dict(sorted(g.undefined.items())), "confusion": g.confusion} for g in a.groups]
         wanted = [c.metric for c in checks if set(c.sensitive_attributes) == set(a.attributes)]
         shown = list(dict.fromkeys(wanted + [d for d in HEADLINE_DISPARITIES if d in a.disparities]))
         blocks.append({

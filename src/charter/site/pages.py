@@ -169,6 +169,21 @@ def slice_confusions(r: dict[str, Any], sl: dict[str, Any], limit: int = 12) -> 
             + Markup("</summary>") + Markup("").join(tables) + more + Markup("</details>"))
 
 
+def group_confusions(block: dict[str, Any], limit: int = 12) -> Markup:
+    """Each group's confusion matrix (binary classification), folded away beneath the group table."""
+    rows = [g for g in block["groups"] if g.get("confusion")]
+    if not rows:
+        return Markup("")
+    tables = [charts.confusion_table(["negative", "positive"], g["confusion"],
+                                     caption=f"{block['label']} = {g['label']} ({g['n']:,} rows"
+                                     f"{', below the minimum group size' if g['small'] else ''}).")
+              for g in rows[:limit]]
+    more = Markup('<p class="ch-src">') + html(f"{len(rows) - limit} more in the evidence record.") + \
+        Markup("</p>") if len(rows) > limit else Markup("")
+    return (Markup('<details class="ch-confusions"><summary>') + html(f"Confusion matrices by {block['label']}")
+            + Markup("</summary>") + Markup("").join(tables) + more + Markup("</details>"))
+
+
 def fairness_chart(block: dict[str, Any]) -> Markup:
     """The block's first group metric (usually the selection rate) for every group."""
     if not block["metrics"] or not block["groups"]:
@@ -186,6 +201,7 @@ def _globals() -> dict[str, Any]:
         "seconds": seconds, "pvalue": pvalue, "when": when, "quantity": quantity, "link": link, "prose": prose, "heat_step": charts.heat_step, "gib": _gib,
         "metric_chart": metric_chart, "fairness_chart": fairness_chart,
         "evaluation_charts": evaluation_charts, "slice_confusions": slice_confusions,
+        "group_confusions": group_confusions,
         "charts": charts, **HELPERS,
     }
 

@@ -34,6 +34,8 @@ class GroupRow(ResultModel):
     """Metric → why its value (0 by fairlearn's convention) is really 0/0 in this group."""
     intervals: dict[str, list[float] | None] = {}
     """Rate → its Wilson interval ``[low, high]`` in this group (classification)."""
+    confusion: list[list[int]] | None = None
+    """Binary classification: the group's confusion matrix ``[[TN, FP], [FN, TP]]`` (rows: true label)."""
 
 
 class RateEstimate(ResultModel):
@@ -167,7 +169,7 @@ class Fairness(RunnerKind[FairnessResult]):
     description = "Per-group metrics and disparities with bootstrap intervals."
     spec_model = FairnessJob
     result_model = FairnessResult
-    result_version = "3"
+    result_version = "4"
     backend = "charter.jobs.fairness"
     packages = ("numpy", "pandas", "scipy")
     section = "fairness"
