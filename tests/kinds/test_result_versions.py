@@ -95,7 +95,16 @@ def _text(runner: str) -> Callable[[Path], dict[str, Any]]:
         mod = _load_test_module("_text_train_tests", ROOT / "tests" / "jobs" / "test_text_train.py")
         params = {"maxLength": 16, "epochs": 1, "batchSize": 16} if runner == "text-finetune" else {"maxLength": 16}
         root = mod._text_repo(tmp / runner, runner=runner, n=40, params=params, load=False)
-        results = _run(root)
+        import torch
+
+        # The job runs in this process (jobs=1), whose torch thread count other tests may have changed:
+        # a float reduction split over another number of threads rounds differently.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            results = _run(root)
+        finally:
+            torch.set_num_threads(threads)
         return {runner: results[runner]}
     return build
 
