@@ -220,10 +220,10 @@ def test_prioritisation_legend_has_every_stage_and_unscored_use_cases_are_listed
     legend = section.split("<figcaption>", 1)[1]
     for stage in fixture_ctx["stages"]:
         assert f'ch-stage-{stage["id"]}">●</span> {stage["name"]}' in legend, stage["id"]
-    plotted = set(re.findall(r'<a href="usecases/([^/"]+)/"><circle', section))
+    plotted = set(re.findall(r'<a href="usecases/([^/"]+)/index.html"><circle', section))
     assert plotted == {u["id"] for u in fixture_ctx["usecases"] if u.get("scores")}
     unscored = [u for u in fixture_ctx["usecases"] if not u.get("scores")]
     assert unscored, "the fixture has a use case without prioritisation scores"
     for u in unscored:
-        assert f'<a href="usecases/{u["id"]}/">' in section.split("</figure>", 1)[1]
+        assert f'<a href="usecases/{u["id"]}/index.html">' in section.split("</figure>", 1)[1]
         assert "not plotted because its spec has no prioritisation scores" in section

@@ -31,7 +31,13 @@ def test_every_example_validates_in_a_new_repository(tmp_path: Path) -> None:
 
     root = tmp_path / "repo"
     init_repository(root, "Example Org")
-    shutil.copy(ROOT / "governance/allowlist.yaml", root / "governance/allowlist.yaml")
+    allow = yaml.safe_load((ROOT / "governance/allowlist.yaml").read_text())
+    # The example organisation does not allow `chat-completions` (its evidence must reproduce offline);
+    # the reference shows the runner with the endpoint its governance would declare.
+    allow["runners"].append("chat-completions")
+    allow["endpoints"] = [{"id": "staging-llm", "baseUrl": "https://llm.staging.example", "apiKeyEnv": "STAGING_LLM_KEY",
+                           "models": ["hosted-llm-medium-2026-09"]}]
+    (root / "governance/allowlist.yaml").write_text(yaml.safe_dump(allow, sort_keys=False))
     shutil.copy(EXAMPLES_DIR / "governance/okrs.yaml", root / "governance/okrs.yaml")
     for uc in EXAMPLES:
         shutil.copytree(EXAMPLES_DIR / "usecases" / uc, root / "usecases" / uc)
