@@ -23,7 +23,7 @@ SCHEMA_VERSION = 1
 class RequirementRecord(BaseModel):
     """One requirement's verdict, as the gate decided it."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     id: str
     kind: str
@@ -49,7 +49,7 @@ class RequirementRecord(BaseModel):
 class DecisionRecord(Versioned):
     """May a use case be in (or enter) a stage, on which evidence, decided on which day."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
 
     SCHEMA_VERSION: ClassVar[int] = SCHEMA_VERSION
     MIN_SCHEMA_VERSION: ClassVar[int] = 1

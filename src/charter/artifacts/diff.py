@@ -13,7 +13,7 @@ SCHEMA_VERSION = 2
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class DiffChange(_Part):

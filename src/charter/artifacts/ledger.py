@@ -22,7 +22,7 @@ EntryType = Literal["run", "decision"]
 class RunEntry(BaseModel):
     """The payload of a ``run`` entry: one job run and the sha256 of the record file it wrote."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     use_case: str
     job: str

@@ -19,7 +19,7 @@ Status = Literal["pass", "fail", "error"]
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Inputs(_Part):

@@ -14,7 +14,7 @@ SCHEMA_VERSION = 2
 
 
 class ShowJob(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     job: str
     runner: str
@@ -33,7 +33,7 @@ class ShowJob(BaseModel):
 class ShowState(BaseModel):
     """The use case's portfolio state (:mod:`charter.assessment`), as ``charter gate`` and the site show it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     state: str
     label: str
@@ -43,7 +43,7 @@ class ShowState(BaseModel):
 
 
 class ShowGate(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     stage: str
     passed: bool
@@ -55,7 +55,7 @@ class ShowGate(BaseModel):
 
 
 class ShowApproval(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     stage: str
     by: str
@@ -67,7 +67,7 @@ class ShowApproval(BaseModel):
 
 
 class ShowWaiver(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     requirement: str
     stage: str | None = None

@@ -12,7 +12,7 @@ SCHEMA_VERSION = 1
 
 
 class VerifyProblem(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     kind: str
     """edited, removed, reordered, truncated, corrupt, record, missing, copied, fork, head, against, unrecorded

@@ -23,7 +23,7 @@ from ..errors import SchemaVersionError
 class Versioned(BaseModel):
     """Base of every persisted artifact: frozen, strict about keys, versioned."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     SCHEMA_VERSION: ClassVar[int] = 1
     MIN_SCHEMA_VERSION: ClassVar[int] = 1

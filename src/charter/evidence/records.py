@@ -17,7 +17,7 @@ from ..artifacts.record import SCHEMA_VERSION, Artifact, EvidenceRecord, Inputs,
 
 
 class _Rec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Estimate(_Rec):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 class ResultModel(BaseModel):
     """Base of every result payload: closed, immutable, like the record envelope."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class TrainResult(ResultModel):
