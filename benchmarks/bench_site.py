@@ -204,13 +204,26 @@ def _results(runner: str, rng: random.Random) -> dict[str, Any]:
         disparities = fairness_metrics_for_task(TaskType.BINARY)
 
         def block(attrs: list[str], labels: list[str]) -> dict[str, Any]:
-            groups = [{"group": dict(zip(attrs, lab.split(" × "))), "label": lab, "n": 120 + 233 * k,
-                       "small": False, "metrics": {m: round(0.2 + rng.random() * 0.6, 6) for m in group_metrics}}
-                      for k, lab in enumerate(labels)]
-            return {"attributes": attrs, "groups": groups,
-                    "disparities": {d: e(0.85) if d.endswith("ratio") else e(0.05, 0.03) for d in disparities},
-                    "extremes": {d: {"metric": "selection_rate", "min_group": labels[0], "max_group": labels[-1]}
-                                 for d in disparities}}
+            # what a fairness record holds per group since result version 4: rates with Wilson intervals
+            # and the group's confusion matrix; and the judged view the policy's gate reads
+            groups = []
+            for k, lab in enumerate(labels):
+                n = 120 + 233 * k
+                metrics = {m: round(0.2 + rng.random() * 0.6, 6) for m in group_metrics}
+                pos = n // 5
+                tp = int(pos * metrics["tpr"])
+                fp = int((n - pos) * metrics["fpr"])
+                groups.append({"group": dict(zip(attrs, lab.split(" × "))), "label": lab, "n": n, "small": False,
+                               "metrics": metrics,
+                               "intervals": {m: [round(v - 0.04, 6), round(v + 0.04, 6)] for m, v in metrics.items()},
+                               "confusion": [[n - pos - fp, fp], [pos - tp, tp]]})
+            disp = {d: e(0.85) if d.endswith("ratio") else e(0.05, 0.03) for d in disparities}
+            extremes = {d: {"metric": "selection_rate", "min_group": labels[0], "max_group": labels[-1]}
+                        for d in disparities}
+            view = {"min_group_size": 30, "include_small_groups": False, "reference_group": None,
+                    "included": labels, "excluded": [], "disparities": disp, "extremes": extremes}
+            return {"attributes": attrs, "groups": groups, "disparities": disp, "extremes": extremes,
+                    "views": [view]}
 
         ages = ["old", "young", "middle"]
         return {"task": "binary-classification", "source": "job:train", "min_group_size": 30,

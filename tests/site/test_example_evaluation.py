@@ -103,5 +103,6 @@ def test_fairness_section_shows_each_groups_confusion_matrix(example: Any) -> No
     assert tn + fp + fn + tp == female["n"]
     assert abs(tp / (tp + fn) - female["metrics"]["tpr"]) < 1e-12
     assert abs(fp / (fp + tn) - female["metrics"]["fpr"]) < 1e-12
-    assert f"sex = female ({female['n']:,} rows" in fairness and f">{tp:,}<br/>" in fairness
+    assert (f"<tr><td>female</td><td>{tn:,}</td><td>{fp:,}</td><td>{fn:,}</td><td>{tp:,}</td>"
+            f"<td>{female['n']:,}</td></tr>") in fairness
     assert json.dumps(female["confusion"])  # plain integers in the record

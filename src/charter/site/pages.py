@@ -169,19 +169,23 @@ def slice_confusions(r: dict[str, Any], sl: dict[str, Any], limit: int = 12) -> 
             + Markup("</summary>") + Markup("").join(tables) + more + Markup("</details>"))
 
 
-def group_confusions(block: dict[str, Any], limit: int = 12) -> Markup:
-    """Each group's confusion matrix (binary classification), folded away beneath the group table."""
+def group_confusions(block: dict[str, Any]) -> Markup:
+    """Each group's confusion-matrix counts (binary classification), one row per group, folded away beneath
+    the group table: the counts behind every rate above."""
     rows = [g for g in block["groups"] if g.get("confusion")]
     if not rows:
         return Markup("")
-    tables = [charts.confusion_table(["negative", "positive"], g["confusion"],
-                                     caption=f"{block['label']} = {g['label']} ({g['n']:,} rows"
-                                     f"{', below the minimum group size' if g['small'] else ''}).")
-              for g in rows[:limit]]
-    more = Markup('<p class="ch-src">') + html(f"{len(rows) - limit} more in the evidence record.") + \
-        Markup("</p>") if len(rows) > limit else Markup("")
+    body = []
+    for g in rows:
+        (tn, fp), (fn, tp) = g["confusion"]
+        body.append(Markup("<tr><td>") + html(g["label"]) + Markup(
+            f"</td><td>{tn:,}</td><td>{fp:,}</td><td>{fn:,}</td><td>{tp:,}</td><td>{g['n']:,}</td></tr>"))
     return (Markup('<details class="ch-confusions"><summary>') + html(f"Confusion matrices by {block['label']}")
-            + Markup("</summary>") + Markup("").join(tables) + more + Markup("</details>"))
+            + Markup('</summary><table class="ch-confusion"><caption>True negatives, false positives, false '
+                     'negatives and true positives of each group (rows: the group; the rates above are '
+                     'ratios of these counts).</caption><thead><tr><th>Group</th><th>TN</th><th>FP</th>'
+                     '<th>FN</th><th>TP</th><th>n</th></tr></thead><tbody>')
+            + Markup("").join(body) + Markup("</tbody></table></details>"))
 
 
 def fairness_chart(block: dict[str, Any]) -> Markup:
