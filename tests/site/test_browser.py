@@ -10,54 +10,29 @@ text), and no request goes anywhere but the local server.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import chromium, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
 PAGES = ["", "usecases/index.html", "usecases/xss-probe/index.html", "usecases/churn/index.html",
          "usecases/idea/index.html", "maturity.html", "okrs.html", "reference/spec.html", "reference/submit.html"]
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(built_site) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    handler = functools.partial(_Quiet, directory=str(built_site.site_dir))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(built_site.site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium); CI installs it")
-    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 class Watched:
@@ -183,14 +158,8 @@ def link_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert repo.ok, [str(d) for d in repo.errors]
     report = build_site(root, out=tmp_path_factory.mktemp("link-build"), repo=repo, gather=site_fixture.site_inputs)
     assert report.ok, report.errors
-    handler = functools.partial(_Quiet, directory=str(report.site_dir))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(report.site_dir) as url:
+        yield url
 
 
 @pytest.mark.parametrize("path", ["", "usecases/churn/index.html"])

@@ -22,7 +22,7 @@ multiclass ones the arg-max column.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -382,14 +382,7 @@ def _evaluate_block(
             boot = {m: np.concatenate([p[m] for p in parts]) for m in parts[0]}
             jack = replicate(block_weights(n))
     metrics = estimates({m: point.get(m) for m in bca_wanted}, boot, confidence, reasons, jack, jack_w)
-    for m in wanted:
-        if m in rates:
-            k, total = rates[m]
-            if n_boot:
-                lo, hi = wilson(np.array(k), np.array(total), confidence)
-                metrics[m] = closed_form(point.get(m), float(lo), float(hi), WILSON, confidence, reasons.get(m))
-            else:
-                metrics[m] = estimate(point.get(m), None, confidence, reason=reasons.get(m))
+    rate_estimates(metrics, wanted, rates, point, n_boot, confidence, reasons)
     metrics = {m: metrics[m] for m in wanted}
     return {
         "n": int(n),
@@ -492,3 +485,17 @@ def evaluate_classification(
         "warnings": warnings,
         "bootstrap": bootstrap_info(n_boot, confidence, seed, method),
     }
+
+
+def rate_estimates(metrics: dict[str, Any], wanted: Iterable[str], rates: dict[str, tuple[Any, Any]],
+                   point: dict[str, Any], n_boot: int, confidence: float, reasons: dict[str, str]) -> None:
+    """Fill ``metrics`` with the rates among ``wanted``: a Wilson interval from their counts (none without
+    a bootstrap, as for every other metric). Shared by the in-memory and the partitioned evaluation."""
+    for m in wanted:
+        if m in rates:
+            k, total = rates[m]
+            if n_boot:
+                lo, hi = wilson(np.array(k), np.array(total), confidence)
+                metrics[m] = closed_form(point.get(m), float(lo), float(hi), WILSON, confidence, reasons.get(m))
+            else:
+                metrics[m] = estimate(point.get(m), None, confidence, reason=reasons.get(m))

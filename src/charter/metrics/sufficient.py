@@ -35,12 +35,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .bootstrap import bootstrap_info, check_bootstrap_args, closed_form, estimate, estimates, multinomial_cells, \
+from .bootstrap import bootstrap_info, check_bootstrap_args, estimate, estimates, multinomial_cells, \
     spawn_rngs
 from .classification import BINARY_METRICS, MULTICLASS_METRICS, REASON_NO_SCORES, REASON_NOT_PROBA, \
-    SCORE_METRICS, _confusion_reasons, _rate_counts, confusion_metrics
+    SCORE_METRICS, _confusion_reasons, _rate_counts, confusion_metrics, rate_estimates
 from .groups import DEFAULT_MIN_GROUP_SIZE, MISSING_LABEL, jsonable
-from .intervals import WILSON, cell_jackknife, wilson
+from .intervals import cell_jackknife
 
 DEFAULT_BINS = 1 << 16
 """Score grid of :class:`ScoreHistogram`: 65,536 cells over [0, 1] (scores given to 4 decimals fall one per cell)."""
@@ -303,15 +303,9 @@ def _block(cm: np.ndarray, kind: str, wanted: list[str], n_boot: int, confidence
         tables, jack_w = cell_jackknife(cm)
         jack = {m: v for m, v in confusion_metrics(tables, kind).items() if m in bca_wanted}
     metrics = estimates({m: point.get(m) for m in bca_wanted}, boot, confidence, reasons, jack, jack_w)
+    rate_estimates(metrics, wanted, rates, point, n_boot, confidence, reasons)
     for m in wanted:
-        if m in rates:
-            k, total = rates[m]
-            if n_boot:
-                lo, hi = wilson(np.array(k), np.array(total), confidence)
-                metrics[m] = closed_form(point.get(m), float(lo), float(hi), WILSON, confidence, reasons.get(m))
-            else:
-                metrics[m] = estimate(point.get(m), None, confidence, reason=reasons.get(m))
-        elif m in SCORE_METRICS:
+        if m not in rates and m in SCORE_METRICS:
             v = point.get(m)
             metrics[m] = estimate(None if v is None or np.isnan(v) else float(v), None, confidence,
                                   reason=reasons.get(m))
