@@ -106,3 +106,14 @@ def test_fairness_section_shows_each_groups_confusion_matrix(example: Any) -> No
     assert (f"<tr><td>female</td><td>{tn:,}</td><td>{fp:,}</td><td>{fn:,}</td><td>{tp:,}</td>"
             f"<td>{female['n']:,}</td></tr>") in fairness
     assert json.dumps(female["confusion"])  # plain integers in the record
+
+
+def test_slice_gate_verdicts_sit_in_the_slice_table(example: Any) -> None:
+    """credit-auc-every-region judges each region: its verdicts are on the regions' rows, not the overall one."""
+    section = _evaluation(_page(example, "credit-default-risk"))
+    overall = section.split("<h3", 1)[0]
+    assert "region=north" not in overall and "region=capital" not in overall
+    region = section.split('<h3 id="slice-region">', 1)[1].split("</table>", 1)[0]
+    north = next(row for row in region.split("<tr>") if row.startswith("<td>north</td>"))
+    assert "gate production: roc_auc 0.7706" in north and "straddles" in north
+    assert region.count("gate production:") >= 5  # every region judged, each on its own row
