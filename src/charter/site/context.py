@@ -289,8 +289,8 @@ Verdicts = dict[tuple[str, str], list[dict[str, Any]]]
 
 
 def _index_metric(out: Verdicts, stage: str, r: Any, top: dict[str, Any], details: dict[str, Any]) -> None:
-    """A slice gate's verdicts belong to the slices it judged (``("slice", "col=value", metric)``), shown in the
-    slice tables; an overall gate's to the metric's row."""
+    """A slice gate's verdicts belong to the slices it judged, in the slice tables (key
+    ``("slice <metric>", "col=value")``); an overall gate's to the metric's row."""
     if not r.metric:
         return
     parts = [p for p in details.get("parts") or [] if isinstance(p, dict) and "=" in str(p.get("label", ""))]
@@ -300,7 +300,7 @@ def _index_metric(out: Verdicts, stage: str, r: Any, top: dict[str, Any], detail
     for part in parts:
         judged = top if top["status"] == "waived" else _verdict(  # a waiver covers every slice it judged
             stage, str(part.get("status", "error")), part.get("rule"), str(part.get("reason", "")))
-        out.setdefault(("slice", str(part["label"]), r.metric), []).append(judged)
+        out.setdefault((f"slice {r.metric}", str(part["label"])), []).append(judged)
 
 
 def _index_drift(out: Verdicts, stage: str, r: Any, top: dict[str, Any], details: dict[str, Any]) -> None:
@@ -652,7 +652,7 @@ def _evaluation(uc: UseCase, s: JobEvidence, verdicts: dict[tuple[str, str], lis
         if not cols:
             cols = sorted({m for b in values.values() for m in b.metrics})[:3]
         rows = [{"value": val, "n": block.n, "metrics": {m: _est(block.metrics.get(m)) for m in cols},
-                 "verdicts": {m: verdicts.get(("slice", f"{col}={val}", m), []) for m in cols},
+                 "verdicts": {m: verdicts.get((f"slice {m}", f"{col}={val}"), []) for m in cols},
                  "confusion": getattr(block, "confusion_matrix", None)}
                 for val, block in sorted(values.items())]
         slices.append({"column": col, "metrics": [{"name": m, "title": _title(m), "gib": _gib(m)} for m in cols],
