@@ -13,24 +13,19 @@ whose text holds payload text runs nothing, and planted text shows as text.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
-import threading
 from html.parser import HTMLParser
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browsing import chromium, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 EXAMPLE = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
 AS_OF = "2026-03-01"
 
 PAYLOAD = (
@@ -119,32 +114,14 @@ def server(planted: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     assert main(["validate", "--no-cache", str(planted)]) == 0
     out = tmp_path_factory.mktemp("payload-build")
     assert main(["build", "--repo", str(planted), "--out", str(out), "--as-of", AS_OF]) == 0
-    handler = functools.partial(_Quiet, directory=str(out / "site"))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args: Any) -> None:
-        pass
+    with serving(out / "site") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium); CI installs it")
-    playwright = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 def _pages(planted: Path) -> list[str]:
