@@ -144,7 +144,11 @@ def arrow_batches(path: Path, columns: list[str], label: str, batch_rows: int = 
             raise JobError(f"{label} has no column(s) {', '.join(repr(c) for c in missing)}; columns: "
                            f"{', '.join(names[:20])}")
         offset = 0
-        for batch in pf.iter_batches(batch_size=batch_rows, columns=list(dict.fromkeys(columns))):
+        # in a dask worker the cluster's processes already fill the cores (dask sets OMP_NUM_THREADS=1
+        # there for the same reason): decoding on more threads would only make them compete
+        threads = not _in_dask_worker()
+        for batch in pf.iter_batches(batch_size=batch_rows, columns=list(dict.fromkeys(columns)),
+                                     use_threads=threads):
             yield batch, offset
             offset += batch.num_rows
     except JobError:

@@ -72,9 +72,23 @@ def is_missing(v: Any) -> bool:
     return v is MISSING
 
 
+CHUNK_ROWS = 1 << 16
+"""Rows per piece of numpy work: pieces stay in a core's cache, so two workers on two cores do not
+compete for memory bandwidth (whole-batch temporaries made the cluster barely faster than one process)."""
+
+_SMALL_RANGE = 1 << 16
+
+
 def _uniques(values: Any) -> tuple[np.ndarray, list[Any]]:
-    """Integer codes of the values and the distinct values (missing ones as :data:`MISSING`, last)."""
+    """Integer codes of the values and the distinct values (missing ones as :data:`MISSING`, last).
+
+    The distinct values may include some that no row has (a small integer range is coded by
+    offset, without hashing); counts drop keys with no rows, so they never show.
+    """
     if hasattr(values, "dictionary_encode"):  # a pyarrow array: encode without converting every value
+        ranged = _arrow_range(values)
+        if ranged is not None:
+            return ranged
         encoded = values if hasattr(values, "indices") else values.dictionary_encode()
         out = [_plain(u) for u in encoded.dictionary.to_pylist()]
         idx = encoded.indices
@@ -82,7 +96,9 @@ def _uniques(values: Any) -> tuple[np.ndarray, list[Any]]:
             idx.fill_null(len(out)).to_numpy(zero_copy_only=False)
         if idx.null_count:
             out.append(MISSING)
-        return np.asarray(codes, dtype=np.int64), out
+        return codes, out
+    if isinstance(values, np.ndarray) and values.dtype == np.bool_:
+        return values.view(np.int8), [False, True]
     codes, uniques = pd.factorize(np.asarray(values) if not isinstance(values, pd.Series) else values,
                                   use_na_sentinel=True)
     out = [_plain(u) for u in uniques]
@@ -90,6 +106,41 @@ def _uniques(values: Any) -> tuple[np.ndarray, list[Any]]:
         codes = np.where(codes < 0, len(out), codes)
         out.append(MISSING)
     return np.asarray(codes, dtype=np.int64), out
+
+
+def _arrow_range(values: Any) -> tuple[np.ndarray, list[Any]] | None:
+    """Codes of a null-free Arrow boolean or small-range integer array by offset (no hash table)."""
+    import pyarrow as pa
+
+    t = values.type
+    if values.null_count or not (pa.types.is_integer(t) or pa.types.is_boolean(t)) or len(values) == 0:
+        return None
+    if pa.types.is_boolean(t):
+        return np.asarray(values.to_numpy(zero_copy_only=False)).view(np.int8), [False, True]
+    a = values.to_numpy(zero_copy_only=True)
+    low, high = int(a.min()), int(a.max())
+    if high - low >= _SMALL_RANGE:
+        return None
+    codes = a if low == 0 else (a.astype(np.int64) - low)
+    return codes, list(range(low, high + 1))
+
+
+def _combine(coded: Sequence[tuple[np.ndarray, list[Any]]], start: int, stop: int) -> np.ndarray:
+    """Row-major codes of the key tuples of rows ``start:stop`` (as ``np.ravel_multi_index``)."""
+    out = coded[0][0][start:stop].astype(np.int64)
+    for codes, uniques in coded[1:]:
+        out *= len(uniques)
+        out += codes[start:stop]
+    return out
+
+
+def _key_counts(coded: Sequence[tuple[np.ndarray, list[Any]]], size: int) -> np.ndarray:
+    """Rows per combined code, counted a cache-sized piece at a time."""
+    n = len(coded[0][0])
+    per = np.zeros(size, dtype=np.int64)
+    for start in range(0, n, CHUNK_ROWS):
+        per += np.bincount(_combine(coded, start, min(n, start + CHUNK_ROWS)), minlength=size)
+    return per
 
 
 def _plain(v: Any) -> Any:
@@ -114,14 +165,13 @@ class KeyCounts:
             return out
         coded = [_uniques(v) for v in values]
         cards = [len(u) for _, u in coded]
-        combined = np.ravel_multi_index([c for c, _ in coded], cards) if len(coded) > 1 else coded[0][0]
         size = int(np.prod(cards))
-        if size <= 4 * len(combined) + (1 << 20):
-            per = np.bincount(combined, minlength=size)
+        if size <= 4 * len(coded[0][0]) + (1 << 20):
+            per = _key_counts(coded, size)
             found = np.flatnonzero(per)
             counts = per[found]
         else:
-            found, counts = np.unique(combined, return_counts=True)
+            found, counts = np.unique(_combine(coded, 0, len(coded[0][0])), return_counts=True)
         idx = np.unravel_index(found, cards) if len(coded) > 1 else (found,)
         for i, k in enumerate(counts.tolist()):
             key = tuple(coded[j][1][int(idx[j][i])] for j in range(len(coded)))
@@ -176,19 +226,30 @@ class ScoreHistogram:
         scores = np.asarray(scores, dtype=np.float64)
         if len(scores) == 0:
             return out
-        out.low, out.high = float(scores.min()), float(scores.max())
-        cell = np.clip(np.floor(scores * bins), 0, bins - 1).astype(np.int64)
-        terms = (-np.log(np.clip(scores, _EPS, 1 - _EPS)), -np.log(np.clip(1.0 - scores, _EPS, 1 - _EPS)),
-                 scores * scores, (1.0 - scores) ** 2)
         if keys:
             coded = [_uniques(v) for v in keys]
             cards = [len(u) for _, u in coded]
-            combined = np.ravel_multi_index([c for c, _ in coded], cards) if len(coded) > 1 else coded[0][0]
         else:
-            coded, cards, combined = [], [1], np.zeros(len(scores), dtype=np.int64)
+            coded, cards = [], [1]
         size = int(np.prod(cards))
-        hist = np.bincount(combined * bins + cell, minlength=size * bins).reshape(size, bins)
-        sums = np.stack([np.bincount(combined, weights=t, minlength=size) for t in terms], axis=1)
+        n = len(scores)
+        cells = np.empty(n, dtype=np.int64)
+        sums = np.zeros((size, 4))
+        low, high = np.inf, -np.inf
+        for start in range(0, n, CHUNK_ROWS):  # cache-sized pieces (see CHUNK_ROWS)
+            stop = min(n, start + CHUNK_ROWS)
+            s = scores[start:stop]
+            low, high = min(low, float(s.min())), max(high, float(s.max()))
+            kc = _combine(coded, start, stop) if coded else np.zeros(stop - start, dtype=np.int64)
+            cell = np.floor(s * bins)
+            np.clip(cell, 0, bins - 1, out=cell)
+            np.add(kc * bins, cell.astype(np.int64), out=cells[start:stop])
+            terms = (-np.log(np.clip(s, _EPS, 1 - _EPS)), -np.log(np.clip(1.0 - s, _EPS, 1 - _EPS)),
+                     s * s, (1.0 - s) ** 2)
+            for j, t in enumerate(terms):
+                sums[:, j] += np.bincount(kc, weights=t, minlength=size)
+        out.low, out.high = low, high
+        hist = np.bincount(cells, minlength=size * bins).reshape(size, bins)
         present = np.flatnonzero(hist.sum(axis=1))
         idx = np.unravel_index(present, cards) if coded else ()
         for i, flat in enumerate(present.tolist()):

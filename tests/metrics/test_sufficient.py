@@ -1,0 +1,83 @@
+"""Sufficient statistics of one batch equal a plain count, whatever path codes the columns.
+
+Batches are counted in cache-sized pieces and small integer ranges are coded by
+offset rather than hashed; these tests hold both to a naive Counter over rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from charter.metrics import sufficient
+from charter.metrics.sufficient import MISSING, KeyCounts, ScoreHistogram
+
+
+def _naive(*columns: list) -> Counter:
+    return Counter(zip(*columns))
+
+
+def _plain(values: list) -> list:
+    return [MISSING if v is None else v for v in values]
+
+
+@pytest.mark.parametrize("labels", [[0, 1], [-1, 1], [3, 7, 5], [10**9, 10**9 + 70000]])
+def test_integer_keys_count_like_a_counter(labels: list[int]) -> None:
+    rng = np.random.default_rng(0)
+    n = 3 * sufficient.CHUNK_ROWS + 17  # several pieces and a short last one
+    y = rng.choice(labels, n)
+    region = rng.choice(["north", "south", "east"], n)
+    p = rng.random(n) < 0.4
+    got = KeyCounts.of(("region", "y", "p"), [pa.array(region).dictionary_encode(), pa.array(y.astype(np.int64)),
+                                              pa.array(p)])
+    assert got.counts == _naive(region.tolist(), y.tolist(), p.tolist())
+    assert got.total == n
+
+
+def test_int8_labels_and_boolean_numpy_predictions() -> None:
+    rng = np.random.default_rng(1)
+    n = sufficient.CHUNK_ROWS + 5
+    y = rng.integers(0, 2, n).astype(np.int8)
+    p = rng.random(n) < 0.5
+    got = KeyCounts.of(("y", "p"), [pa.array(y), p])
+    assert got.counts == _naive(y.tolist(), p.tolist())
+
+
+def test_missing_values_are_one_key() -> None:
+    sex = ["f", None, "m", None, "f"]
+    y = [1, 0, None, 1, 1]
+    got = KeyCounts.of(("sex", "y"), [pa.array(sex), pa.array(y, pa.int64())])
+    assert got.counts == _naive(_plain(sex), _plain(y))
+
+
+def test_many_distinct_keys_take_the_sorting_path() -> None:
+    rng = np.random.default_rng(2)
+    n = 50_000
+    ids = rng.integers(0, 10**12, n)  # too wide a range to code by offset, too many cells to count densely
+    other = rng.integers(0, 10**12, n)
+    got = KeyCounts.of(("a", "b"), [pa.array(ids), pa.array(other)])
+    assert got.counts == _naive(ids.tolist(), other.tolist())
+
+
+def test_score_histogram_in_pieces_equals_one_pass() -> None:
+    rng = np.random.default_rng(3)
+    n = 2 * sufficient.CHUNK_ROWS + 999
+    bins = 1024
+    scores = rng.random(n).round(4)
+    region = rng.choice(["a", "b"], n)
+    y = rng.integers(0, 2, n)
+    got = ScoreHistogram.of([pa.array(region), pa.array(y)], scores, bins)
+    cells = np.clip(np.floor(scores * bins), 0, bins - 1).astype(int)
+    for key in {(r, int(v)) for r, v in zip(region.tolist(), y.tolist())}:
+        rows = (region == key[0]) & (y == key[1])
+        assert np.array_equal(got.hist[key], np.bincount(cells[rows], minlength=bins))
+        s = scores[rows]
+        eps = np.finfo(np.float64).eps
+        want = [(-np.log(np.clip(s, eps, 1 - eps))).sum(), (-np.log(np.clip(1 - s, eps, 1 - eps))).sum(),
+                (s * s).sum(), ((1 - s) ** 2).sum()]
+        assert got.sums[key] == pytest.approx(want, rel=1e-12)
+    assert (got.low, got.high) == (scores.min(), scores.max())
+    assert sum(int(h.sum()) for h in got.hist.values()) == n
