@@ -50,8 +50,8 @@ def _uc(uc_id: str, sources: dict[str, tuple[str, str]], categorical: list[str] 
 
 
 def drift_repo(root: Path, ref: pd.DataFrame, cur: pd.DataFrame, parts: int = 4,
-               categorical: list[str] | None = None) -> Path:
-    """'single' (one Parquet file a side), 'parts' (both partitioned) and 'mixed' (partitioned vs one file)."""
+               categorical: list[str] | None = None, current_suffix: str = ".parquet") -> Path:
+    """'single' (one file a side), 'parts' (both partitioned) and 'mixed' (partitioned vs one file)."""
     from charter.io.fs import file_sha256
     from charter.loading.datasets import dataset_sha256
 
@@ -61,10 +61,14 @@ def drift_repo(root: Path, ref: pd.DataFrame, cur: pd.DataFrame, parts: int = 4,
         for sid, frame in (("reference", ref), ("current", cur)):
             base = root / "usecases" / uc_id / "data"
             if uc_id == "single" or (uc_id == "mixed" and sid == "current"):
-                path = base / f"{sid}.parquet"
+                suffix = current_suffix if sid == "current" else ".parquet"
+                path = base / f"{sid}{suffix}"
                 path.parent.mkdir(parents=True, exist_ok=True)
-                frame.to_parquet(path, index=False)
-                sources[sid] = (f"data/{sid}.parquet", file_sha256(path))
+                if suffix == ".csv":
+                    frame.to_csv(path, index=False, lineterminator="\n")
+                else:
+                    frame.to_parquet(path, index=False)
+                sources[sid] = (f"data/{sid}{suffix}", file_sha256(path))
             else:
                 write_partitions(frame, base / sid, parts)
                 sources[sid] = (f"data/{sid}", dataset_sha256(base / sid))
@@ -161,6 +165,32 @@ def test_small_samples_give_the_in_memory_result_exactly(tmp_path):
                 assert f.pop("summary") is None and f["bound"] is None
             assert pr == sr
     assert runs[("parts", "drift")].record.results["schema_changes"]["removed"] == ["member"]
+
+
+def test_a_partitioned_reference_against_a_csv_file_gives_the_in_memory_result(tmp_path):
+    ref, cur = drift_frame(20_000, seed=14), drift_frame(3000, seed=15, shift=1.0)
+    root = drift_repo(tmp_path / "r", ref, cur, parts=4, current_suffix=".csv")
+    runs = _results(run(rb.load(root), ["single", "mixed"], jobs=1))
+    for job in ("drift", "drift-features"):
+        s, p = runs[("single", job)], runs[("mixed", job)]
+        assert (s.status, s.reason) == (p.status, p.reason)
+        sr, pr = copy.deepcopy(s.record.results), copy.deepcopy(p.record.results)
+        summaries = {f["name"]: f.pop("summary") for f in pr["features"]}
+        assert summaries["income"] == "counts" and summaries["region"] is None  # 20,000 + 3,000 distinct
+        for f in sr["features"]:
+            f.pop("summary")
+        assert pr == sr
+
+
+def test_too_many_categories_are_skipped_with_the_reason(tmp_path, monkeypatch):
+    from charter.metrics import sufficient_drift
+
+    monkeypatch.setattr(sufficient_drift, "MAX_CATEGORIES", 3)
+    root = drift_repo(tmp_path / "r", drift_frame(500, seed=16), drift_frame(500, seed=17), parts=2)
+    runs = _results(run(rb.load(root), ["parts"], jobs=1))
+    result = runs[("parts", "drift-features")].record.results
+    assert result["skipped"] == {"region": "more than 3 distinct values: not counted on a partitioned data set"}
+    assert [f["name"] for f in result["features"]] == ["income", "age"]
 
 
 def test_exact_counts_give_the_in_memory_statistics_bit_for_bit():

@@ -16,7 +16,9 @@ result does not depend on where they ran.
 Results equal the in-memory runners' on the same rows (``tests/dask``): counts,
 and every metric and interval computed from counts, exactly; log loss and Brier
 up to floating-point rounding; ROC AUC within the bound recorded in the result's
-``bootstrap.sketch``. Score metrics carry no bootstrap interval.
+``bootstrap.sketch``. Score metrics carry no bootstrap interval. Regression
+evaluation: MAE, RMSE and R² from per-slice sums (:mod:`charter.metrics.sufficient_regression`)
+up to floating-point rounding, without intervals. Drift: :mod:`charter.jobs.partitioned_drift`.
 """
 
 from __future__ import annotations
