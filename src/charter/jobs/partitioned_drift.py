@@ -61,15 +61,15 @@ def grid_pass(part: Path, spec: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     import pandas as pd
 
-    from ..metrics.sufficient_drift import grid_counts
     from .partitioned import batches
 
     grids: dict[str, Any] = spec["grids"]
-    out = {name: np.zeros(len(g), dtype=np.int64) for name, g in grids.items()}
+    out: dict[str, Any] = {}
     for frame in batches(part, list(grids), _label(spec, part)):
         for name, g in grids.items():
             x = pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            out[name] += grid_counts(x[np.isfinite(x)], g)
+            counts = g.counts(x[np.isfinite(x)])
+            out[name] = out[name] + counts if name in out else counts
     return out
 
 
@@ -115,7 +115,6 @@ class _Side:
         import numpy as np
         import pandas as pd
 
-        from ..metrics.sufficient_drift import grid_counts
         from .partitioned import map_partitions
 
         if not grids:
@@ -124,10 +123,14 @@ class _Side:
             out = {}
             for name, g in grids.items():
                 x = pd.to_numeric(self.frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-                out[name] = grid_counts(x[np.isfinite(x)], g)
+                out[name] = g.counts(x[np.isfinite(x)])
             return out
         parts = map_partitions(grid_pass, self.parts, {**self.base, "grids": grids})
-        return {name: sum((p[name] for p in parts), np.zeros(len(g), dtype=np.int64)) for name, g in grids.items()}
+        total: dict[str, Any] = {}
+        for p in parts:  # a partition without rows has no counts
+            for name, counts in p.items():
+                total[name] = total[name] + counts if name in total else counts
+        return total
 
 
 def drift_report(ctx: JobContext) -> dict[str, Any]:
@@ -135,7 +138,7 @@ def drift_report(ctx: JobContext) -> dict[str, Any]:
     from ..metrics.drift import DEFAULT_BINS, DEFAULT_LARGE_SAMPLE, _thresholds, compare_features, \
         numeric_shares, schema_changes
     from ..metrics.bootstrap import to_float
-    from ..metrics.sufficient_drift import MAX_CATEGORIES, categorical_counts, compare_numeric, grid_points
+    from ..metrics.sufficient_drift import MAX_CATEGORIES, Grid, categorical_counts, compare_numeric
     from ..metrics.drift import categorical_compare
 
     job = ctx.job
@@ -163,7 +166,8 @@ def drift_report(ctx: JobContext) -> dict[str, Any]:
         if cs is None or rs.kind != "numeric" or cs.kind != "numeric" or not rs.finite or not cs.finite:
             continue
         if rs.summary == "grid" or cs.summary == "grid":
-            grids[name] = grid_points(min(rs.low, cs.low), max(rs.high, cs.high))
+            grids[name] = Grid.of(min(rs.low, cs.low), max(rs.high, cs.high), min(rs.low_positive, cs.low_positive),
+                                  max(rs.high_negative, cs.high_negative))
     ref_grid, cur_grid = ref_side.grid(grids), cur_side.grid(grids)
 
     def numeric(name: str) -> dict[str, Any]:

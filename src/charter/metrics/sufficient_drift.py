@@ -17,17 +17,19 @@ Each column of each side (reference, current) is reduced batch by batch to a
      :data:`EXACT_DISTINCT` distinct values. Quantile edges (numpy's linear
      interpolation on the order statistics), PSI, the KS statistic and its
      asymptotic p-value (scipy's, used above ``KEEP_VALUES`` rows) are then exact.
-  3. ``grid``: otherwise a second pass counts both sides on a grid of
-     :data:`GRID_CELLS` equal cells between the smallest and largest value of
-     either side (cells ``(g[i-1], g[i]]``, the values at the smallest one in a
-     cell of their own), so the empirical distribution functions are exact at
-     every grid point. KS: the statistic lies between the largest difference at
-     grid points and the largest difference a cell allows; the midpoint is
-     reported with half that width as ``bound.ks_statistic`` and the p-values of
-     both ends as ``bound.p_value``. PSI: each quantile edge is the upper end of the
-     grid cell holding the reference quantile (``bound.psi_edges``: at most one
-     cell width, or the gap between two occupied cells the quantile falls in),
-     and the PSI is exact for those edges.
+  3. ``grid``: otherwise a second pass counts both sides on a :class:`Grid` between
+     the smallest and largest value of either side: :data:`GRID_CELLS` equal cells
+     and, for the positive and the negative values each, at most
+     :data:`RELATIVE_CELLS` cells of equal relative width (the values' float64
+     representation without its lowest bits, for heavy tails), cells
+     ``(g[i-1], g[i]]``, so the empirical distribution functions are exact at
+     every point of either grid. KS: the statistic lies between the largest
+     difference at grid points and the largest difference a cell allows; the
+     midpoint is reported with half that width as ``bound.ks_statistic`` and the
+     p-values of both ends as ``bound.p_value``. PSI: each quantile edge is the
+     upper end of the grid cell holding the reference quantile's lower order
+     statistic (``bound.psi_edges``: how far that may be from the quantile), and the
+     PSI is exact for those edges.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .drift import binned_shares, numeric_compare, psi, type_family
+from .drift import numeric_compare, psi, type_family
 from .groups import MISSING_LABEL, jsonable
 
 KEEP_VALUES = 10_000
@@ -48,7 +50,9 @@ KEEP_VALUES = 10_000
 EXACT_DISTINCT = 1 << 16
 """Distinct values of a numeric feature counted exactly per side before falling back to a grid."""
 GRID_CELLS = 1 << 16
-"""Cells of the grid numeric features fall back to."""
+"""Equal cells of the grid numeric features fall back to."""
+RELATIVE_CELLS = 1 << 18
+"""Most cells of equal relative width of that grid."""
 MAX_CATEGORIES = 1 << 20
 """Distinct values a categorical feature may have on a partitioned data set (its counts are kept in memory)."""
 
@@ -80,6 +84,9 @@ class ColumnStats:
     finite: int = 0
     low: float = math.inf
     high: float = -math.inf
+    low_positive: float = math.inf
+    """Numeric: the smallest positive and the largest negative value (where the relative grid starts)."""
+    high_negative: float = -math.inf
     values: np.ndarray | None = None
     """Numeric: the finite values while there are at most KEEP_VALUES."""
     distinct: tuple[np.ndarray, np.ndarray] | None = None
@@ -100,6 +107,9 @@ class ColumnStats:
             out.missing = out.rows - out.finite
             if len(ok):
                 out.low, out.high = float(ok.min()), float(ok.max())
+                pos, neg = ok[ok > 0], ok[ok < 0]
+                out.low_positive = float(pos.min()) if len(pos) else math.inf
+                out.high_negative = float(neg.max()) if len(neg) else -math.inf
             out.values = ok if len(ok) <= KEEP_VALUES else None
             vals, cnt = np.unique(ok, return_counts=True)
             out.distinct = (vals, cnt.astype(np.int64)) if len(vals) <= EXACT_DISTINCT else None
@@ -109,7 +119,9 @@ class ColumnStats:
         out = ColumnStats(dtype=common_dtype(self.dtype, other.dtype), rows=self.rows + other.rows,
                           kind=self.kind or other.kind, missing=self.missing + other.missing,
                           finite=self.finite + other.finite, low=min(self.low, other.low),
-                          high=max(self.high, other.high))
+                          high=max(self.high, other.high),
+                          low_positive=min(self.low_positive, other.low_positive),
+                          high_negative=max(self.high_negative, other.high_negative))
         if self.counts is None or other.counts is None:
             out.counts = None
         else:
@@ -236,57 +248,124 @@ def compare_counts(r: tuple[np.ndarray, np.ndarray], c: tuple[np.ndarray, np.nda
 
 # --------------------------------------------------------------------------- the grid
 
-
-def grid_points(low: float, high: float, cells: int = GRID_CELLS) -> np.ndarray:
-    """The grid's points ``g[0] = low .. g[cells] = high``."""
-    return np.linspace(low, high, cells + 1)
+_LOW_BITS = np.int64(0x7FFFFFFFFFFFFFFF)
 
 
-def grid_counts(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Counts per cell: cell 0 holds the values ``<= g[0]``, cell i the values in ``(g[i-1], g[i]]``."""
-    return np.bincount(np.searchsorted(grid, values, side="left"), minlength=len(grid) + 1)[: len(grid)]
+def _keys(x: np.ndarray) -> np.ndarray:
+    """Integers ordered as the finite doubles ``x`` are (``-0.0`` taken as ``0.0``)."""
+    b = (np.asarray(x, dtype=np.float64) + 0.0).view(np.int64)
+    return np.where(b < 0, b ^ _LOW_BITS, b)
 
 
-def compare_grid(grid: np.ndarray, rc: np.ndarray, cc: np.ndarray, bins: int) -> dict[str, Any]:
-    """KS (midpoint and bound) and PSI (edges on the grid, bound) from both sides' grid counts."""
-    n1, n2 = int(rc.sum()), int(cc.sum())
-    f1 = np.cumsum(rc) / n1  # exact distribution functions at every grid point
-    f2 = np.cumsum(cc) / n2
+def _doubles(k: np.ndarray) -> np.ndarray:
+    """The doubles of keys; key -1 (``-0.0``, which no value has) is the largest negative double instead."""
+    k = np.where(k == -1, np.int64(-2), k).astype(np.int64)
+    return np.where(k < 0, k ^ _LOW_BITS, k).view(np.float64)
+
+
+def _key(x: float) -> int:
+    return int(_keys(np.array([x]))[0])
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A grid over ``[low, high]`` whose counts are exact at every point: both sides are counted on it.
+
+    * ``GRID_CELLS`` equal cells (``g[0] = low``, cells ``(g[i-1], g[i]]``), fine where the values
+      are dense on a linear scale;
+    * for the positive and for the negative values, at most ``RELATIVE_CELLS`` cells of equal
+      relative width between the one nearest zero and the one farthest from it (the values'
+      float64 representation with its ``shift`` lowest bits dropped): fine for heavy tails and
+      values spanning orders of magnitude.
+
+    The distribution functions are exact at every point of each grid, so their union is the
+    grid the statistics use.
+    """
+
+    low: float
+    high: float
+    segments: tuple[tuple[int, int, int, float], ...]
+    """Relative cells: (first cell's key, cells, shift, highest value) per side of zero."""
+
+    @classmethod
+    def of(cls, low: float, high: float, low_positive: float = math.inf, high_negative: float = -math.inf) -> Grid:
+        segments = []
+        for a, b in ((low, high_negative), (low_positive, high)):
+            if not (math.isfinite(a) and math.isfinite(b)) or a > b:
+                continue
+            ka, kb = _key(a), _key(b)
+            shift = next(s for s in range(64) if (kb >> s) - (ka >> s) + 1 <= RELATIVE_CELLS)
+            segments.append((ka >> shift, (kb >> shift) - (ka >> shift) + 1, shift, float(b)))
+        return cls(float(low), float(high), tuple(segments))
+
+    @property
+    def linear(self) -> np.ndarray:
+        return np.linspace(self.low, self.high, GRID_CELLS + 1)
+
+    def counts(self, values: np.ndarray) -> np.ndarray:
+        """Counts per cell: linear cells, then per relative segment the values below it and its cells."""
+        g = self.linear
+        parts = [np.bincount(np.searchsorted(g, values, side="left"), minlength=len(g))[: len(g)]]
+        keys = _keys(values)
+        for base, cells, shift, _ in self.segments:
+            idx = np.clip((keys >> shift) - base + 1, 0, cells + 1)  # 0: below the segment, cells + 1: above
+            parts.append(np.bincount(idx, minlength=cells + 2)[: cells + 1])
+        return np.concatenate(parts).astype(np.int64)
+
+    def cumulative(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted points of the grid, how many values are at most each point) from :meth:`counts`."""
+        g = self.linear
+        points, cum = [g], [np.cumsum(counts[: len(g)])]
+        at = len(g)
+        for base, cells, shift, top in self.segments:
+            upper = ((np.arange(cells, dtype=np.int64) + base) << shift) + ((1 << shift) - 1)
+            points.append(np.minimum(_doubles(upper), top))
+            cum.append(np.cumsum(counts[at: at + cells + 1])[1:])  # the values below the segment included
+            at += cells + 1
+        pts, cm = np.concatenate(points), np.concatenate(cum)
+        order = np.argsort(pts, kind="stable")
+        pts, cm = pts[order], cm[order]
+        keep = np.concatenate([pts[1:] != pts[:-1], [True]])  # one count per point (the grids agree)
+        return pts[keep], cm[keep]
+
+
+def compare_grid(points: np.ndarray, r_cum: np.ndarray, c_cum: np.ndarray, bins: int) -> dict[str, Any]:
+    """KS (midpoint and bound) and PSI (edges on the grid, bound) from both sides' counts up to each grid point."""
+    n1, n2 = int(r_cum[-1]), int(c_cum[-1])
+    f1 = r_cum / n1  # exact distribution functions at every grid point
+    f2 = c_cum / n2
     d_low = float(np.abs(f1 - f2).max())
     p1, p2 = np.concatenate([[0.0], f1[:-1]]), np.concatenate([[0.0], f2[:-1]])  # at the cells' lower ends
     d_high = float(max(np.max(f1 - p2), np.max(f2 - p1), d_low))
     d = 0.5 * (d_low + d_high)
     # PSI edges: the reference quantile's two order statistics fall in known cells
     qs = np.linspace(0.0, 1.0, bins + 1)[1:-1]
-    cum = np.cumsum(rc)
     order = np.floor((n1 - 1) * qs).astype(np.int64)
-    lo_cell = np.searchsorted(cum, order, side="right")
-    hi_cell = np.searchsorted(cum, np.minimum(order + 1, n1 - 1), side="right")
+    lo_cell = np.searchsorted(r_cum, order, side="right")
+    hi_cell = np.searchsorted(r_cum, np.minimum(order + 1, n1 - 1), side="right")
     edge_bound = 0.0
     for lo, hi in zip(lo_cell.tolist(), hi_cell.tolist(), strict=True):
-        below = grid[lo - 1] if lo > 0 else grid[0]
-        edge_bound = max(edge_bound, float(grid[lo] - below), float(grid[hi] - grid[lo]))
+        below = points[lo - 1] if lo > 0 else points[0]
+        edge_bound = max(edge_bound, float(points[lo] - below), float(points[hi] - points[lo]))
     cells = np.unique(lo_cell)
-    edges = grid[cells]
+    edges = points[cells]
 
-    def shares(counts: np.ndarray) -> np.ndarray:
+    def shares(cum: np.ndarray) -> np.ndarray:
         # cells are right-closed: the values up to an edge are whole cells
-        c = np.cumsum(counts)
-        per = np.diff(np.concatenate([[0], c[cells], [c[-1]]]))
-        return per / c[-1]
+        per = np.diff(np.concatenate([[0], cum[cells], [cum[-1]]]))
+        return per / cum[-1]
 
     return {
-        "stats": {"psi": psi(shares(rc), shares(cc)), "ks": ks_asymptotic_pvalue(d, n1, n2), "ks_statistic": d},
+        "stats": {"psi": psi(shares(r_cum), shares(c_cum)), "ks": ks_asymptotic_pvalue(d, n1, n2), "ks_statistic": d},
         "bins": int(len(edges) + 1),
         "bin_edges": [float(e) for e in edges],
-        "bound": {"grid_cells": int(len(grid) - 1), "cell_width": float(grid[1] - grid[0]),
-                  "ks_statistic": 0.5 * (d_high - d_low),
+        "bound": {"grid_points": int(len(points)), "ks_statistic": 0.5 * (d_high - d_low),
                   "p_value": [ks_asymptotic_pvalue(d_high, n1, n2), ks_asymptotic_pvalue(d_low, n1, n2)],
                   "psi_edges": edge_bound},
     }
 
 
-def compare_numeric(r: ColumnStats, c: ColumnStats, bins: int, grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None
+def compare_numeric(r: ColumnStats, c: ColumnStats, bins: int, grid: tuple[Grid, np.ndarray, np.ndarray] | None
                     ) -> dict[str, Any]:
     """A numeric feature's statistics from both sides' merged summaries (and the grid counts, when needed)."""
     if r.summary == "values" and c.summary == "values":
@@ -296,7 +375,10 @@ def compare_numeric(r: ColumnStats, c: ColumnStats, bins: int, grid: tuple[np.nd
         return {**compare_counts(r.exact_counts(), c.exact_counts(), bins), "summary": "counts"}
     if grid is None:
         raise ValueError("a numeric feature summarised on a grid needs the grid counts")
-    return {**compare_grid(*grid, bins), "summary": "grid"}
+    g, r_counts, c_counts = grid
+    points, r_cum = g.cumulative(r_counts)
+    _, c_cum = g.cumulative(c_counts)
+    return {**compare_grid(points, r_cum, c_cum, bins), "summary": "grid"}
 
 
 def categorical_counts(r: ColumnStats, c: ColumnStats) -> tuple[list[Any], np.ndarray, np.ndarray]:
@@ -311,8 +393,3 @@ def categorical_counts(r: ColumnStats, c: ColumnStats) -> tuple[list[Any], np.nd
         rc.append(r.missing)
         cc.append(c.missing)
     return labels, np.asarray(rc, dtype=np.int64), np.asarray(cc, dtype=np.int64)
-
-
-__all__ = ["ColumnStats", "EXACT_DISTINCT", "GRID_CELLS", "KEEP_VALUES", "MAX_CATEGORIES", "binned_shares",
-           "categorical_counts", "common_dtype", "compare_counts", "compare_grid", "compare_numeric", "frame_stats",
-           "grid_counts", "grid_points", "ks_asymptotic_pvalue", "merge_columns", "quantiles_from_counts"]

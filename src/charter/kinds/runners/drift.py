@@ -18,11 +18,11 @@ class DriftBound(ResultModel):
     """How far a numeric feature's statistics of a partitioned data set may lie from the in-memory ones.
 
     Recorded when the feature had too many distinct values for exact counts and was
-    counted on a grid of equal cells between the smallest and largest value.
+    counted on a grid between the smallest and largest value (equal cells and cells of
+    equal relative width; :class:`charter.metrics.sufficient_drift.Grid`).
     """
 
-    grid_cells: int
-    cell_width: float
+    grid_points: int
     ks_statistic: float
     """The exact Kolmogorov–Smirnov statistic lies within ± this of the recorded one."""
     p_value: list[float]
@@ -95,7 +95,7 @@ class Drift(RunnerKind[DriftResult]):
         out.extend(table(rows))
         for f in result.features:
             if f.bound is not None:
-                out.append(f"  {f.name}: counted on a grid of {f.bound.grid_cells} cells; KS statistic within "
+                out.append(f"  {f.name}: counted on a grid of {f.bound.grid_points} points; KS statistic within "
                            f"±{num(f.bound.ks_statistic)}, p-value in [{num(f.bound.p_value[0])}, "
                            f"{num(f.bound.p_value[1])}], PSI edges within {num(f.bound.psi_edges)}")
         return out
