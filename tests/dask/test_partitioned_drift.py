@@ -117,6 +117,10 @@ def test_large_drift_equals_the_in_memory_runner_or_lies_within_its_bound(large,
             assert abs(f["p_value"] - exact["p_value"]) <= abs(b["p_value"][1] - b["p_value"][0]) + 1e-300
             assert b["p_value"][0] <= exact["p_value"] <= b["p_value"][1]
             assert math.isclose(f["psi"], exact["psi"], rel_tol=0.05)
+            from charter.kinds.runners.drift import KIND, DriftResult
+
+            shown = "\n".join(KIND.format(DriftResult.model_validate(p)))
+            assert f"income: counted on a grid of {b['grid_points']} points; KS statistic within ±" in shown
             continue
         assert {k: f[k] for k in EXACT} == {k: exact[k] for k in EXACT}, f["name"]
         assert f["summary"] == ("counts" if f["kind"] == "numeric" else None)

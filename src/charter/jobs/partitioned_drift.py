@@ -21,8 +21,7 @@ from typing import Any
 
 from ..loading.datasets import is_dataset, partition_name, partitions
 from .base import JobContext, JobError
-
-PARQUET = (".parquet", ".pq")
+from .data import PARQUET_SUFFIXES
 
 
 def _label(spec: dict[str, Any], part: Path) -> str:
@@ -83,7 +82,7 @@ class _Side:
         self.frame: Any = None
         if is_dataset(self.path):
             self.parts = partitions(self.path)
-        elif self.path.suffix.lower() in PARQUET:
+        elif self.path.name.lower().endswith(PARQUET_SUFFIXES):
             self.parts = [self.path]
         else:
             self.parts = []
