@@ -16,7 +16,9 @@ result does not depend on where they ran.
 Results equal the in-memory runners' on the same rows (``tests/dask``): counts,
 and every metric and interval computed from counts, exactly; log loss and Brier
 up to floating-point rounding; ROC AUC within the bound recorded in the result's
-``bootstrap.sketch``. Score metrics carry no bootstrap interval.
+``bootstrap.sketch``. Score metrics carry no bootstrap interval. Regression
+evaluation: MAE, RMSE and R² from per-slice sums (:mod:`charter.metrics.sufficient_regression`)
+up to floating-point rounding, without intervals. Drift: :mod:`charter.jobs.partitioned_drift`.
 """
 
 from __future__ import annotations
@@ -273,12 +275,11 @@ def evaluate(ctx: JobContext) -> JobOutput:
     ref = job.predictions
     if uc.task is None:
         raise JobError("evaluation needs the use case's task")
-    if uc.task.type.value == "regression":
-        raise JobError("evaluating a partitioned data set supports classification tasks; regression metrics "
-                       "need the rows in memory")
     if job.champion is not None:
         raise JobError("a champion comparison needs both predictions in memory; it is not available on a "
                        "partitioned data set")
+    if uc.task.type.value == "regression":
+        return evaluate_regression(ctx)
     slices = list(job.slices)
     spec = {"label": ref.label, "score": ref.score, "prediction": ref.prediction, "threshold": ref.threshold,
             "groups": [slices], "hist_groups": [slices], "bins": DEFAULT_BINS}
@@ -346,6 +347,95 @@ def _relabel_flags(counts: dict[tuple[Any, ...], int], pos: Any, neg: Any) -> di
         new = key[:-1] + (pos if key[-1] else neg,)
         out[new] = out.get(new, 0) + k
     return out
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def _numeric(column: Any, what: str, label: str, offset: int) -> Any:
+    """A numeric Arrow column of one batch as float64 values; missing or non-numeric values are an error naming the row."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if column.null_count:
+        raise JobError(f"{what} of {label} has {column.null_count} missing value(s) "
+                       f"(first at row {offset + _first_null(column)})")
+    if not pa.types.is_floating(column.type) and not pa.types.is_integer(column.type):
+        try:
+            column = pc.cast(column, pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            raise JobError(f"{what} of {label} is not numeric ({column.type})") from None
+    values = column.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise JobError(f"{what} of {label} has {int(bad.sum())} missing or infinite value(s) "
+                       f"(first at row {offset + int(np.flatnonzero(bad)[0])})")
+    return values
+
+
+def regression_stats(part: Path, spec: dict[str, Any]) -> Any:
+    """The :class:`~charter.metrics.sufficient_regression.RegressionSums` of one partition, batch by batch.
+
+    ``spec``: ``label`` and ``prediction`` (column names), ``slices`` (columns), ``name``.
+    """
+    from ..metrics.sufficient_regression import RegressionSums
+
+    label = spec["name"]
+    slices = list(spec["slices"])
+    sums = RegressionSums(tuple(slices))
+    for batch, offset in arrow_batches(part, [spec["label"], spec["prediction"], *slices], label):
+        col = {name: batch.column(i) for i, name in enumerate(batch.schema.names)}
+        y = _numeric(col[spec["label"]], f"label column '{spec['label']}'", label, offset)
+        yp = _numeric(col[spec["prediction"]], f"prediction column '{spec['prediction']}'", label, offset)
+        sums = sums.merge(RegressionSums.of(slices, [col[c] for c in slices], y, yp))
+    return sums
+
+
+def _partition_regression(part: Path, spec: dict[str, Any]) -> Any:
+    name = f"'{spec['source']}' partition '{partition_name(Path(spec['root']), part)}'"
+    return regression_stats(part, {**spec, "name": name})
+
+
+def evaluate_regression(ctx: JobContext) -> JobOutput:
+    """Runner ``evaluate`` of a regression task on a partitioned data source of precomputed predictions.
+
+    MAE, RMSE and R² overall and per slice from per-partition sums (equal to the
+    in-memory values to rounding); no bootstrap interval; no residual bins.
+    """
+    from ..kinds.runners.evaluate import EvaluateResult, SliceBlock
+    from ..metrics.sufficient import merge_all
+    from ..metrics.sufficient_regression import regression_from_sums
+    from .evaluate import estimate
+
+    job = ctx.job
+    ref = job.predictions
+    predicted = ref.prediction if ref.prediction is not None else ref.score
+    if predicted is None:
+        raise JobError(f"data:{ref.data} gives no predictions")
+    path = ctx.data_path(ref.data)  # the pinned hash is checked first
+    src = ctx.source(ref.data)
+    slices = list(job.slices)
+    spec = {"label": ref.label, "prediction": predicted, "slices": slices, "root": str(path), "source": src.path}
+    sums = merge_all(map_partitions(_partition_regression, partitions(path), spec))
+    if sums is None or not sums.sums:
+        raise JobError(f"data:{ref.data} holds no rows to evaluate")
+    try:
+        report = regression_from_sums(sums, slices, n_boot=job.bootstrap.replicates,
+                                      confidence=job.bootstrap.confidence, seed=job.bootstrap.seed)
+    except ValueError as exc:
+        raise JobError(f"cannot evaluate data:{ref.data}: {exc}") from None
+    out_slices: dict[str, dict[str, SliceBlock]] = {}
+    for s in report["slices"]:
+        out_slices.setdefault(s["column"], {})[str(s["value"])] = SliceBlock(
+            n=s["n"], metrics={m: estimate(v) for m, v in s["metrics"].items()}, confusion_matrix=None)
+    result = EvaluateResult(
+        task="regression", source=f"data:{ref.data}", n=report["n"], labels=[],
+        metrics={m: estimate(v) for m, v in report["overall"]["metrics"].items()}, confusion_matrix=None,
+        slices=out_slices, champion=None, bootstrap=report["bootstrap"], warnings=list(report["warnings"]),
+        decision=None, curves_skipped={"residuals": "not drawn on a partitioned data set: residual bins need "
+                                                    "the rows sorted by prediction"})
+    return JobOutput("pass", None, result)
 
 
 # --------------------------------------------------------------------------- fairness

@@ -34,7 +34,7 @@ their shares are reported.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -106,14 +106,19 @@ def _thresholds(thresholds: Mapping[str, float] | None) -> dict[str, float]:
 
 
 def _schema(reference: pd.DataFrame, current: pd.DataFrame) -> dict[str, Any]:
-    ref_cols = [str(c) for c in reference.columns]
-    cur_cols = [str(c) for c in current.columns]
+    return schema_changes({str(c): reference[c].dtype for c in reference.columns},
+                          {str(c): current[c].dtype for c in current.columns})
+
+
+def schema_changes(reference: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """Added, removed and retyped columns from the columns' dtypes (in column order) on either side."""
+    ref_cols, cur_cols = list(reference), list(current)
     ref_set, cur_set = set(ref_cols), set(cur_cols)
     retyped, dtype_changes = [], []
     for col in ref_cols:
         if col not in cur_set:
             continue
-        rd, cd = reference[col].dtype, current[col].dtype
+        rd, cd = reference[col], current[col]
         if str(rd) == str(cd):
             continue
         item = {"column": col, "reference": str(rd), "current": str(cd)}
@@ -145,26 +150,40 @@ def _numeric_feature(ref: pd.Series, cur: pd.Series, bins: int) -> dict[str, Any
     r = pd.to_numeric(ref, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     c = pd.to_numeric(cur, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     r_ok, c_ok = r[np.isfinite(r)], c[np.isfinite(c)]
+    out = numeric_shares(len(r), len(r_ok), len(c), len(c_ok))
+    if "reason" in out:
+        return out
+    out.update(numeric_compare(r_ok, c_ok, bins))
+    return out
+
+
+def numeric_shares(rows_ref: int, ok_ref: int, rows_cur: int, ok_cur: int) -> dict[str, Any]:
+    """The counts and missing shares of a numeric feature (with the reason it cannot be compared, if so)."""
     out: dict[str, Any] = {
         "kind": "numeric",
-        "n_reference": int(len(r_ok)),
-        "n_current": int(len(c_ok)),
-        "missing_reference": to_float(1 - len(r_ok) / len(r)) if len(r) else None,
-        "missing_current": to_float(1 - len(c_ok) / len(c)) if len(c) else None,
+        "n_reference": int(ok_ref),
+        "n_current": int(ok_cur),
+        "missing_reference": to_float(1 - ok_ref / rows_ref) if rows_ref else None,
+        "missing_current": to_float(1 - ok_cur / rows_cur) if rows_cur else None,
     }
-    if len(r_ok) == 0 or len(c_ok) == 0:
-        out["reason"] = "no non-missing values in the " + ("reference" if len(r_ok) == 0 else "current") + " data"
-        return out
+    if ok_ref == 0 or ok_cur == 0:
+        out["reason"] = "no non-missing values in the " + ("reference" if ok_ref == 0 else "current") + " data"
+    return out
+
+
+def numeric_compare(r_ok: np.ndarray, c_ok: np.ndarray, bins: int) -> dict[str, Any]:
+    """PSI and Kolmogorov–Smirnov of two samples of finite values."""
     edges = quantile_edges(r_ok, bins)
     ks = stats.ks_2samp(r_ok, c_ok)
-    out["stats"] = {
-        "psi": psi(binned_shares(r_ok, edges), binned_shares(c_ok, edges)),
-        "ks": float(ks.pvalue),
-        "ks_statistic": float(ks.statistic),
+    return {
+        "stats": {
+            "psi": psi(binned_shares(r_ok, edges), binned_shares(c_ok, edges)),
+            "ks": float(ks.pvalue),
+            "ks_statistic": float(ks.statistic),
+        },
+        "bins": int(len(edges) + 1),
+        "bin_edges": [float(e) for e in edges],
     }
-    out["bins"] = int(len(edges) + 1)
-    out["bin_edges"] = [float(e) for e in edges]
-    return out
 
 
 def _categorical_feature(ref: pd.Series, cur: pd.Series) -> dict[str, Any]:
@@ -177,15 +196,24 @@ def _categorical_feature(ref: pd.Series, cur: pd.Series) -> dict[str, Any]:
     k = len(labels)
     rc = np.bincount(codes[: len(ref)], minlength=k)
     cc = np.bincount(codes[len(ref) :], minlength=k)
+    return categorical_compare(labels, rc, cc, to_float(ref.isna().mean()) if len(ref) else None,
+                               to_float(cur.isna().mean()) if len(cur) else None)
+
+
+def categorical_compare(labels: list[Any], rc: np.ndarray, cc: np.ndarray, missing_reference: float | None,
+                        missing_current: float | None) -> dict[str, Any]:
+    """Chi-squared and PSI of the reference and current counts of each category (in ``labels`` order)."""
+    n_ref, n_cur = int(rc.sum()), int(cc.sum())
+    k = len(labels)
     out: dict[str, Any] = {
         "kind": "categorical",
-        "n_reference": int(len(ref)),
-        "n_current": int(len(cur)),
-        "missing_reference": to_float(ref.isna().mean()) if len(ref) else None,
-        "missing_current": to_float(cur.isna().mean()) if len(cur) else None,
+        "n_reference": n_ref,
+        "n_current": n_cur,
+        "missing_reference": missing_reference,
+        "missing_current": missing_current,
     }
-    if len(ref) == 0 or len(cur) == 0:
-        out["reason"] = "no rows in the " + ("reference" if len(ref) == 0 else "current") + " data"
+    if n_ref == 0 or n_cur == 0:
+        out["reason"] = "no rows in the " + ("reference" if n_ref == 0 else "current") + " data"
         return out
     if k >= 2:
         chi = stats.chi2_contingency(np.vstack([rc, cc]))
@@ -242,11 +270,38 @@ def drift_report(
         raise ValueError(ERR_BINS.format(bins))
     limits = _thresholds(thresholds)
     schema = _schema(reference, current)
-    retyped = {item["column"] for item in schema["retyped"]}
     ref_cols = {str(c): c for c in reference.columns}
     cur_cols = {str(c): c for c in current.columns}
+    return compare_features(
+        schema, {n: reference[c].dtype for n, c in ref_cols.items()}, {n: current[c].dtype for n, c in cur_cols.items()},
+        lambda name: _numeric_feature(reference[ref_cols[name]], current[cur_cols[name]], int(bins)),
+        lambda name: _categorical_feature(reference[ref_cols[name]], current[cur_cols[name]]),
+        features=features, categorical=categorical, limits=limits, methods=methods, large_sample=large_sample)
+
+
+def compare_features(
+    schema: dict[str, Any],
+    ref_dtypes: Mapping[str, Any],
+    cur_dtypes: Mapping[str, Any],
+    numeric: Callable[[str], dict[str, Any]],
+    categorical_of: Callable[[str], dict[str, Any]],
+    *,
+    features: Sequence[str] | None,
+    categorical: Sequence[str] | None,
+    limits: dict[str, float],
+    methods: str | Mapping[str, str] | None,
+    large_sample: int,
+) -> dict[str, Any]:
+    """The report of :func:`drift_report` from each side's column dtypes and per-feature comparisons.
+
+    ``numeric(name)`` / ``categorical_of(name)`` give a feature's statistics
+    (:func:`numeric_shares` and :func:`numeric_compare`, :func:`categorical_compare`);
+    the in-memory report computes them from the frames, the partitioned one from
+    merged per-partition statistics. A result with ``"skip"`` is skipped with that reason.
+    """
+    retyped = {item["column"] for item in schema["retyped"]}
     if features is None:
-        names = [c for c in ref_cols if c in cur_cols and c not in retyped]
+        names = [c for c in ref_dtypes if c in cur_dtypes and c not in retyped]
     else:
         names = [str(f) for f in features]
     cat_set = {str(c) for c in (categorical or [])}
@@ -254,28 +309,30 @@ def drift_report(
     results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     for name in names:
-        if name not in ref_cols or name not in cur_cols:
-            where = "reference" if name not in ref_cols else "current"
+        if name not in ref_dtypes or name not in cur_dtypes:
+            where = "reference" if name not in ref_dtypes else "current"
             skipped[name] = f"not in the {where} data"
             continue
-        ref, cur = reference[ref_cols[name]], current[cur_cols[name]]
-        fam_r, fam_c = type_family(ref.dtype), type_family(cur.dtype)
+        fam_r, fam_c = type_family(ref_dtypes[name]), type_family(cur_dtypes[name])
         if name in cat_set or fam_r in ("bool", "categorical"):
             if fam_r != fam_c and name not in cat_set:
                 skipped[name] = f"type changed from {fam_r} to {fam_c}"
                 continue
-            res = _categorical_feature(ref, cur)
+            res = categorical_of(name)
             allowed = CATEGORICAL_METHODS
             test = "chi2"
         elif fam_r == "numeric":
             if fam_c != "numeric":
                 skipped[name] = f"type changed from {fam_r} to {fam_c}"
                 continue
-            res = _numeric_feature(ref, cur, int(bins))
+            res = numeric(name)
             allowed = NUMERIC_METHODS
             test = "ks"
         else:
             skipped[name] = f"{fam_r} features are not compared"
+            continue
+        if "skip" in res:
+            skipped[name] = res["skip"]
             continue
         if "stats" not in res:
             skipped[name] = res.get("reason", "not comparable")

@@ -14,6 +14,23 @@ from ._shared import ResultModel, num, table
 from .base import Checker, Loc, Reads, RunnerKind
 
 
+class DriftBound(ResultModel):
+    """How far a numeric feature's statistics of a partitioned data set may lie from the in-memory ones.
+
+    Recorded when the feature had too many distinct values for exact counts and was
+    counted on a grid between the smallest and largest value (equal cells and cells of
+    equal relative width; :class:`charter.metrics.sufficient_drift.Grid`).
+    """
+
+    grid_points: int
+    ks_statistic: float
+    """The exact Kolmogorov–Smirnov statistic lies within ± this of the recorded one."""
+    p_value: list[float]
+    """[low, high]: the KS p-values of the largest and smallest statistic the grid allows."""
+    psi_edges: float
+    """Each PSI bin edge lies within this distance of the reference quantile (PSI is exact for the edges used)."""
+
+
 class DriftFeature(ResultModel):
     name: str
     kind: Literal["numeric", "categorical"]
@@ -23,6 +40,10 @@ class DriftFeature(ResultModel):
     psi: float | None = None
     threshold: float
     drifted: bool
+    summary: Literal["values", "counts", "grid"] | None = None
+    """Numeric features of partitioned data: kept whole or counted per distinct value (both exact), or on a grid."""
+    bound: DriftBound | None = None
+    """Error bounds of a feature counted on a grid."""
 
 
 class DriftResult(ResultModel):
@@ -43,7 +64,7 @@ class Drift(RunnerKind[DriftResult]):
     description = "Schema and distribution drift of current data against a reference."
     spec_model = DriftJob
     result_model = DriftResult
-    result_version = "1"
+    result_version = "2"
     backend = "charter.jobs.drift"
     packages = ("numpy", "pandas", "scipy")
     section = "drift"
@@ -72,6 +93,11 @@ class Drift(RunnerKind[DriftResult]):
             rows.append([f.name, f.kind, f.method, num(f.statistic), num(f.p_value), num(f.psi), num(f.threshold),
                          "yes" if f.drifted else "no"])
         out.extend(table(rows))
+        for f in result.features:
+            if f.bound is not None:
+                out.append(f"  {f.name}: counted on a grid of {f.bound.grid_points} points; KS statistic within "
+                           f"±{num(f.bound.ks_statistic)}, p-value in [{num(f.bound.p_value[0])}, "
+                           f"{num(f.bound.p_value[1])}], PSI edges within {num(f.bound.psi_edges)}")
         return out
 
 
