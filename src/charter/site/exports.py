@@ -18,7 +18,15 @@ from typing import Any
 
 from .safe import md
 
-SCHEMA = "charter.site/v1"
+SCHEMA = "charter.site/v2"
+"""v2 (from v1): each number once. A result names its ``job``; the job's record (id, freshness,
+file hash, commit) is its entry in ``evidence``. A fairness group's values are its ``rates``
+(v1 repeated them as ``metrics``); a judged view lists the disparities its checks judge (the
+others are in the record; ``all_disparities`` counts them); a metric's ``verdicts`` (v1 also
+gave the first as ``verdict``); a block's small groups are the groups marked ``small``. A
+decision's ``evidenceHash`` is given where it differs from the use case's. Flags that are
+false by default (``primary``, ``small``, ``drifted``, ``intersection``, ``useInterval``,
+``include_small_groups``) appear only when true."""
 
 HF_TASKS = {
     "binary-classification": ("tabular-classification", "Binary classification"),
@@ -31,6 +39,7 @@ HF_TASKS = {
 
 
 _PRESENTATION = frozenset(("title", "gib", "primary_title", "secondary_titles"))
+_DEFAULT_FALSE = frozenset(("primary", "small", "drifted", "intersection", "useInterval", "include_small_groups"))
 
 
 class _Lean(dict):  # type: ignore[type-arg]
@@ -44,7 +53,7 @@ def _lean(obj: Any, drop: frozenset[str] = frozenset()) -> Any:
     if isinstance(obj, dict):
         out = {}
         for k, v in obj.items():
-            if v is None or v == "" or k in drop:
+            if v is None or v == "" or k in drop or (v is False and k in _DEFAULT_FALSE):
                 continue
             if isinstance(v, (dict, list, tuple, float)):
                 v = _lean(v, drop)
@@ -81,13 +90,16 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
 
     Results are the ones the pages show (all overall metrics; per slice, the
     use case's declared metrics; per group, the main group metrics; the
-    disparities its checks name plus the headline ones). ``evidence`` names each
-    record by id and file hash: the complete payloads are the records under
-    ``evidence/records/<use case>/<job>/<id>.json`` in the repository.
+    disparities its checks name plus the headline ones; of a judged view, the
+    disparities its checks judged). Each result names its job, and ``evidence``
+    names each job's record by id and file hash: the complete payloads are the
+    records under ``evidence/records/<use case>/<job>/<id>.json`` in the repository.
     """
-    def results(kind: str) -> list[dict[str, Any]]:
-        return [{"job": x["job"], "evidence": x["id"], "fresh": x["freshness"] == "fresh",
-                 "result": _Lean(_lean(x["result"], _PRESENTATION) or {})} for x in uc[kind]]
+    def results(kind: str, shape: Any = None) -> list[dict[str, Any]]:
+        return [{"job": x["job"], "result": _Lean(_lean(shape(x["result"]) if shape and x["result"] else x["result"],
+                                                        _PRESENTATION) or {})} for x in uc[kind]]
+
+    judged = {c["id"]: c["metric"] for c in uc["checks"]}
 
     data = {
         "id": uc["id"], "title": uc["title"], "stage": uc["stage"]["id"], "riskTier": uc["tier"]["id"],
@@ -98,13 +110,14 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
                       "id": j["id"], "recordSha256": j["record_sha256"], "finishedAt": j.get("finished_at"),
                       "gitCommit": (j.get("lineage") or {}).get("git_commit"),
                       "gitDirty": (j.get("lineage") or {}).get("git_dirty")} for j in uc["jobs"]],
-        "training": results("training"), "evaluation": results("evaluation"), "fairness": results("fairness"),
+        "training": results("training"), "evaluation": results("evaluation", _evaluation_result),
+        "fairness": results("fairness", lambda r: _fairness_result(r, judged)),
         "drift": results("drift"), "dataContracts": results("contracts"),
         "fairnessChecks": [{"id": c["id"], "attributes": c["attributes"], "metric": c["metric"], "min": c["min"],
                             "max": c["max"], "useInterval": c["use_interval"], "value": c["value"],
                             "verdicts": c["verdicts"]} for c in uc["checks"]],
         "decisions": [{"stage": d["stage"]["id"], "passed": d["passed"], "decidedOn": d["decided_on"],
-                       "evidenceHash": d["evidence_hash"],
+                       "evidenceHash": d["evidence_hash"] if d["evidence_hash"] != uc["evidence_hash"] else None,
                        "requirements": [{k: r[k] for k in ("id", "kind", "origin", "status", "reason", "metric",
                                                            "candidate", "threshold", "comparator", "baseline",
                                                            "evidence", "command", "waiver")}
@@ -124,6 +137,30 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
     if uc.get("ranking"):
         data["ranking"] = _lean(uc["ranking"], _PRESENTATION)
     return _json({"schema": SCHEMA, "asOf": as_of, "useCase": data})
+
+
+def _evaluation_result(res: dict[str, Any]) -> dict[str, Any]:
+    """The evaluation as exported: a metric's verdicts once (the view also keeps the first as ``verdict``)."""
+    return res | {"metrics": [{k: v for k, v in m.items() if k != "verdict"} for m in res["metrics"]]}
+
+
+def _fairness_result(res: dict[str, Any], judged: dict[str, str]) -> dict[str, Any]:
+    """The fairness result as exported: each value once, and of a view's disparities the judged ones.
+
+    ``judged`` maps a fairness check's id to its metric. The page shows a view's
+    disparities only as the values its checks judged (the check table); the
+    record holds all of them.
+    """
+    blocks = []
+    for b in res["blocks"]:
+        views = []
+        for v in b["views"]:
+            names = {judged[c] for c in v["checks"] if c in judged}
+            views.append(v | {"disparities": {k: e for k, e in v["disparities"].items() if k in names}})
+        blocks.append({k: x for k, x in b.items() if k not in ("small", "label")}
+                      | {"groups": [{k: x for k, x in g.items() if k != "metrics"} for g in b["groups"]],
+                         "views": views})
+    return res | {"blocks": blocks}
 
 
 def portfolio_json(ctx: dict[str, Any]) -> bytes:
