@@ -11,6 +11,7 @@ from typing import ClassVar
 import markdown
 import pytest
 import site_fixture
+import yaml
 
 from charter.site.build import build_site, process_usecases
 from charter.site.context import Session, build_context
@@ -31,7 +32,10 @@ def test_site_has_every_page_and_export(built_site) -> None:  # type: ignore[no-
         card = (site / "exports" / uc / "README.md").read_text()
         assert card.startswith("---\nlicense: ") and "\ntags:\n" in card
     churn = (site / "exports/churn/README.md").read_text()
-    assert "model-index:" in churn and 'type: "roc_auc"' in churn and 'name: "customers"' in churn
+    front = yaml.safe_load(churn.split("---\n")[1])
+    (result,) = front["model-index"][0]["results"]
+    assert result["dataset"]["name"] == "customers"
+    assert result["metrics"][0] == {"type": "roc_auc", "value": pytest.approx(0.812, abs=1e-3), "name": "ROC AUC"}
     portfolio = json.loads((site / "exports/portfolio.json").read_text())
     assert [u["id"] for u in portfolio["useCases"]] == ["churn", "idea", "xss-probe"]
     assert portfolio["useCases"][0]["primary"]["metric"] == "roc_auc"
@@ -223,3 +227,32 @@ def test_materials_offline_plugin_is_superseded_not_downloaded(fixture_repo, tmp
     assert "unpkg.com" not in pages and "iframe-worker" not in pages
     assert not (site / "search/search_index.json").exists()
     assert any(d["location"] == "usecases/churn/index.html" for d in _search_index(site)["docs"])
+
+
+def test_generated_pages_draw_the_themes_icons_from_the_stylesheet(built_site) -> None:  # type: ignore[no-untyped-def]
+    """The chrome's inline icons (1.25 KB a page) become empty <svg>s that charter.css masks with the same
+    shapes; the pages in the navigation keep theirs inline, and every class a page uses has its rule."""
+    site = built_site.site_dir
+    css = (site / "assets/charter/charter.css").read_text()
+    rules = dict(re.findall(r'svg\.(ch-i[0-9a-f]{6})\{[^}]*mask:url\("data:image/svg\+xml,([^"]+)"\)', css))
+    page = (site / "usecases/churn/index.html").read_text()
+    chrome = page[:page.index('<article class="md-content__inner md-typeset">')]
+    used = re.findall(r'<svg class="(ch-i[0-9a-f]{6})" viewBox="0 0 24 24"></svg>', chrome)
+    assert len(used) >= 5 and "<path" not in chrome  # logo, menu, search twice, back, clear
+    assert set(used) <= set(rules)
+    from urllib.parse import unquote
+
+    assert all(unquote(rules[n]).startswith('<svg xmlns="http://www.w3.org/2000/svg"') for n in used)
+    home = (site / "index.html").read_text()
+    assert "<path" in home[:home.index("<article")]  # the theme's own pages are untouched
+
+
+def test_model_card_metrics_are_flow_mappings_that_parse_back() -> None:
+    from charter.site.exports import to_yaml
+
+    data = {"model-index": [{"name": "x", "results": [{"task": {"type": "t", "name": "T"}, "metrics": [
+        {"type": "roc_auc", "value": 0.5, "name": "ROC AUC"}, {"type": "mse", "value": 1e-05, "name": 'a "q"'},
+        {"type": "bias", "value": -2.5e-07, "name": None}]}]}]}
+    text = to_yaml(data)
+    assert '- {"type": "roc_auc", "value": 0.5, "name": "ROC AUC"}' in text
+    assert yaml.safe_load(text) == data  # 1e-05 is a number, not the string "1e-05"

@@ -215,7 +215,8 @@ def _frontmatter(uc: dict[str, Any]) -> dict[str, Any]:
         if not res or e["freshness"] != "fresh":
             continue
         source = res.get("dataset") or res["source"].split(":", 1)[-1]
-        metrics = [{"type": m["name"], "value": round(m["value"], 6), "name": m["title"], "verified": False}
+        # ``verified`` is left out: absent means self-reported (Hugging Face sets it on its own evaluations)
+        metrics = [{"type": m["name"], "value": round(m["value"], 6), "name": m["title"]}
                    for m in res["metrics"] if m["value"] is not None]
         if metrics:
             results.append({"task": {"type": hf_type, "name": hf_name},
@@ -226,7 +227,11 @@ def _frontmatter(uc: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML whose scalars are JSON (a JSON scalar is a YAML flow scalar): exact and fast."""
+    """Block-style YAML whose scalars are JSON (a JSON scalar is a YAML flow scalar): exact and fast.
+
+    A list item that is a mapping of scalars (a metric of ``model-index``) is one line of
+    JSON, which is a YAML flow mapping: the same data without a line and an indent per key.
+    """
     pad = " " * indent
     if isinstance(value, dict):
         lines = []
@@ -240,7 +245,10 @@ def to_yaml(value: Any, indent: int = 0) -> str:
     if isinstance(value, list):
         lines = []
         for v in value:
-            if isinstance(v, dict) and v:
+            if isinstance(v, dict) and v and not any(isinstance(x, (dict, list)) for x in v.values()):
+                pairs = ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_scalar(x)}" for k, x in v.items())
+                lines.append(f"{pad}- {{{pairs}}}")
+            elif isinstance(v, dict) and v:
                 inner = to_yaml(v, indent + 2)
                 lines.append(f"{pad}- {inner[indent + 2:]}")
             else:
@@ -252,7 +260,10 @@ def to_yaml(value: Any, indent: int = 0) -> str:
 def _scalar(v: Any) -> str:
     if isinstance(v, (dict, list)):
         return "{}" if isinstance(v, dict) else "[]"
-    return json.dumps(v, ensure_ascii=False)
+    text = json.dumps(v, ensure_ascii=False)
+    if isinstance(v, float) and "e" in text and "." not in text.split("e")[0]:
+        text = text.replace("e", ".0e", 1)  # YAML 1.1 reads 1e-05 as a string, 1.0e-05 as a number
+    return text
 
 
 def model_card(as_of: str, uc: dict[str, Any]) -> bytes:

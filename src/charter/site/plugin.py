@@ -34,10 +34,12 @@ the same pages, slower (a test compares them).
 
 from __future__ import annotations
 
+import hashlib
 import html as _html
 import json
 import re
 import types
+import urllib.parse
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -120,6 +122,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         self._env: Any = None
         self._writer: ThreadPoolExecutor | None = None
         self._writes: list[Future[None]] = []
+        self._icons: dict[str, str] = {}
 
     # --- configuration --------------------------------------------------------------
 
@@ -131,6 +134,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.stats = Stats()
         self._shells.clear()
+        self._icons.clear()
         theme = config.theme
         if theme.get("font") not in (False, None):
             self.stats.notes.append("theme.font was set: web fonts load from Google; set to false to work offline")
@@ -279,6 +283,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
                 parts.append({content_marker: "C", _TITLE: "T", _URL: "U"}[chunk])
             else:
                 parts.append(_compact(chunk))
+        parts[0::2] = _icons_to_stylesheet(parts[0::2], self._icons)
         literal = "".join(parts[0::2])
         own = [s for s in (page.file.src_uri, page.url) if s and s.strip("/")]
         if parts[1::2].count("C") != 1 or _CORE.search(literal) or any(s in literal for s in own):
@@ -341,6 +346,11 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             blob = index.read_text(encoding="utf-8")
             (site / "search" / "search_index.js").write_text(SEARCH_PREFIX + blob, encoding="utf-8")
             index.unlink()
+        if self._icons:
+            css = site / STYLESHEET
+            rules = "".join(_icon_rule(name, svg) for name, svg in sorted(self._icons.items()))
+            existing = css.read_text(encoding="utf-8") if css.is_file() else ""
+            _write_file(css, (existing + ICONS_HEADER + rules).encode())
         self.stats.pruned_bytes = prune_assets(site, _search_languages(config))
 
 
@@ -409,6 +419,39 @@ def prune_assets(site: Path, languages: set[str]) -> int:
         except OSError:
             pass
     return removed
+
+
+_ICON = re.compile(r'<svg xmlns="http://www\.w3\.org/2000/svg" viewBox="([0-9. -]+)">((?:<path d="[^"<>]*"/>)+)</svg>')
+ICONS_HEADER = "\n/* The theme's icons on the generated pages (added by the build; the other pages keep them inline). */\n"
+
+
+def _icons_to_stylesheet(chunks: list[str], icons: dict[str, str]) -> list[str]:
+    """The chrome with each of the theme's inline icons as an empty ``<svg>`` drawn by Charter's stylesheet.
+
+    Every generated page repeats the theme's icons (logo, menu, search twice, back,
+    clear: 1.25 KB, 1.2 MB at 1,000 use cases). The ``<svg>`` element and its viewBox
+    stay, so the theme's rules (size, placement, which icon shows when) still apply;
+    the shape becomes a mask of the element's text colour, from a rule in
+    ``charter.css`` (a data: URL, which works from disk). Only plain path icons are
+    moved; the chrome of a page without Charter's stylesheet is left alone.
+    ``icons`` collects the rules' class names and the icons they draw.
+    """
+    if not any(f'{STYLESHEET}"' in c for c in chunks):
+        return chunks
+
+    def swap(m: re.Match[str]) -> str:
+        name = "ch-i" + hashlib.sha256(m.group(0).encode()).hexdigest()[:6]
+        icons[name] = m.group(0)
+        return f'<svg class="{name}" viewBox="{m.group(1)}"></svg>'
+
+    return [_ICON.sub(swap, c) for c in chunks]
+
+
+def _icon_rule(name: str, svg: str) -> str:
+    url = "url(\"data:image/svg+xml," + urllib.parse.quote(svg, safe=" =:/.,-") + "\")"
+    # forced colours (high contrast) keep the text colour the mask is filled with
+    return (f"svg.{name}{{background-color:currentcolor;forced-color-adjust:none;"
+            f"-webkit-mask:{url} center/contain no-repeat;mask:{url} center/contain no-repeat}}\n")
 
 
 def _write_file(path: Path, data: bytes) -> None:
