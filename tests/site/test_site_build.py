@@ -256,3 +256,13 @@ def test_model_card_metrics_are_flow_mappings_that_parse_back() -> None:
     text = to_yaml(data)
     assert '- {"type": "roc_auc", "value": 0.5, "name": "ROC AUC"}' in text
     assert yaml.safe_load(text) == data  # 1e-05 is a number, not the string "1e-05"
+
+
+def test_only_the_first_group_count_table_of_a_page_spells_out_its_columns() -> None:
+    from charter.site.pages import group_confusions
+
+    block = {"label": "sex", "groups": [{"label": "f", "n": 10, "confusion": [[4, 1], [2, 3]]}]}
+    first, later = str(group_confusions(block, True)), str(group_confusions(block, False))
+    assert "True negatives, false positives, false negatives and true positives" in first
+    assert "True negatives" not in later and "The counts behind the rates above." in later
+    assert first.split("</caption>")[1] == later.split("</caption>")[1]  # the same counts either way

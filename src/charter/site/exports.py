@@ -21,7 +21,8 @@ from .safe import md
 SCHEMA = "charter.site/v2"
 """v2 (from v1): each number once. A result names its ``job``; the job's record (id, freshness,
 file hash, commit) is its entry in ``evidence``. A fairness group's values are its ``rates``
-(v1 repeated them as ``metrics``); a judged view lists the disparities its checks judge (the
+(v1 repeated them as ``metrics``; v1's column lists ``metrics`` of a block and of a slice are the
+keys of its groups' ``rates`` and its rows' ``metrics``); a judged view lists the disparities its checks judge (the
 others are in the record; ``all_disparities`` counts them); a metric's ``verdicts`` (v1 also
 gave the first as ``verdict``); a block's small groups are the groups marked ``small``. A
 decision's ``evidenceHash`` is given where it differs from the use case's. Flags that are
@@ -140,8 +141,10 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
 
 
 def _evaluation_result(res: dict[str, Any]) -> dict[str, Any]:
-    """The evaluation as exported: a metric's verdicts once (the view also keeps the first as ``verdict``)."""
-    return res | {"metrics": [{k: v for k, v in m.items() if k != "verdict"} for m in res["metrics"]]}
+    """The evaluation as exported: a metric's verdicts once (the view also keeps the first as ``verdict``);
+    a slice's metrics are the keys of its rows' ``metrics``."""
+    return res | {"metrics": [{k: v for k, v in m.items() if k != "verdict"} for m in res["metrics"]],
+                  "slices": [{k: v for k, v in sl.items() if k != "metrics"} for sl in res["slices"]]}
 
 
 def _fairness_result(res: dict[str, Any], judged: dict[str, str]) -> dict[str, Any]:
@@ -157,7 +160,7 @@ def _fairness_result(res: dict[str, Any], judged: dict[str, str]) -> dict[str, A
         for v in b["views"]:
             names = {judged[c] for c in v["checks"] if c in judged}
             views.append(v | {"disparities": {k: e for k, e in v["disparities"].items() if k in names}})
-        blocks.append({k: x for k, x in b.items() if k not in ("small", "label")}
+        blocks.append({k: x for k, x in b.items() if k not in ("small", "label", "metrics")}
                       | {"groups": [{k: x for k, x in g.items() if k != "metrics"} for g in b["groups"]],
                          "views": views})
     return res | {"blocks": blocks}
