@@ -266,3 +266,14 @@ def test_only_the_first_group_count_table_of_a_page_spells_out_its_columns() -> 
     assert "True negatives, false positives, false negatives and true positives" in first
     assert "True negatives" not in later and "The counts behind the rates above." in later
     assert first.split("</caption>")[1] == later.split("</caption>")[1]  # the same counts either way
+
+
+def test_generated_pages_share_the_themes_set_up_script(built_site) -> None:  # type: ignore[no-untyped-def]
+    site = built_site.site_dir
+    script = (site / "assets/charter/charter.js").read_text()
+    assert script.count('__md_scope=new URL("../..",document.currentScript.src),__md_hash=') == 1
+    page = (site / "usecases/churn/index.html").read_text()
+    assert "__md_scope" not in page and '<meta name="generator"' not in page
+    assert page.index("assets/charter/charter.js") < page.index("assets/javascripts/bundle.")
+    home = (site / "index.html").read_text()
+    assert '<script>__md_scope=new URL(".",location)' in home

@@ -123,6 +123,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         self._writer: ThreadPoolExecutor | None = None
         self._writes: list[Future[None]] = []
         self._icons: dict[str, str] = {}
+        self._setup: set[str] = set()
 
     # --- configuration --------------------------------------------------------------
 
@@ -135,6 +136,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         self.stats = Stats()
         self._shells.clear()
         self._icons.clear()
+        self._setup.clear()
         theme = config.theme
         if theme.get("font") not in (False, None):
             self.stats.notes.append("theme.font was set: web fonts load from Google; set to false to work offline")
@@ -283,7 +285,7 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
                 parts.append({content_marker: "C", _TITLE: "T", _URL: "U"}[chunk])
             else:
                 parts.append(_compact(chunk))
-        parts[0::2] = _icons_to_stylesheet(parts[0::2], self._icons)
+        parts[0::2] = _shared_setup(_icons_to_stylesheet(parts[0::2], self._icons), self._setup)
         literal = "".join(parts[0::2])
         own = [s for s in (page.file.src_uri, page.url) if s and s.strip("/")]
         if parts[1::2].count("C") != 1 or _CORE.search(literal) or any(s in literal for s in own):
@@ -346,6 +348,11 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
             blob = index.read_text(encoding="utf-8")
             (site / "search" / "search_index.js").write_text(SEARCH_PREFIX + blob, encoding="utf-8")
             index.unlink()
+        if self._setup:
+            script = site / SCRIPT
+            (setup,) = self._setup
+            existing = script.read_text(encoding="utf-8") if script.is_file() else ""
+            _write_file(script, (existing + SETUP_HEADER + setup + "\n").encode())
         if self._icons:
             css = site / STYLESHEET
             rules = "".join(_icon_rule(name, svg) for name, svg in sorted(self._icons.items()))
@@ -445,6 +452,31 @@ def _icons_to_stylesheet(chunks: list[str], icons: dict[str, str]) -> list[str]:
         return f'<svg class="{name}" viewBox="{m.group(1)}"></svg>'
 
     return [_ICON.sub(swap, c) for c in chunks]
+
+
+_SETUP = re.compile(r'<script>__md_scope=new URL\("(?:\.\./)*\.\.?",location\),(__md_[^\n]*?)</script>')
+_GENERATOR = re.compile(r'<meta name="generator" content="[^"<>]*">')
+SETUP_HEADER = ("\n/* 3. the theme's page set-up (its inline script, added by the build for the generated pages, which "
+                "leave it out; the other pages run their own copy after this one). */\n")
+
+
+def _shared_setup(chunks: list[str], setups: set[str]) -> list[str]:
+    """The chrome without the theme's inline set-up script and its generator tag (0.37 KB a page).
+
+    The script defines the theme's storage helpers relative to the site's root; the
+    build appends it to ``charter.js`` (every page's first script, in ``assets/charter/``,
+    so the root is two folders above it). Left alone unless the chrome loads Charter's
+    script before it and all shells have the same script (``setups`` collects it).
+    """
+    text = "".join(chunks)
+    found = _SETUP.findall(text)
+    if len(found) != 1 or f'{SCRIPT}"></script>' not in text.split("<script>__md_scope=", 1)[0]:
+        return chunks
+    setup = '__md_scope=new URL("../..",document.currentScript.src),' + found[0]
+    if setups and setup not in setups:
+        return chunks
+    setups.add(setup)
+    return [_GENERATOR.sub("", _SETUP.sub("", c)) for c in chunks]
 
 
 def _icon_rule(name: str, svg: str) -> str:
