@@ -19,15 +19,23 @@ from typing import Any
 from .safe import md
 
 SCHEMA = "charter.site/v2"
-"""v2 (from v1): each number once. A result names its ``job``; the job's record (id, freshness,
-file hash, commit) is its entry in ``evidence``. A fairness group's values are its ``rates``
-(v1 repeated them as ``metrics``; v1's column lists ``metrics`` of a block and of a slice are the
-keys of its groups' ``rates`` and its rows' ``metrics``); a judged view lists the disparities its checks judge (the
-others are in the record; ``all_disparities`` counts them); a metric's ``verdicts`` (v1 also
-gave the first as ``verdict``); a block's small groups are the groups marked ``small``. A
-decision's ``evidenceHash`` is given where it differs from the use case's. Flags that are
-false by default (``primary``, ``small``, ``drifted``, ``intersection``, ``useInterval``,
-``include_small_groups``) appear only when true."""
+"""v2 (from v1) gives each value once and leaves out defaults:
+
+* a result names its ``job``; the job's record (id, freshness, file hash, commit) is its
+  entry in ``evidence`` (v1 repeated the id and freshness on the result);
+* a fairness group's values are its ``rates`` (v1 repeated them as ``metrics``); the
+  metrics of a block or a slice are the keys of its groups' ``rates`` or its rows'
+  ``metrics`` (v1 also listed them); a block's small groups are its groups marked ``small``
+  and its label is its ``attributes``;
+* a judged view gives the disparities its checks judge (the others are in the record;
+  ``all_disparities`` counts them), and ``included`` only where it is not every group
+  the view did not leave out (``excluded``);
+* a metric's verdicts are ``verdicts`` (v1 also gave the first as ``verdict``); a fairness
+  check's ``value`` is of its ``metric`` (no ``name``);
+* a decision's ``evidenceHash`` appears where it differs from the use case's;
+* flags false by default (``primary``, ``small``, ``drifted``, ``intersection``,
+  ``useInterval``, ``include_small_groups``) appear only when true.
+"""
 
 HF_TASKS = {
     "binary-classification": ("tabular-classification", "Binary classification"),
@@ -115,7 +123,8 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
         "fairness": results("fairness", lambda r: _fairness_result(r, judged)),
         "drift": results("drift"), "dataContracts": results("contracts"),
         "fairnessChecks": [{"id": c["id"], "attributes": c["attributes"], "metric": c["metric"], "min": c["min"],
-                            "max": c["max"], "useInterval": c["use_interval"], "value": c["value"],
+                            "max": c["max"], "useInterval": c["use_interval"],
+                            "value": {k: x for k, x in c["value"].items() if k != "name"} if c["value"] else None,
                             "verdicts": c["verdicts"]} for c in uc["checks"]],
         "decisions": [{"stage": d["stage"]["id"], "passed": d["passed"], "decidedOn": d["decided_on"],
                        "evidenceHash": d["evidence_hash"] if d["evidence_hash"] != uc["evidence_hash"] else None,
@@ -157,9 +166,14 @@ def _fairness_result(res: dict[str, Any], judged: dict[str, str]) -> dict[str, A
     blocks = []
     for b in res["blocks"]:
         views = []
+        labels = [g["label"] for g in b["groups"]]
         for v in b["views"]:
             names = {judged[c] for c in v["checks"] if c in judged}
-            views.append(v | {"disparities": {k: e for k, e in v["disparities"].items() if k in names}})
+            out = v | {"disparities": {k: e for k, e in v["disparities"].items() if k in names}}
+            left_out = {x["group"] for x in v["excluded"]}
+            if v["included"] == [g for g in labels if g not in left_out]:
+                del out["included"]  # every group it did not leave out
+            views.append(out)
         blocks.append({k: x for k, x in b.items() if k not in ("small", "label", "metrics")}
                       | {"groups": [{k: x for k, x in g.items() if k != "metrics"} for g in b["groups"]],
                          "views": views})
