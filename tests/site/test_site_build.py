@@ -277,3 +277,16 @@ def test_generated_pages_share_the_themes_set_up_script(built_site) -> None:  # 
     assert page.index("assets/charter/charter.js") < page.index("assets/javascripts/bundle.")
     home = (site / "index.html").read_text()
     assert '<script>__md_scope=new URL(".",location)' in home
+
+
+def test_what_the_build_appends_to_charters_assets_is_there_once(fixture_root, fixture_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from charter.site.plugin import ICONS_HEADER, SETUP_HEADER, _unappended
+
+    for _ in range(2):  # the same folder built into twice
+        report = build_site(fixture_root, out=tmp_path, repo=fixture_repo, gather=site_fixture.site_inputs)
+        assert report.ok, report.errors
+    assert (report.site_dir / "assets/charter/charter.css").read_text().count(ICONS_HEADER) == 1
+    assert (report.site_dir / "assets/charter/charter.js").read_text().count(SETUP_HEADER) == 1
+    stale = tmp_path / "stale.css"
+    stale.write_text("a {}" + ICONS_HEADER + "svg.ch-i000000{}")
+    assert _unappended(stale, ICONS_HEADER) == "a {}"

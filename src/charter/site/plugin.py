@@ -351,13 +351,11 @@ class CharterPlugin(BasePlugin):  # type: ignore[type-arg]
         if self._setup:
             script = site / SCRIPT
             (setup,) = self._setup
-            existing = script.read_text(encoding="utf-8") if script.is_file() else ""
-            _write_file(script, (existing + SETUP_HEADER + setup + "\n").encode())
+            _write_file(script, (_unappended(script, SETUP_HEADER) + SETUP_HEADER + setup + "\n").encode())
         if self._icons:
             css = site / STYLESHEET
             rules = "".join(_icon_rule(name, svg) for name, svg in sorted(self._icons.items()))
-            existing = css.read_text(encoding="utf-8") if css.is_file() else ""
-            _write_file(css, (existing + ICONS_HEADER + rules).encode())
+            _write_file(css, (_unappended(css, ICONS_HEADER) + ICONS_HEADER + rules).encode())
         self.stats.pruned_bytes = prune_assets(site, _search_languages(config))
 
 
@@ -477,6 +475,13 @@ def _shared_setup(chunks: list[str], setups: set[str]) -> list[str]:
         return chunks
     setups.add(setup)
     return [_GENERATOR.sub("", _SETUP.sub("", c)) for c in chunks]
+
+
+def _unappended(path: Path, header: str) -> str:
+    """The file's text without what an earlier build appended after ``header`` (a site folder built into
+    again keeps an asset MkDocs did not copy anew)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    return text.split(header, 1)[0]
 
 
 def _icon_rule(name: str, svg: str) -> str:
