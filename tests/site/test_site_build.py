@@ -279,7 +279,8 @@ def test_generated_pages_share_the_themes_set_up_script(built_site) -> None:  # 
     assert '<script>__md_scope=new URL(".",location)' in home
 
 
-def test_what_the_build_appends_to_charters_assets_is_there_once(fixture_root, fixture_repo, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_what_the_build_appends_to_charters_assets_is_there_once(  # type: ignore[no-untyped-def]
+        fixture_root, fixture_repo, tmp_path) -> None:
     from charter.site.plugin import ICONS_HEADER, SETUP_HEADER, _unappended
 
     for _ in range(2):  # the same folder built into twice

@@ -28,7 +28,8 @@ def test_results_name_their_job_whose_record_is_in_evidence(fixture_ctx) -> None
             assert evidence[exported["job"]]["freshness"] == shown["freshness"]
 
 
-def test_fairness_values_appear_once_and_none_the_page_shows_is_lost(fixture_ctx) -> None:  # type: ignore[no-untyped-def]
+def test_fairness_values_appear_once_and_none_the_page_shows_is_lost(  # type: ignore[no-untyped-def]
+        fixture_ctx) -> None:
     uc = next(u for u in fixture_ctx["usecases"] if u["id"] == "churn")
     data = _export(fixture_ctx, "churn")
     (shown,) = uc["fairness"]

@@ -4,8 +4,9 @@ What it enforces (``on_config``): no Google fonts (``theme.font: false``), file 
 (``use_directory_urls: false``: the generated HTML links to ``…/index.html``, so the
 site opens from disk), search from disk (what Material's offline plugin does, without
 its download: ``search/search_index.js``, the one copy of the index, and a local worker
-shim), Charter's stylesheet, and a navigation that never lists the per-use-case pages (``not_in_nav``): a navigation listing
-every page on every page grows the site with the square of the portfolio.
+shim), Charter's stylesheet, and a navigation that never lists the per-use-case pages
+(``not_in_nav``): a navigation listing every page on every page grows the site with the
+square of the portfolio.
 
 The fast path is for the generated listings, whose Markdown is a single raw HTML
 block that Python-Markdown would pass through unchanged: one page per use case
@@ -21,7 +22,9 @@ cases these are nearly all of the site, so per page the plugin
    assembles each page from that shell (``on_post_page``) instead of rendering
    Material's templates for every page. A shell whose markers do not all survive,
    or that still contains anything of the page it was made from, is not used:
-   those pages are rendered normally;
+   those pages are rendered normally. What every page would repeat goes to Charter's
+   assets once: the theme's icons (rules appended to ``charter.css``) and its inline
+   set-up script (appended to ``charter.js``);
 3. gives the search index one short entry per use case (title, summary, key facts)
    instead of the whole page, and keeps its body out of the search plugin's way;
 4. writes the pages and the exports from a writer thread while the main thread
@@ -427,7 +430,8 @@ def prune_assets(site: Path, languages: set[str]) -> int:
 
 
 _ICON = re.compile(r'<svg xmlns="http://www\.w3\.org/2000/svg" viewBox="([0-9. -]+)">((?:<path d="[^"<>]*"/>)+)</svg>')
-ICONS_HEADER = "\n/* The theme's icons on the generated pages (added by the build; the other pages keep them inline). */\n"
+ICONS_HEADER = ("\n/* The theme's icons on the generated pages (added by the build; the other pages keep them "
+                "inline). */\n")
 
 
 def _icons_to_stylesheet(chunks: list[str], icons: dict[str, str]) -> list[str]:
