@@ -25,7 +25,7 @@ each use case has two folders (its page and its model card).
 
 Measured on the project's 2-CPU sandbox (shared), 1,000 use cases:
 
-    charter build:  11.2–13.5 s wall (17.2–21.9 s CPU with both worker processes, load average 1.4–2.4)
+    charter build:   9.9–13.5 s wall (16.0–21.9 s CPU with both worker processes, load average 1.2–2.4)
                     39.8 MB in files (54.5 MB on disk)
     reference:     184.2 s wall, 1,323.7 MB: plain MkDocs-Material on the same pages,
                    every page in the navigation, no Charter plugin (measured earlier)
@@ -72,9 +72,11 @@ intervals and confusion counts, the judged views). What each change saved, in fi
   once a page, a decision's evidence bundle in full once (−0.50 MB);
 * model cards: a metric per line (a YAML flow mapping), no ``verified: false`` (−0.25 MB).
 
-Side by side with the code before (7ba5820), same session, alternating, load average
-1.3–2.4: 11.2, 12.7, 13.5 s wall (17.2, 20.0, 21.9 s CPU) now against 13.9, 14.9,
-12.4 s (19.8, 23.3, 20.3 s CPU) before.
+Side by side with the code before (7ba5820), same session, alternating, five pairs at
+load average 1.2–2.4: 11.2, 12.7, 13.5, 9.9, 11.5 s wall (17.2, 20.0, 21.9, 16.0, 18.5 s
+CPU) now against 13.9, 14.9, 12.4, 11.1, 10.1 s (19.8, 23.3, 20.3, 16.9, 15.6 s CPU)
+before: medians 11.5 against 12.4 s wall, 18.5 against 19.8 s CPU (three more pairs at
+load 3–6 agree: 15.3–20.5 s CPU against 16.7–21.5 s).
 
 Where the time went, and what was done about it (per 1,000 use cases):
 
