@@ -23,11 +23,12 @@ Site size is the sum of the files' sizes (what a deployment copies); the size on
 disk (``du``) is printed beside it and is larger on 4 KiB-block file systems, as
 each use case has two folders (its page and its model card).
 
-Measured on the project's 2-CPU sandbox (shared, load average ≈ 1), 1,000 use cases:
+Measured on the project's 2-CPU sandbox (shared), 1,000 use cases:
 
-    charter build:   9.0 s wall (12.6 s CPU with both worker processes)   38.1 MB in files (52.6 MB on disk)
+    charter build:   9.9–13.5 s wall (16.0–21.9 s CPU with both worker processes, load average 1.2–2.4)
+                    39.8 MB in files (54.5 MB on disk)
     reference:     184.2 s wall, 1,323.7 MB: plain MkDocs-Material on the same pages,
-                   every page in the navigation, no Charter plugin
+                   every page in the navigation, no Charter plugin (measured earlier)
 
 Issue 9 (one assessment per use case, the rule beside every verdict): the benchmark
 writes its ledger through the engine's ``Ledger`` API (schema 2, hash-chained) and
@@ -41,8 +42,8 @@ the sentence of the rule that decided it). Generating the repository with fsync 
 ledger entry took 100 s; fsync is skipped while generating (not what is measured).
 
 Issue 14 (the site opens from disk): links name files (``use_directory_urls: false``),
-the search index is written twice (``search_index.json`` for http, ``search_index.js``
-for file://: +0.45 MB), the use-case list carries its filter values, and each use case
+the search index was written twice (``search_index.json`` for http, ``search_index.js``
+for file://: +0.45 MB; now once, see below), the use-case list carries its filter values, and each use case
 has search entries for its fairness, drift and gate sections. Those entries keep a
 section's distinct words without numbers, short hashes, the words of the use case's
 own entry, and words found in the section of more than a fifth of a large portfolio
@@ -50,6 +51,32 @@ own entry, and words found in the section of more than a fifth of a large portfo
 remain, where a varied portfolio keeps more. Offsetting that, the shared chrome and
 the fast pages drop the line breaks beside block-level tags and the content-tab
 script. 39.46 MB before, 39.87 MB after.
+
+Under 40 MB again (45.5 MB with the fairness records the runner writes now: per-group
+intervals and confusion counts, the judged views). What each change saved, in file sizes:
+
+* the JSON export ``charter.site/v2`` gives each value once (``exports/<id>.json``
+  11.60 → 8.39 MB): a judged view's unjudged disparities (1.62 MB; the page shows the
+  judged ones, the record holds all), the group ``metrics`` that repeated ``rates``
+  (0.33), each result's evidence id and freshness (the ``evidence`` entry of its job,
+  0.29), flags that are false by default (0.29), column lists (0.22), a decision's
+  evidence bundle when it is the use case's (0.12), a metric's first verdict given twice
+  (0.11), derived block labels, small-group copies and included-group lists (0.2);
+* one search index, the script (−0.44 MB): over http ``charter.js`` answers the theme's
+  request for the JSON with the script's JSON part;
+* the theme's inline icons on the generated pages are empty ``<svg>`` elements drawn by
+  rules the build appends to ``charter.css`` (masks of the same shapes, −0.95 MB;
+  screenshots identical), and its inline set-up script runs from ``charter.js``
+  (with the generator tag, −0.38 MB);
+* one-paragraph texts without a wrapper, the group count tables' caption spelled out
+  once a page, a decision's evidence bundle in full once (−0.50 MB);
+* model cards: a metric per line (a YAML flow mapping), no ``verified: false`` (−0.25 MB).
+
+Side by side with the code before (7ba5820), same session, alternating, five pairs at
+load average 1.2–2.4: 11.2, 12.7, 13.5, 9.9, 11.5 s wall (17.2, 20.0, 21.9, 16.0, 18.5 s
+CPU) now against 13.9, 14.9, 12.4, 11.1, 10.1 s (19.8, 23.3, 20.3, 16.9, 15.6 s CPU)
+before: medians 11.5 against 12.4 s wall, 18.5 against 19.8 s CPU (three more pairs at
+load 3–6 agree: 15.3–20.5 s CPU against 16.7–21.5 s).
 
 Where the time went, and what was done about it (per 1,000 use cases):
 
@@ -70,7 +97,8 @@ Where the time went, and what was done about it (per 1,000 use cases):
   separate local SVG above 100 use cases; unused search stemmers and source maps
   are not shipped.
 
-A use case is ~38 KB here (its page ~25 KB, JSON ~9 KB, model card ~2 KB). The
+A use case is ~37 KB here (its page ~26 KB of which ~4.7 KB the theme's chrome, JSON
+~8.4 KB, model card ~2.1 KB). The
 example repository's richest use cases (ten slices, seventeen fairness groups,
 long card texts) are about twice that, so a portfolio of 1,000 of those would
 exceed 40 MB; the budget is set by what each page shows, not by the portfolio.

@@ -179,3 +179,15 @@ def test_link_title_payloads_stay_text_on_load_and_click(tab: Watched, link_site
     assert tab.page.evaluate("typeof window.__pwned") == "undefined"
     assert tab.page.locator("img[onerror], [onload], [onclick], [onmouseover]").count() == 0
     assert tab.errors == []
+
+
+@pytest.mark.parametrize("path", ["", "usecases/churn/index.html"])
+def test_the_themes_set_up_runs_on_every_page(tab: Watched, server: str, path: str) -> None:
+    """The generated pages leave out the theme's inline set-up script (charter.js runs the same code, with the
+    site's root from its own URL): its storage helpers are there and scoped to the site's root either way."""
+    tab.page.goto(server + path, wait_until="load")
+    assert tab.page.evaluate("window.__md_scope.href") == server
+    assert tab.page.evaluate("__md_set('x', 1), __md_get('x')") == 1
+    html = (tab.page.content())
+    assert ("__md_scope=new URL" in html) == (path == "")  # inline on the theme's own pages only
+    assert tab.errors == []

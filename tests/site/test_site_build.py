@@ -11,9 +11,11 @@ from typing import ClassVar
 import markdown
 import pytest
 import site_fixture
+import yaml
 
 from charter.site.build import build_site, process_usecases
 from charter.site.context import Session, build_context
+from charter.site.plugin import SEARCH_PREFIX
 
 EXTENSIONS = ["tables", "attr_list", "admonition", "toc"]
 
@@ -21,7 +23,7 @@ EXTENSIONS = ["tables", "attr_list", "admonition", "toc"]
 def test_site_has_every_page_and_export(built_site) -> None:  # type: ignore[no-untyped-def]
     site = built_site.site_dir
     for rel in ("index.html", "usecases/index.html", "maturity.html", "okrs.html",
-                "reference/spec.html", "reference/submit.html", "search/search_index.json", "search/search_index.js",
+                "reference/spec.html", "reference/submit.html", "search/search_index.js",
                 "exports/portfolio.json", "assets/charter/charter.css"):
         assert (site / rel).is_file(), rel
     for uc in ("churn", "xss-probe", "idea"):
@@ -30,7 +32,10 @@ def test_site_has_every_page_and_export(built_site) -> None:  # type: ignore[no-
         card = (site / "exports" / uc / "README.md").read_text()
         assert card.startswith("---\nlicense: ") and "\ntags:\n" in card
     churn = (site / "exports/churn/README.md").read_text()
-    assert "model-index:" in churn and 'type: "roc_auc"' in churn and 'name: "customers"' in churn
+    front = yaml.safe_load(churn.split("---\n")[1])
+    (result,) = front["model-index"][0]["results"]
+    assert result["dataset"]["name"] == "customers"
+    assert result["metrics"][0] == {"type": "roc_auc", "value": pytest.approx(0.812, abs=1e-3), "name": "ROC AUC"}
     portfolio = json.loads((site / "exports/portfolio.json").read_text())
     assert [u["id"] for u in portfolio["useCases"]] == ["churn", "idea", "xss-probe"]
     assert portfolio["useCases"][0]["primary"]["metric"] == "roc_auc"
@@ -70,7 +75,7 @@ def test_nothing_is_loaded_from_outside_the_site(built_site) -> None:  # type: i
 
 
 def test_search_index_has_one_escaped_entry_per_use_case(built_site) -> None:  # type: ignore[no-untyped-def]
-    index = json.loads((built_site.site_dir / "search/search_index.json").read_text())
+    index = _search_index(built_site.site_dir)
     by_location = {d["location"]: d for d in index["docs"]}
     assert {"usecases/churn/index.html", "usecases/xss-probe/index.html", "usecases/idea/index.html"} <= set(by_location)
     assert "Customer churn" in by_location["usecases/churn/index.html"]["title"]
@@ -83,7 +88,7 @@ def test_search_index_has_one_escaped_entry_per_use_case(built_site) -> None:  #
 def test_search_index_holds_the_fairness_drift_and_gate_sections(built_site) -> None:  # type: ignore[no-untyped-def]
     """Before, a use case contributed its title, summary and key facts only (about 500 characters)."""
     site = built_site.site_dir
-    index = json.loads((site / "search/search_index.json").read_text())
+    index = _search_index(site)
     text = {d["location"]: d["text"] for d in index["docs"]}
     churn = "usecases/churn/index.html"
     expected = {
@@ -107,10 +112,18 @@ def test_search_index_holds_the_fairness_drift_and_gate_sections(built_site) -> 
     assert titles and all("<script" not in t and "&lt;script&gt;" in t for t in titles)
 
 
-def test_search_index_is_also_a_script_for_reading_from_disk(built_site) -> None:  # type: ignore[no-untyped-def]
+def _search_index(site: Path) -> dict:  # type: ignore[type-arg]
+    script = (site / "search/search_index.js").read_text()
+    assert script.startswith(SEARCH_PREFIX)
+    return json.loads(script.removeprefix(SEARCH_PREFIX))  # type: ignore[no-any-return]
+
+
+def test_search_index_is_one_script_for_disk_and_http(built_site) -> None:  # type: ignore[no-untyped-def]
+    """The index is written once, as the script the theme loads from disk (over http charter.js hands the
+    theme its JSON part: the browser tests search both ways); the JSON copy (0.44 MB at 1,000 use cases) is gone."""
     site = built_site.site_dir
-    blob = (site / "search/search_index.json").read_text()
-    assert (site / "search/search_index.js").read_text() == f"var __index = {blob}"
+    assert _search_index(site)["docs"]
+    assert not (site / "search/search_index.json").exists()
     assert (site / "assets/charter/charter.js").is_file()
     home = (site / "index.html").read_text()
     assert '<script src="assets/charter/charter.js"></script>' in home
@@ -212,6 +225,69 @@ def test_materials_offline_plugin_is_superseded_not_downloaded(fixture_repo, tmp
     assert (site / "okrs.html").is_file() and not (site / "okrs").exists()
     pages = " ".join(p.read_text() for p in site.rglob("*.html"))
     assert "unpkg.com" not in pages and "iframe-worker" not in pages
-    script = (site / "search/search_index.js").read_text()
-    assert script == "var __index = " + (site / "search/search_index.json").read_text()
-    assert '"location":"usecases/churn/index.html"' in script
+    assert not (site / "search/search_index.json").exists()
+    assert any(d["location"] == "usecases/churn/index.html" for d in _search_index(site)["docs"])
+
+
+def test_generated_pages_draw_the_themes_icons_from_the_stylesheet(built_site) -> None:  # type: ignore[no-untyped-def]
+    """The chrome's inline icons (1.25 KB a page) become empty <svg>s that charter.css masks with the same
+    shapes; the pages in the navigation keep theirs inline, and every class a page uses has its rule."""
+    site = built_site.site_dir
+    css = (site / "assets/charter/charter.css").read_text()
+    rules = dict(re.findall(r'svg\.(ch-i[0-9a-f]{6})\{[^}]*mask:url\("data:image/svg\+xml,([^"]+)"\)', css))
+    page = (site / "usecases/churn/index.html").read_text()
+    chrome = page[:page.index('<article class="md-content__inner md-typeset">')]
+    used = re.findall(r'<svg class="(ch-i[0-9a-f]{6})" viewBox="0 0 24 24"></svg>', chrome)
+    assert len(used) >= 5 and "<path" not in chrome  # logo, menu, search twice, back, clear
+    assert set(used) <= set(rules)
+    from urllib.parse import unquote
+
+    assert all(unquote(rules[n]).startswith('<svg xmlns="http://www.w3.org/2000/svg"') for n in used)
+    home = (site / "index.html").read_text()
+    assert "<path" in home[:home.index("<article")]  # the theme's own pages are untouched
+
+
+def test_model_card_metrics_are_flow_mappings_that_parse_back() -> None:
+    from charter.site.exports import to_yaml
+
+    data = {"model-index": [{"name": "x", "results": [{"task": {"type": "t", "name": "T"}, "metrics": [
+        {"type": "roc_auc", "value": 0.5, "name": "ROC AUC"}, {"type": "mse", "value": 1e-05, "name": 'a "q"'},
+        {"type": "bias", "value": -2.5e-07, "name": None}]}]}]}
+    text = to_yaml(data)
+    assert '- {"type": "roc_auc", "value": 0.5, "name": "ROC AUC"}' in text
+    assert yaml.safe_load(text) == data  # 1e-05 is a number, not the string "1e-05"
+
+
+def test_only_the_first_group_count_table_of_a_page_spells_out_its_columns() -> None:
+    from charter.site.pages import group_confusions
+
+    block = {"label": "sex", "groups": [{"label": "f", "n": 10, "confusion": [[4, 1], [2, 3]]}]}
+    first, later = str(group_confusions(block, True)), str(group_confusions(block, False))
+    assert "True negatives, false positives, false negatives and true positives" in first
+    assert "True negatives" not in later and "The counts behind the rates above." in later
+    assert first.split("</caption>")[1] == later.split("</caption>")[1]  # the same counts either way
+
+
+def test_generated_pages_share_the_themes_set_up_script(built_site) -> None:  # type: ignore[no-untyped-def]
+    site = built_site.site_dir
+    script = (site / "assets/charter/charter.js").read_text()
+    assert script.count('__md_scope=new URL("../..",document.currentScript.src),__md_hash=') == 1
+    page = (site / "usecases/churn/index.html").read_text()
+    assert "__md_scope" not in page and '<meta name="generator"' not in page
+    assert page.index("assets/charter/charter.js") < page.index("assets/javascripts/bundle.")
+    home = (site / "index.html").read_text()
+    assert '<script>__md_scope=new URL(".",location)' in home
+
+
+def test_what_the_build_appends_to_charters_assets_is_there_once(  # type: ignore[no-untyped-def]
+        fixture_root, fixture_repo, tmp_path) -> None:
+    from charter.site.plugin import ICONS_HEADER, SETUP_HEADER, _unappended
+
+    for _ in range(2):  # the same folder built into twice
+        report = build_site(fixture_root, out=tmp_path, repo=fixture_repo, gather=site_fixture.site_inputs)
+        assert report.ok, report.errors
+    assert (report.site_dir / "assets/charter/charter.css").read_text().count(ICONS_HEADER) == 1
+    assert (report.site_dir / "assets/charter/charter.js").read_text().count(SETUP_HEADER) == 1
+    stale = tmp_path / "stale.css"
+    stale.write_text("a {}" + ICONS_HEADER + "svg.ch-i000000{}")
+    assert _unappended(stale, ICONS_HEADER) == "a {}"

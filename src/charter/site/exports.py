@@ -18,7 +18,24 @@ from typing import Any
 
 from .safe import md
 
-SCHEMA = "charter.site/v1"
+SCHEMA = "charter.site/v2"
+"""v2 (from v1) gives each value once and leaves out defaults:
+
+* a result names its ``job``; the job's record (id, freshness, file hash, commit) is its
+  entry in ``evidence`` (v1 repeated the id and freshness on the result);
+* a fairness group's values are its ``rates`` (v1 repeated them as ``metrics``); the
+  metrics of a block or a slice are the keys of its groups' ``rates`` or its rows'
+  ``metrics`` (v1 also listed them); a block's small groups are its groups marked ``small``
+  and its label is its ``attributes``;
+* a judged view gives the disparities its checks judge (the others are in the record;
+  ``all_disparities`` counts them), and ``included`` only where it is not every group
+  the view did not leave out (``excluded``);
+* a metric's verdicts are ``verdicts`` (v1 also gave the first as ``verdict``); a fairness
+  check's ``value`` is of its ``metric`` (no ``name``);
+* a decision's ``evidenceHash`` appears where it differs from the use case's;
+* flags false by default (``primary``, ``small``, ``drifted``, ``intersection``,
+  ``useInterval``, ``include_small_groups``) appear only when true.
+"""
 
 HF_TASKS = {
     "binary-classification": ("tabular-classification", "Binary classification"),
@@ -31,6 +48,7 @@ HF_TASKS = {
 
 
 _PRESENTATION = frozenset(("title", "gib", "primary_title", "secondary_titles"))
+_DEFAULT_FALSE = frozenset(("primary", "small", "drifted", "intersection", "useInterval", "include_small_groups"))
 
 
 class _Lean(dict):  # type: ignore[type-arg]
@@ -44,7 +62,7 @@ def _lean(obj: Any, drop: frozenset[str] = frozenset()) -> Any:
     if isinstance(obj, dict):
         out = {}
         for k, v in obj.items():
-            if v is None or v == "" or k in drop:
+            if v is None or v == "" or k in drop or (v is False and k in _DEFAULT_FALSE):
                 continue
             if isinstance(v, (dict, list, tuple, float)):
                 v = _lean(v, drop)
@@ -81,13 +99,16 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
 
     Results are the ones the pages show (all overall metrics; per slice, the
     use case's declared metrics; per group, the main group metrics; the
-    disparities its checks name plus the headline ones). ``evidence`` names each
-    record by id and file hash: the complete payloads are the records under
-    ``evidence/records/<use case>/<job>/<id>.json`` in the repository.
+    disparities its checks name plus the headline ones; of a judged view, the
+    disparities its checks judged). Each result names its job, and ``evidence``
+    names each job's record by id and file hash: the complete payloads are the
+    records under ``evidence/records/<use case>/<job>/<id>.json`` in the repository.
     """
-    def results(kind: str) -> list[dict[str, Any]]:
-        return [{"job": x["job"], "evidence": x["id"], "fresh": x["freshness"] == "fresh",
-                 "result": _Lean(_lean(x["result"], _PRESENTATION) or {})} for x in uc[kind]]
+    def results(kind: str, shape: Any = None) -> list[dict[str, Any]]:
+        return [{"job": x["job"], "result": _Lean(_lean(shape(x["result"]) if shape and x["result"] else x["result"],
+                                                        _PRESENTATION) or {})} for x in uc[kind]]
+
+    judged = {c["id"]: c["metric"] for c in uc["checks"]}
 
     data = {
         "id": uc["id"], "title": uc["title"], "stage": uc["stage"]["id"], "riskTier": uc["tier"]["id"],
@@ -98,13 +119,15 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
                       "id": j["id"], "recordSha256": j["record_sha256"], "finishedAt": j.get("finished_at"),
                       "gitCommit": (j.get("lineage") or {}).get("git_commit"),
                       "gitDirty": (j.get("lineage") or {}).get("git_dirty")} for j in uc["jobs"]],
-        "training": results("training"), "evaluation": results("evaluation"), "fairness": results("fairness"),
+        "training": results("training"), "evaluation": results("evaluation", _evaluation_result),
+        "fairness": results("fairness", lambda r: _fairness_result(r, judged)),
         "drift": results("drift"), "dataContracts": results("contracts"),
         "fairnessChecks": [{"id": c["id"], "attributes": c["attributes"], "metric": c["metric"], "min": c["min"],
-                            "max": c["max"], "useInterval": c["use_interval"], "value": c["value"],
+                            "max": c["max"], "useInterval": c["use_interval"],
+                            "value": {k: x for k, x in c["value"].items() if k != "name"} if c["value"] else None,
                             "verdicts": c["verdicts"]} for c in uc["checks"]],
         "decisions": [{"stage": d["stage"]["id"], "passed": d["passed"], "decidedOn": d["decided_on"],
-                       "evidenceHash": d["evidence_hash"],
+                       "evidenceHash": d["evidence_hash"] if d["evidence_hash"] != uc["evidence_hash"] else None,
                        "requirements": [{k: r[k] for k in ("id", "kind", "origin", "status", "reason", "metric",
                                                            "candidate", "threshold", "comparator", "baseline",
                                                            "evidence", "command", "waiver")}
@@ -124,6 +147,37 @@ def usecase_json(as_of: str, uc: dict[str, Any]) -> bytes:
     if uc.get("ranking"):
         data["ranking"] = _lean(uc["ranking"], _PRESENTATION)
     return _json({"schema": SCHEMA, "asOf": as_of, "useCase": data})
+
+
+def _evaluation_result(res: dict[str, Any]) -> dict[str, Any]:
+    """The evaluation as exported: a metric's verdicts once (the view also keeps the first as ``verdict``);
+    a slice's metrics are the keys of its rows' ``metrics``."""
+    return res | {"metrics": [{k: v for k, v in m.items() if k != "verdict"} for m in res["metrics"]],
+                  "slices": [{k: v for k, v in sl.items() if k != "metrics"} for sl in res["slices"]]}
+
+
+def _fairness_result(res: dict[str, Any], judged: dict[str, str]) -> dict[str, Any]:
+    """The fairness result as exported: each value once, and of a view's disparities the judged ones.
+
+    ``judged`` maps a fairness check's id to its metric. The page shows a view's
+    disparities only as the values its checks judged (the check table); the
+    record holds all of them.
+    """
+    blocks = []
+    for b in res["blocks"]:
+        views = []
+        labels = [g["label"] for g in b["groups"]]
+        for v in b["views"]:
+            names = {judged[c] for c in v["checks"] if c in judged}
+            out = v | {"disparities": {k: e for k, e in v["disparities"].items() if k in names}}
+            left_out = {x["group"] for x in v["excluded"]}
+            if v["included"] == [g for g in labels if g not in left_out]:
+                del out["included"]  # every group it did not leave out
+            views.append(out)
+        blocks.append({k: x for k, x in b.items() if k not in ("small", "label", "metrics")}
+                      | {"groups": [{k: x for k, x in g.items() if k != "metrics"} for g in b["groups"]],
+                         "views": views})
+    return res | {"blocks": blocks}
 
 
 def portfolio_json(ctx: dict[str, Any]) -> bytes:
@@ -178,7 +232,8 @@ def _frontmatter(uc: dict[str, Any]) -> dict[str, Any]:
         if not res or e["freshness"] != "fresh":
             continue
         source = res.get("dataset") or res["source"].split(":", 1)[-1]
-        metrics = [{"type": m["name"], "value": round(m["value"], 6), "name": m["title"], "verified": False}
+        # ``verified`` is left out: absent means self-reported (Hugging Face sets it on its own evaluations)
+        metrics = [{"type": m["name"], "value": round(m["value"], 6), "name": m["title"]}
                    for m in res["metrics"] if m["value"] is not None]
         if metrics:
             results.append({"task": {"type": hf_type, "name": hf_name},
@@ -189,7 +244,11 @@ def _frontmatter(uc: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_yaml(value: Any, indent: int = 0) -> str:
-    """Block-style YAML whose scalars are JSON (a JSON scalar is a YAML flow scalar): exact and fast."""
+    """Block-style YAML whose scalars are JSON (a JSON scalar is a YAML flow scalar): exact and fast.
+
+    A list item that is a mapping of scalars (a metric of ``model-index``) is one line of
+    JSON, which is a YAML flow mapping: the same data without a line and an indent per key.
+    """
     pad = " " * indent
     if isinstance(value, dict):
         lines = []
@@ -203,7 +262,10 @@ def to_yaml(value: Any, indent: int = 0) -> str:
     if isinstance(value, list):
         lines = []
         for v in value:
-            if isinstance(v, dict) and v:
+            if isinstance(v, dict) and v and not any(isinstance(x, (dict, list)) for x in v.values()):
+                pairs = ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_scalar(x)}" for k, x in v.items())
+                lines.append(f"{pad}- {{{pairs}}}")
+            elif isinstance(v, dict) and v:
                 inner = to_yaml(v, indent + 2)
                 lines.append(f"{pad}- {inner[indent + 2:]}")
             else:
@@ -215,7 +277,10 @@ def to_yaml(value: Any, indent: int = 0) -> str:
 def _scalar(v: Any) -> str:
     if isinstance(v, (dict, list)):
         return "{}" if isinstance(v, dict) else "[]"
-    return json.dumps(v, ensure_ascii=False)
+    text = json.dumps(v, ensure_ascii=False)
+    if isinstance(v, float) and "e" in text and "." not in text.split("e")[0]:
+        text = text.replace("e", ".0e", 1)  # YAML 1.1 reads 1e-05 as a string, 1.0e-05 as a number
+    return text
 
 
 def model_card(as_of: str, uc: dict[str, Any]) -> bytes:

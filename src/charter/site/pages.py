@@ -169,9 +169,10 @@ def slice_confusions(r: dict[str, Any], sl: dict[str, Any], limit: int = 12) -> 
             + Markup("</summary>") + Markup("").join(tables) + more + Markup("</details>"))
 
 
-def group_confusions(block: dict[str, Any]) -> Markup:
+def group_confusions(block: dict[str, Any], first: bool = True) -> Markup:
     """Each group's confusion-matrix counts (binary classification), one row per group, folded away beneath
-    the group table: the counts behind every rate above."""
+    the group table: the counts behind every rate above. The first table of a page explains the columns,
+    the others say what they hold."""
     rows = [g for g in block["groups"] if g.get("confusion")]
     if not rows:
         return Markup("")
@@ -181,9 +182,11 @@ def group_confusions(block: dict[str, Any]) -> Markup:
         body.append(Markup("<tr><td>") + html(g["label"]) + Markup(
             f"</td><td>{tn:,}</td><td>{fp:,}</td><td>{fn:,}</td><td>{tp:,}</td><td>{g['n']:,}</td></tr>"))
     return (Markup('<details class="ch-confusions"><summary>') + html(f"Confusion matrices by {block['label']}")
-            + Markup('</summary><table class="ch-confusion"><caption>True negatives, false positives, false '
-                     'negatives and true positives of each group (rows: the group; the rates above are '
-                     'ratios of these counts).</caption><thead><tr><th>Group</th><th>TN</th><th>FP</th>'
+            + Markup('</summary><table class="ch-confusion"><caption>'
+                     + ('True negatives, false positives, false negatives and true positives of each group (rows: '
+                        'the group; the rates above are ratios of these counts).' if first else
+                        'The counts behind the rates above.')
+                     + '</caption><thead><tr><th>Group</th><th>TN</th><th>FP</th>'
                      '<th>FN</th><th>TP</th><th>n</th></tr></thead><tbody>')
             + Markup("").join(body) + Markup("</tbody></table></details>"))
 

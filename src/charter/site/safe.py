@@ -62,14 +62,21 @@ def html(value: Any) -> Markup:
     return escape(_text(value))
 
 
-def prose(value: Any, cls: str = "ch-prose") -> Markup:
-    """Untrusted multi-paragraph text as one raw HTML block: paragraphs on blank lines, no markup."""
+def prose(value: Any, cls: str | None = None) -> Markup:
+    """Untrusted multi-paragraph text as one raw HTML block: paragraphs on blank lines, no markup.
+
+    One paragraph is a ``<p>``; more are wrapped in a ``<div>`` (one block that Markdown
+    passes through as it is), as is text given a class ``cls``. A page has about ten of
+    these texts, mostly one paragraph: no wrapper unless one is needed.
+    """
     text = _text(value).strip()
     if not text:
         return Markup("")
     paras = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
     body = "".join(f"<p>{escape(_WS_RE.sub(' ', p).strip())}</p>" for p in paras)
-    return Markup(f'<div class="{escape(cls)}">{body}</div>')
+    if cls is None and len(paras) == 1:
+        return Markup(body)
+    return Markup(f'<div class="{escape(cls or "ch-prose")}">{body}</div>')
 
 
 def safe_url(url: Any) -> str | None:

@@ -1,5 +1,6 @@
 /* Charter: the governance site's own script (one file, loaded in every page's head, before the theme's).
- * Two independent parts: search from disk, and the use-case list's filters and sorting. */
+ * Three independent parts: search from disk, one search index for disk and http, and the use-case
+ * list's filters and sorting. */
 
 /* 1. the site's search over file:// without a server or a download.
  *
@@ -86,6 +87,46 @@
   }
 
   window.Worker = FileWorker;
+})();
+
+/* 1b. one search index, for disk and for http.
+ *
+ * The site holds the index once, as the script search/search_index.js ("var __index = " and the
+ * index's JSON), which the theme loads as a script from disk. Over http the theme requests
+ * search/search_index.json instead: this sends that request to the script and gives the theme
+ * the JSON part of the answer (the bytes after the fixed prefix). Nothing else is changed.
+ */
+(function () {
+  "use strict";
+  if (location.protocol === "file:" || typeof window.XMLHttpRequest !== "function" ||
+      typeof window.Blob !== "function") {
+    return;
+  }
+  var PREFIX = "var __index = ".length;  // ASCII: characters are bytes
+  var INDEX = /\/search\/search_index\.json$/;
+  var proto = window.XMLHttpRequest.prototype;
+  var open = proto.open;
+  var response = Object.getOwnPropertyDescriptor(proto, "response");
+  if (!response || typeof response.get !== "function") {
+    return;
+  }
+
+  proto.open = function (method, url) {
+    var args = Array.prototype.slice.call(arguments);
+    var target = new URL(String(url), location.href);
+    if (INDEX.test(target.pathname)) {
+      target.pathname = target.pathname.replace(/\.json$/, ".js");
+      args[1] = target.href;
+      Object.defineProperty(this, "response", {
+        configurable: true,
+        get: function () {
+          var body = response.get.call(this);
+          return body instanceof window.Blob ? body.slice(PREFIX, body.size, "application/json") : body;
+        }
+      });
+    }
+    return open.apply(this, args);
+  };
 })();
 
 /* 2. filter and sort the use-case list in the browser (no server: works from disk).
