@@ -96,16 +96,15 @@ def _one(part: Path, name: str) -> Any:
 
 def compute(folder: Path, client: Any = None) -> dict[str, Any]:
     """Every job's statistics merged, and the reports computed from them; returns a summary to compare."""
-    from charter.jobs.partitioned import map_partitions
+    from charter.jobs.partitioned import merge_prediction_stats, reduce_partitions
     from charter.loading.datasets import partitions
-    from charter.metrics.sufficient import evaluate_from_counts, fairness_from_counts, merge_all
+    from charter.metrics.sufficient import evaluate_from_counts, fairness_from_counts
 
     parts = partitions(folder)
     out: dict[str, Any] = {}
     for name in SPECS:
-        stats = map_partitions(_one, parts, name, client=client)
-        counts = merge_all(s[0][0] for s in stats)
-        hist = merge_all(s[1][0] for s in stats) if SPECS[name]["score"] else None
+        (counts,), hists = reduce_partitions(_one, merge_prediction_stats, parts, name, client=client)
+        hist = hists[0] if SPECS[name]["score"] else None
         if name == "evaluate-scores":
             counts.counts = {k[:-1] + (1 if k[-1] else 0,): v for k, v in counts.counts.items()}
         if name == "fairness":
@@ -143,16 +142,19 @@ def _warm() -> None:
 
 
 def cluster_run(folder: Path) -> dict[str, Any]:
-    import dask
-    from distributed import Client, LocalCluster
+    """The partitions on the LocalCluster ``charter run --executor dask`` starts (2 worker processes)."""
+    from charter.engine.dask_executor import open_dask
 
-    with dask.config.set({"distributed.worker.profile.enabled": False}), LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=50) as cluster, Client(cluster) as client:
+    executor = open_dask(None, 2)
+    try:
+        client = executor.client
         client.run(_warm)  # imports done, as in a worker that has run a job before
         t0 = time.perf_counter()
         summary = compute(folder, client)
         seconds = time.perf_counter() - t0
         peaks = client.run(peak_mb)
+    finally:
+        executor.shutdown()
     return {"seconds": seconds, "peak_mb": max(peaks.values()), "summary": summary}
 
 

@@ -230,3 +230,17 @@ def test_the_repository_cannot_choose_the_scheduler(tmp_path):
 
     with pytest.raises(ValueError, match="scheduler"):
         JobsPolicy.model_validate({"executor": "dask", "scheduler": "tcp://attacker:8786"})
+
+
+def test_the_local_cluster_keeps_glibc_s_own_allocation_thresholds():
+    """dask's nanny sets MALLOC_TRIM_THRESHOLD_, which made the workers' numpy work up to twice as costly."""
+    import os
+
+    ex = open_dask(None, 1)
+    try:
+        (trim,) = ex.client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_").values()
+        (threads,) = ex.client.run(os.getenv, "OMP_NUM_THREADS").values()
+    finally:
+        ex.shutdown()
+    assert trim is None
+    assert threads is not None  # the threads are still shared out between the workers

@@ -81,3 +81,35 @@ def test_score_histogram_in_pieces_equals_one_pass() -> None:
         assert got.sums[key] == pytest.approx(want, rel=1e-12)
     assert (got.low, got.high) == (scores.min(), scores.max())
     assert sum(int(h.sum()) for h in got.hist.values()) == n
+
+
+@pytest.mark.parametrize("n", range(1, 41))
+def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int) -> None:
+    """The streamed merge here pairs partitions exactly as the cluster's level-by-level tree does."""
+    from charter.jobs import partitioned
+
+    class FakeFuture:
+        def __init__(self, value: str) -> None:
+            self.value = value
+
+        def result(self) -> str:
+            return self.value
+
+    class FakeClient:  # runs each task at once, in submission order
+        def map(self, fn, parts, *args, pure=True):  # noqa: ANN001, ANN201
+            return [FakeFuture(fn(p, *[a[i] for a in args])) for i, p in enumerate(parts)]
+
+        def submit(self, fn, a, b, pure=True):  # noqa: ANN001, ANN201
+            return FakeFuture(fn(a.value, b.value))
+
+    def leaf(part: int, tag: str) -> str:
+        return f"{tag}{part}"
+
+    def merge(a: str, b: str) -> str:  # not associative: the string shows the tree
+        return f"({a} {b})"
+
+    parts = list(range(n))
+    here = partitioned.reduce_partitions(leaf, merge, parts, "p")
+    there = partitioned.reduce_partitions(leaf, merge, parts, "p", client=FakeClient())
+    assert here == there
+    assert here.count("p") == n

@@ -277,7 +277,12 @@ def open_dask(scheduler: str | None = None, workers: int = 2, *, timeout: float 
         settings = {"distributed.scheduler.allowed-failures": failures,
                     # the statistical profiler samples every thread's stack 100 times a second: jobs are
                     # CPU-bound Python and numpy, and it slows them down for a dashboard nobody looks at
-                    "distributed.worker.profile.enabled": False}
+                    "distributed.worker.profile.enabled": False,
+                    # the nanny sets MALLOC_TRIM_THRESHOLD_ to hand freed memory back to the system at once,
+                    # which also fixes glibc's mmap threshold: every numpy array over 128 KiB is then mapped
+                    # and unmapped again, and a job's numpy work costs up to twice the CPU it takes in the
+                    # local pool. Charter's jobs read data in bounded batches; glibc's default serves them
+                    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
         with dask.config.set(settings), _children_ignore_sigint():
             # the workers ignore Ctrl-C like the local pool's: this process cancels their tasks
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

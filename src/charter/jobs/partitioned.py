@@ -123,6 +123,53 @@ def map_partitions(fn: Callable[..., Any], parts: list[Path], *args: Any, client
     return [fn(p, *args) for p in parts]
 
 
+def reduce_partitions(fn: Callable[..., Any], merge: Callable[[Any, Any], Any], parts: list[Path], *args: Any,
+                      client: Any = None) -> Any:
+    """``fn(part, *args)`` of every partition merged with ``merge`` into one, in a fixed pairwise tree.
+
+    The tree pairs neighbours (0 with 1, 2 with 3, ...; an odd last one goes up alone) level by
+    level, wherever it runs, so floating-point sums come out the same on a cluster and here. On a
+    cluster the merges are tasks too: only the final statistics come back to this process, which
+    would otherwise receive and merge every partition's (a score grid is 10 MB a partition) while
+    the workers wait.
+    """
+    if client is None and len(parts) > 1 and _in_dask_worker():
+        from distributed import worker_client
+
+        with worker_client() as wc:  # leaves the worker's thread pool while the partitions run
+            return _tree(wc, fn, merge, parts, args)
+    if client is not None:
+        return _tree(client, fn, merge, parts, args)
+    # the same tree, streamed: at most one partial result per level is alive (memory stays bounded)
+    stack: list[tuple[int, Any]] = []
+    for p in parts:
+        height, value = 0, fn(p, *args)
+        while stack and stack[-1][0] == height:
+            value = merge(stack.pop()[1], value)
+            height += 1
+        stack.append((height, value))
+    while len(stack) > 1:
+        right = stack.pop()[1]
+        stack[-1] = (stack[-1][0], merge(stack[-1][1], right))
+    return stack[0][1] if stack else None
+
+
+def _tree(client: Any, fn: Callable[..., Any], merge: Callable[[Any, Any], Any], parts: list[Path],
+          args: tuple[Any, ...]) -> Any:
+    level = client.map(fn, parts, *[[a] * len(parts) for a in args], pure=False)
+    while len(level) > 1:
+        level = [client.submit(merge, level[i], level[i + 1], pure=False) if i + 1 < len(level) else level[i]
+                 for i in range(0, len(level), 2)]
+    return level[0].result() if level else None
+
+
+def merge_prediction_stats(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
+    """Two :func:`prediction_stats` outcomes as one (counts and score grids merged key set by key set)."""
+    counts = [x.merge(y) for x, y in zip(a[0], b[0], strict=True)]
+    hists = None if a[1] is None else [x.merge(y) for x, y in zip(a[1], b[1], strict=True)]
+    return counts, hists
+
+
 # --------------------------------------------------------------------------- predictions' statistics
 
 
@@ -217,22 +264,17 @@ def prediction_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
             counts[i] = counts[i].merge(KeyCounts.of(counts[i].columns, [col[c] for c in g] + [y, p]))
         if score is not None:
             for i, g in enumerate(spec["hist_groups"]):
-                hists[i] = hists[i].merge(ScoreHistogram.of([col[c] for c in g] + [y], score, spec["bins"]))
+                hists[i].add(ScoreHistogram.of([col[c] for c in g] + [y], score, spec["bins"]))
     return counts, (hists if spec["score"] else None)
 
 
 def _scan(ctx: JobContext, data_id: str, spec: dict[str, Any]) -> tuple[list[Any], list[Any] | None]:
-    from ..metrics.sufficient import merge_all
-
     path = ctx.data_path(data_id)  # the pinned hash is checked first
     parts = partitions(path)
     src = ctx.source(data_id)
-    outs = map_partitions(_partition_stats, parts, {**spec, "root": str(path), "source": src.path})
-    counts = [merge_all(o[0][i] for o in outs) for i in range(len(spec["groups"]))]
-    hists = None
-    if spec["score"]:
-        hists = [merge_all(o[1][i] for o in outs) for i in range(len(spec["hist_groups"]))]
-    return counts, hists
+    counts, hists = reduce_partitions(_partition_stats, merge_prediction_stats, parts,
+                                      {**spec, "root": str(path), "source": src.path})
+    return counts, (hists if spec["score"] else None)
 
 
 def _partition_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
