@@ -11,8 +11,9 @@ and ``fairness`` jobs compute, through the same functions
 
 1. in one process (a fresh interpreter, partitions one after another): wall time
    and peak resident memory (``ru_maxrss``);
-2. on a ``LocalCluster`` of 2 worker processes (partitions in parallel): wall
-   time, and each worker's peak resident memory.
+2. on the ``LocalCluster`` ``charter run --executor dask`` starts (2 worker
+   processes, :func:`charter.engine.dask_executor.open_dask`; partitions and their
+   merges in parallel): wall time, and each worker's peak resident memory.
 
 Targets (PASS/FAIL, exit 1 on any FAIL): peak memory under 1.5 GB in every
 process, the cluster at least 1.6x faster than one process, and both giving the

@@ -123,6 +123,7 @@ def main() -> int:
     finally:
         shutil.rmtree(base, ignore_errors=True)
     job_s = sum(j["durationS"] for j in pool["jobs"])
+    dask_job_s = sum(j["durationS"] for j in dask["jobs"])
     overhead = (dask_s - pool_s) / pool_s
     passed = (pool["counts"]["pass"], dask["counts"]["pass"], own["counts"]["pass"])
     ok = overhead < TARGET and same and passed == (args.usecases,) * 3
@@ -130,7 +131,8 @@ def main() -> int:
     def runs(times: list[float]) -> str:
         return ", ".join(f"{t:.1f}" for t in times)
 
-    print(f"{args.usecases} training jobs, {args.workers} workers (sum of job times on the pool: {job_s:.1f} s)")
+    print(f"{args.usecases} training jobs, {args.workers} workers (sum of job times: {job_s:.1f} s on the pool, "
+          f"{dask_job_s:.1f} s on the running cluster)")
     print(f"process pool:               {pool_s:7.1f} s wall  ({passed[0]} passed; runs: {runs(pool_times)} s)")
     print(f"running LocalCluster:       {dask_s:7.1f} s wall  ({passed[1]} passed; runs: {runs(dask_times)} s)")
     print(f"LocalCluster started by the run: {own_s:4.1f} s wall  ({passed[2]} passed; runs: {runs(own_times)} s; "
