@@ -232,15 +232,24 @@ def test_the_repository_cannot_choose_the_scheduler(tmp_path):
         JobsPolicy.model_validate({"executor": "dask", "scheduler": "tcp://attacker:8786"})
 
 
-def test_the_local_cluster_keeps_glibc_s_own_allocation_thresholds():
-    """dask's nanny sets MALLOC_TRIM_THRESHOLD_, which made the workers' numpy work up to twice as costly."""
+def test_the_local_cluster_keeps_glibc_s_own_allocation_thresholds(monkeypatch):
+    """dask's nanny sets MALLOC_TRIM_THRESHOLD_, which made the workers' numpy work up to twice as costly.
+
+    It also leaves its variables in this process's environment, where a second cluster would
+    inherit them: the test starts two.
+    """
     import os
 
-    ex = open_dask(None, 1)
-    try:
-        (trim,) = ex.client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_").values()
-        (threads,) = ex.client.run(os.getenv, "OMP_NUM_THREADS").values()
-    finally:
-        ex.shutdown()
-    assert trim is None
-    assert threads is not None  # the threads are still shared out between the workers
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # as an earlier cluster in this process leaves it
+    before = {k: v for k, v in os.environ.items() if k != "MALLOC_TRIM_THRESHOLD_"}
+    for _ in range(2):
+        ex = open_dask(None, 1)
+        try:
+            (trim,) = ex.client.run(os.getenv, "MALLOC_TRIM_THRESHOLD_").values()
+            (threads,) = ex.client.run(os.getenv, "OMP_NUM_THREADS").values()
+        finally:
+            ex.shutdown()
+        assert trim is None
+        assert threads == str(os.cpu_count() or 1)  # one worker: every core's share
+        assert dict(os.environ) == before

@@ -174,3 +174,20 @@ def test_whole_data_set_checks_add_up_the_partitions(tmp_path):
     s_src = runs[("single", "contract")].record.results["sources"][0]
     p_src = runs[("parts", "contract")].record.results["sources"][0]
     assert p_src["failures"] == s_src["failures"]
+
+
+@pytest.mark.parametrize("bad", [None, float("nan"), float("inf")])
+def test_a_missing_or_infinite_score_names_its_row(tmp_path, bad):  # type: ignore[no-untyped-def]
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from charter.jobs.base import JobError
+    from charter.jobs.partitioned import prediction_stats
+
+    part = tmp_path / "part-0.parquet"
+    pq.write_table(pa.table({"y": [0, 1, 1, 0, 1], "score": pa.array([0.1, 0.9, 0.8, bad, 0.7], pa.float64())}), part)
+    spec = {"label": "y", "score": "score", "prediction": None, "threshold": 0.5, "groups": [[]], "hist_groups": [[]],
+            "bins": 16, "name": "'scored' partition 'part-0.parquet'"}
+    with pytest.raises(JobError, match=r"score column 'score' of 'scored' partition 'part-0.parquet' has 1 missing"
+                                       r".*\(first at row 3\)"):
+        prediction_stats(part, spec)

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import Future
 from typing import Any
 
@@ -283,7 +284,7 @@ def open_dask(scheduler: str | None = None, workers: int = 2, *, timeout: float 
                     # and unmapped again, and a job's numpy work costs up to twice the CPU it takes in the
                     # local pool. Charter's jobs read data in bounded batches; glibc's default serves them
                     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
-        with dask.config.set(settings), _children_ignore_sigint():
+        with dask.config.set(settings), _children_ignore_sigint(), _dask_leaves_environment_alone():
             # the workers ignore Ctrl-C like the local pool's: this process cancels their tasks
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address=None, env=env, silence_logs=50)
@@ -291,6 +292,26 @@ def open_dask(scheduler: str | None = None, workers: int = 2, *, timeout: float 
     except (OSError, TimeoutError, RuntimeError) as exc:
         raise ExecutorUnavailable(f"cannot start a local dask cluster of {workers} worker(s): {_reason(exc)}") from None
     return DaskExecutor(client, cluster)
+
+
+@contextmanager
+def _dask_leaves_environment_alone() -> Iterator[None]:
+    """Undo what starting a LocalCluster writes into this process's environment.
+
+    The nanny puts its pre-spawn variables (``MALLOC_TRIM_THRESHOLD_``, ``OMP_NUM_THREADS``...)
+    into ``os.environ`` and leaves them there, so a second cluster started in the same process
+    would inherit them: its workers would trim memory after all, and get one thread each
+    whatever their share of the cores. ``MALLOC_TRIM_THRESHOLD_`` stays out for good: workers a
+    budget makes the nanny restart are spawned from this environment later.
+    """
+    saved = dict(os.environ)
+    os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
 
 
 class RayExecutor:

@@ -222,10 +222,6 @@ def prediction_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
     (the key then holds True/False, mapped to labels once they are known).
     Columns are read as Arrow arrays and dictionary-encoded: no per-value Python objects.
     """
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     from ..metrics.sufficient import KeyCounts, ScoreHistogram
 
     label = spec["name"]
@@ -239,19 +235,8 @@ def prediction_stats(part: Path, spec: dict[str, Any]) -> tuple[Any, Any]:
         if y.null_count:
             raise JobError(f"label column '{spec['label']}' of {label} has {y.null_count} missing value(s) "
                            f"(first at row {offset + _first_null(y)})")
-        score = None
-        if spec["score"]:
-            s = col[spec["score"]]
-            if not pa.types.is_floating(s.type) and not pa.types.is_integer(s.type):
-                try:
-                    s = pc.cast(s, pa.float64())
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    raise JobError(f"score column '{spec['score']}' of {label} is not numeric") from None
-            score = s.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
-            bad = ~np.isfinite(score)
-            if bad.any():
-                raise JobError(f"score column '{spec['score']}' of {label} has {int(bad.sum())} missing or "
-                               f"non-numeric value(s) (first at row {offset + int(np.flatnonzero(bad)[0])})")
+        score = _numeric(col[spec["score"]], f"score column '{spec['score']}'", label, offset) \
+            if spec["score"] else None
         if spec["prediction"]:
             p: Any = col[spec["prediction"]]
             if p.null_count:
