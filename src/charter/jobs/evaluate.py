@@ -27,6 +27,23 @@ def estimate(d: dict[str, Any]) -> Estimate:
                     reason=d.get("reason"), method=d.get("method") if ci else None)
 
 
+def report_estimates(report: dict[str, Any]) -> tuple[dict[str, Estimate], dict[str, dict[str, SliceBlock]]]:
+    """A metrics report's overall estimates (with the metrics it skipped and why) and its slice blocks.
+
+    One reading of the report for every evaluation path: in memory, and partition by partition.
+    """
+    metrics = {m: estimate(v) for m, v in report["overall"]["metrics"].items()}
+    for m, why in report.get("skipped", {}).items():
+        metrics.setdefault(m, Estimate(value=None, reason=why))
+    slices: dict[str, dict[str, SliceBlock]] = {}
+    for s in report["slices"]:
+        scm = s.get("confusion_matrix")
+        slices.setdefault(s["column"] or s["name"], {})[str(s["value"])] = SliceBlock(
+            n=s["n"], metrics={m: estimate(v) for m, v in s["metrics"].items()},
+            confusion_matrix=scm["matrix"] if scm else None)
+    return metrics, slices
+
+
 def _kind(uc: Any, preds: Predictions) -> str:
     t = uc.task.type.value
     if t == "regression":
@@ -190,16 +207,7 @@ def run(ctx: JobContext) -> JobOutput:
         report = compute(uc, preds, job.predictions, slices, job.bootstrap)
     except ValueError as exc:
         raise JobError(f"cannot evaluate {preds.source}: {exc}") from None
-    metrics = {m: estimate(v) for m, v in report["overall"]["metrics"].items()}
-    for m, why in report.get("skipped", {}).items():
-        metrics.setdefault(m, Estimate(value=None, reason=why))
-    out_slices: dict[str, dict[str, SliceBlock]] = {}
-    for s in report["slices"]:
-        col = s["column"] or s["name"]
-        scm = s.get("confusion_matrix")
-        out_slices.setdefault(col, {})[str(s["value"])] = SliceBlock(
-            n=s["n"], metrics={m: estimate(v) for m, v in s["metrics"].items()},
-            confusion_matrix=scm["matrix"] if scm else None)
+    metrics, out_slices = report_estimates(report)
     champion = None
     warnings = list(report.get("warnings", []))
     if job.champion is not None:

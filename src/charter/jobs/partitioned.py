@@ -291,11 +291,10 @@ def _decision(task: str, from_scores: bool, ref: Any, pos: Any) -> tuple[Any, di
 
 def evaluate(ctx: JobContext) -> JobOutput:
     """Runner ``evaluate`` on a partitioned data source of precomputed predictions."""
-    from ..evidence.records import Estimate
-    from ..kinds.runners.evaluate import EvaluateResult, SliceBlock
+    from ..kinds.runners.evaluate import EvaluateResult
     from ..metrics.groups import jsonable
     from ..metrics.sufficient import DEFAULT_BINS, evaluate_from_counts, sorted_labels
-    from .evaluate import estimate
+    from .evaluate import report_estimates
     from .predictions import positive_label
 
     job, uc = ctx.job, ctx.use_case
@@ -349,15 +348,7 @@ def evaluate(ctx: JobContext) -> JobOutput:
             threshold=float(ref.threshold) if from_scores and kind == "binary" else None)
     except ValueError as exc:
         raise JobError(f"cannot evaluate data:{ref.data}: {exc}") from None
-    metrics = {m: estimate(v) for m, v in report["overall"]["metrics"].items()}
-    for m, why in report.get("skipped", {}).items():
-        metrics.setdefault(m, Estimate(value=None, reason=why))
-    out_slices: dict[str, dict[str, SliceBlock]] = {}
-    for s in report["slices"]:
-        scm = s.get("confusion_matrix")
-        out_slices.setdefault(s["column"], {})[str(s["value"])] = SliceBlock(
-            n=s["n"], metrics={m: estimate(v) for m, v in s["metrics"].items()},
-            confusion_matrix=scm["matrix"] if scm else None)
+    metrics, out_slices = report_estimates(report)
     cm = report["overall"].get("confusion_matrix")
     decision, skipped = _decision(t, from_scores, ref, jsonable(pos) if pos is not None else None)
     result = EvaluateResult(task=t, source=f"data:{ref.data}", n=report["n"], labels=report.get("labels", []),
@@ -430,10 +421,10 @@ def evaluate_regression(ctx: JobContext) -> JobOutput:
     MAE, RMSE and R² overall and per slice from per-partition sums (equal to the
     in-memory values to rounding); no bootstrap interval; no residual bins.
     """
-    from ..kinds.runners.evaluate import EvaluateResult, SliceBlock
+    from ..kinds.runners.evaluate import EvaluateResult
     from ..metrics.sufficient import merge_all
     from ..metrics.sufficient_regression import regression_from_sums
-    from .evaluate import estimate
+    from .evaluate import report_estimates
 
     job = ctx.job
     ref = job.predictions
@@ -452,13 +443,10 @@ def evaluate_regression(ctx: JobContext) -> JobOutput:
                                       confidence=job.bootstrap.confidence, seed=job.bootstrap.seed)
     except ValueError as exc:
         raise JobError(f"cannot evaluate data:{ref.data}: {exc}") from None
-    out_slices: dict[str, dict[str, SliceBlock]] = {}
-    for s in report["slices"]:
-        out_slices.setdefault(s["column"], {})[str(s["value"])] = SliceBlock(
-            n=s["n"], metrics={m: estimate(v) for m, v in s["metrics"].items()}, confusion_matrix=None)
+    metrics, out_slices = report_estimates(report)
     result = EvaluateResult(
         task="regression", source=f"data:{ref.data}", n=report["n"], labels=[],
-        metrics={m: estimate(v) for m, v in report["overall"]["metrics"].items()}, confusion_matrix=None,
+        metrics=metrics, confusion_matrix=None,
         slices=out_slices, champion=None, bootstrap=report["bootstrap"], warnings=list(report["warnings"]),
         decision=None, curves_skipped={"residuals": "not drawn on a partitioned data set: residual bins need "
                                                     "the rows sorted by prediction"})

@@ -729,15 +729,22 @@ def fairness_report(
             "views": view_out,
         }
 
+    return fairness_envelope(kind, n, pos, min_group_size, overall, out_attrs, warnings,
+                             bootstrap_info(n_boot, confidence, seed, method))
+
+
+def fairness_envelope(kind: str, n: int, pos: Any, min_group_size: int, overall: dict[str, Any],
+                      attributes: dict[str, Any], warnings: list[str], bootstrap: dict[str, Any]) -> dict[str, Any]:
+    """The fairness report's outer shape, one for the in-memory report and the one from partition counts."""
     return {
         "task": {"binary": "binary-classification", "multiclass": "multiclass-classification"}.get(kind, "regression"),
         "n": int(n),
         "pos_label": jsonable(pos),
         "min_group_size": int(min_group_size),
         "overall": overall,
-        "attributes": out_attrs,
+        "attributes": attributes,
         "warnings": warnings,
-        "bootstrap": bootstrap_info(n_boot, confidence, seed, method),
+        "bootstrap": bootstrap,
     }
 
 

@@ -39,7 +39,7 @@ from .bootstrap import bootstrap_info, check_bootstrap_args, estimate, estimates
     spawn_rngs
 from .classification import BINARY_METRICS, MULTICLASS_METRICS, REASON_NO_SCORES, REASON_NOT_PROBA, \
     SCORE_METRICS, _confusion_reasons, _rate_counts, confusion_metrics, rate_estimates
-from .groups import DEFAULT_MIN_GROUP_SIZE, MISSING_LABEL, jsonable
+from .groups import DEFAULT_MIN_GROUP_SIZE, MISSING_LABEL, fairness_envelope, jsonable
 from .intervals import cell_jackknife
 
 DEFAULT_BINS = 1 << 16
@@ -630,13 +630,5 @@ def fairness_from_counts(
                                 "disparities": disp_out,
                                 "views": attribute_views(attr.name, labels, point, subset, stats, kind, confidence,
                                                       min_group_size, views)}
-    return {
-        "task": {"binary": "binary-classification", "multiclass": "multiclass-classification"}[kind],
-        "n": n,
-        "pos_label": jsonable(pos),
-        "min_group_size": int(min_group_size),
-        "overall": overall,
-        "attributes": out_attrs,
-        "warnings": warnings,
-        "bootstrap": bootstrap_info(n_boot, confidence, seed, method),
-    }
+    return fairness_envelope(kind, n, pos, min_group_size, overall, out_attrs, warnings,
+                             bootstrap_info(n_boot, confidence, seed, method))
