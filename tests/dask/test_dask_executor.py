@@ -71,6 +71,27 @@ def test_equal_tasks_are_not_deduplicated(cluster):
         ex.shutdown()
 
 
+def test_the_scheduler_reads_no_job(cluster, tmp_path):
+    """A job travels to its worker as bytes: the scheduler (in this process here) unpickles none of it, so it
+    needs neither Charter nor the jobs' packages, and builds no job's objects only to pickle them again."""
+    from distributed import Client
+
+    seen = tmp_path / "unpickled-in"
+    seen.mkdir()
+
+    class Marker:  # unpickling it leaves a file named by the process that did
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (exec, (f"import os; open({str(seen)!r} + '/' + str(os.getpid()), 'w').close()",))
+
+    ex = DaskExecutor(Client(cluster, set_as_default=False))
+    try:
+        worker = ex.submit(eval, "__import__('os').getpid()", {"marker": Marker()}).result(60)
+    finally:
+        ex.shutdown()
+    assert sorted(p.name for p in seen.iterdir()) == [str(worker)]
+    assert worker != os.getpid()
+
+
 def _kill_worker_running_a_job(address: str, stop: threading.Event, killed: list[int]) -> None:
     from distributed import Client
 
@@ -253,3 +274,17 @@ def test_the_local_cluster_keeps_glibc_s_own_allocation_thresholds(monkeypatch):
         assert trim is None
         assert threads == str(os.cpu_count() or 1)  # one worker: every core's share
         assert dict(os.environ) == before
+
+
+def test_the_local_cluster_keeps_its_cores_for_the_jobs():
+    """The cluster Charter starts wakes its servers once a second, not 50 times, and steals no work."""
+    import dask
+
+    ex = open_dask(None, 1)
+    try:
+        ticks = set(ex.client.run(dask.config.get, "distributed.admin.tick.interval").values())
+        stealing = ex.client.run_on_scheduler(lambda dask_scheduler: "stealing" in dask_scheduler.extensions)
+    finally:
+        ex.shutdown()
+    assert ticks == {"1s"}
+    assert stealing is False

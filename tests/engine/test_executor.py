@@ -355,3 +355,28 @@ def test_a_runner_must_return_its_kinds_result_model(repo_root, monkeypatch):
                                                                    if p.job_id == "evaluate"))
     res = runners.get("evaluate").result(rec)
     assert res is not None and res.metrics["roc_auc"].value == rec.results["metrics"]["roc_auc"]["value"]
+
+
+def test_a_run_reads_each_chain_a_bounded_number_of_times(tmp_path, monkeypatch):
+    """Recording a job reads its own chain again, not every chain: a run of n use cases is not O(n²) reads."""
+    from collections import Counter
+
+    import charter.engine.ledger as ledger_mod
+
+    ids = tuple(f"light-{i}" for i in range(8))
+    root = rb.light_repo(tmp_path / "r", ids=ids, n=60)
+    run(rb.load(root), jobs=1)  # every chain exists now
+    parsed: Counter[str] = Counter()
+    real = ledger_mod.parse_chain
+
+    def counting(use_case, raw, file):  # type: ignore[no-untyped-def]
+        parsed[use_case] += 1
+        return real(use_case, raw, file)
+
+    monkeypatch.setattr(ledger_mod, "parse_chain", counting)
+    report = run(rb.load(root), jobs=1, force=True)
+    assert report.ok and len(report.executed) == 2 * len(ids)
+    # read once to plan, and per job of its own: once to append under the lock, once more for the index
+    assert set(parsed) == set(ids)
+    assert max(parsed.values()) <= 1 + 2 * 2, parsed
+    assert Ledger(root).verify(store=EvidenceStore(root)).ok

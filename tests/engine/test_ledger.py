@@ -171,3 +171,21 @@ def test_cli_verify_exit_codes(tmp_path, capsys):
     assert main(["verify", "--repo", str(tmp_path), "--format", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False and data["problems"][0]["line"] == 2
+
+
+def test_an_entry_copied_into_another_chain_vouches_for_nothing(tmp_path):
+    """A run entry of use case A moved into B's chain must not make A's record current (A has no chain now)."""
+    store = EvidenceStore(tmp_path)
+    led = Ledger(tmp_path)
+    rec = make_record("a" * 64)
+    stored = store.put(rec)
+    led.append_run(use_case="credit", job="train", runner="sklearn-train", evidence_id=rec.id, status="pass",
+                   reason=None, record_sha256=stored.sha256, duration_s=1.0)
+    assert store.current("credit", "train", rec.id).stored is not None  # named by its run entry
+    led.chain_path("credit").rename(led.chain_path("other"))
+    led.head_path("credit").rename(led.head_path("other"))
+    fresh = EvidenceStore(tmp_path)
+    current = fresh.current("credit", "train", rec.id)
+    assert current.stored is None and current.state == "tampered"
+    assert "written by no run entry" in (current.reason or "")
+    assert "copied" in {p.kind for p in Ledger(tmp_path).verify(store=fresh).problems}

@@ -955,6 +955,7 @@ def _store_record(store: EvidenceStore, ledger: Ledger, p: PlannedJob, record: E
                                   status="error", reason=jr.reason, record_sha256=None, duration_s=None)
             except LedgerError:
                 pass
+            store.forget_index(p.use_case)  # its tip moved
             return jr
     try:
         ledger.append_run(use_case=p.use_case, job=p.job_id, runner=p.runner, evidence_id=p.evidence_id,
@@ -964,7 +965,7 @@ def _store_record(store: EvidenceStore, ledger: Ledger, p: PlannedJob, record: E
         jr.status, jr.reason, jr.record = "error", str(exc.strerror or exc), previous
         return jr
     finally:
-        store.forget_index()
+        store.forget_index(p.use_case)
     if keep_previous:
         # keep the good evidence for these inputs; the failure is in the ledger and the report
         jr.record = previous

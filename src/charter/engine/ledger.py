@@ -267,6 +267,33 @@ def fork_message(use_case: str) -> str:
 
 
 @dataclass
+class _ChainRuns:
+    """What one chain's run entries make current. Only the chain's own entries count: an entry copied
+    in from another use case's chain (a ``copied`` problem) must not vouch for that use case's records."""
+
+    current: dict[tuple[str, str, str], RunEntry]
+    latest: dict[tuple[str, str], RunEntry]
+    referenced: set[str]
+
+    @classmethod
+    def of(cls, chain: Chain) -> _ChainRuns:
+        part = cls({}, {}, set())
+        for entry in chain.entries:
+            if entry["type"] != "run":
+                continue
+            try:
+                run = RunEntry.model_validate(entry["payload"])
+            except ValueError:
+                continue
+            if run.use_case != chain.use_case or not run.record_sha256:
+                continue
+            part.current[(run.use_case, run.job, run.evidence_id)] = run
+            part.latest[(run.use_case, run.job)] = run
+            part.referenced.add(run.record_sha256)
+        return part
+
+
+@dataclass
 class LedgerIndex:
     """What the gate needs of the ledger, read once per command: which record is current for each inputs."""
 
@@ -278,6 +305,32 @@ class LedgerIndex:
     referenced: set[str]
     """sha256 of every record file a run entry wrote."""
     old_layout: bool = False
+    parts: dict[str, _ChainRuns] = field(default_factory=dict, repr=False)
+    """Each chain's share of ``current``, ``latest`` and ``referenced``, so one chain can be read again alone."""
+
+    @classmethod
+    def of(cls, chains: dict[str, Chain], old_layout: bool) -> LedgerIndex:
+        index = cls({}, {}, {}, set(), old_layout)
+        for chain in chains.values():
+            index.replace(chain)
+        return index
+
+    def replace(self, chain: Chain) -> None:
+        """Put ``chain`` in place of the use case's chain read before (a run appended to it)."""
+        old = self.parts.pop(chain.use_case, None)
+        if old is not None:
+            for key in old.current:
+                self.current.pop(key, None)
+            for pair in old.latest:
+                self.latest.pop(pair, None)
+            self.referenced -= old.referenced
+        part = _ChainRuns.of(chain)
+        self.chains[chain.use_case] = chain
+        self.parts[chain.use_case] = part
+        self.current.update(part.current)
+        self.latest.update(part.latest)
+        self.referenced |= part.referenced
+        self.__dict__.pop("_head", None)
 
     @property
     def tips(self) -> dict[str, str]:
@@ -403,40 +456,26 @@ class Ledger:
             return str(path)
 
     def chains(self) -> dict[str, Chain]:
-        out = {}
-        for uc in self.use_cases():
-            path = self.chain_path(uc)
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                c = Chain(uc)
-                c.problems.append(LedgerProblem("corrupt", f"cannot read the chain: {exc.strerror}", None,
-                                                self._rel(path)))
-                out[uc] = c
-                continue
-            out[uc] = parse_chain(uc, raw, self._rel(path))
-        return out
+        return {uc: self.chain(uc) for uc in self.use_cases()}
+
+    def chain(self, use_case: str) -> Chain:
+        """One use case's chain, read and checked now."""
+        path = self.chain_path(use_case)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return Chain(use_case)
+        except OSError as exc:
+            c = Chain(use_case)
+            c.problems.append(LedgerProblem("corrupt", f"cannot read the chain: {exc.strerror}", None,
+                                            self._rel(path)))
+            return c
+        return parse_chain(use_case, raw, self._rel(path))
 
     def index(self) -> LedgerIndex:
         """The chains and which record is current for each inputs (read once, until the next append)."""
         if self._index is None:
-            chains = self.chains()
-            current: dict[tuple[str, str, str], RunEntry] = {}
-            latest: dict[tuple[str, str], RunEntry] = {}
-            referenced: set[str] = set()
-            for chain in chains.values():
-                for entry in chain.entries:
-                    if entry["type"] != "run":
-                        continue
-                    try:
-                        run = RunEntry.model_validate(entry["payload"])
-                    except ValueError:
-                        continue
-                    if run.record_sha256:
-                        current[(run.use_case, run.job, run.evidence_id)] = run
-                        latest[(run.use_case, run.job)] = run
-                        referenced.add(run.record_sha256)
-            self._index = LedgerIndex(chains, current, latest, referenced, self.old_path.exists())
+            self._index = LedgerIndex.of(self.chains(), self.old_path.exists())
         return self._index
 
     def entries(self) -> list[dict[str, Any]]:

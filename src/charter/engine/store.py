@@ -121,8 +121,16 @@ class EvidenceStore:
             self._index = Ledger(self.root).index()
         return self._index
 
-    def forget_index(self) -> None:
-        self._index = None
+    def forget_index(self, use_case: str | None = None) -> None:
+        """Drop what was read of the ledger; with ``use_case``, read just that chain again (it was appended to).
+
+        A run records hundreds of jobs: reading every chain again after each would make it quadratic."""
+        if use_case is None or self._index is None:
+            self._index = None
+            return
+        from .ledger import Ledger
+
+        self._index.replace(Ledger(self.root).chain(use_case))
 
     @property
     def ledger_head(self) -> str | None:
@@ -379,7 +387,7 @@ def record_run(store: EvidenceStore, record: EvidenceRecord) -> StoredRecord:
     Ledger(store.root).append_run(use_case=record.use_case, job=record.job, runner=record.runner,
                                   evidence_id=record.id, status=record.status, reason=record.reason,
                                   record_sha256=stored.sha256, duration_s=record.duration_s)
-    store.forget_index()
+    store.forget_index(record.use_case)
     return stored
 
 
