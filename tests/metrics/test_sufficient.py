@@ -83,9 +83,11 @@ def test_score_histogram_in_pieces_equals_one_pass() -> None:
     assert sum(int(h.sum()) for h in got.hist.values()) == n
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("n", range(1, 41))
-def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int) -> None:
-    """The streamed merge here pairs partitions exactly as the cluster's level-by-level tree does."""
+def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int, threads: int) -> None:
+    """The streamed merge here pairs partitions exactly as the cluster's tree does, whose tasks each reduce
+    a block of partitions (a power of two of them) and whose merges go level by level."""
     from charter.jobs import partitioned
 
     class FakeFuture:
@@ -95,12 +97,15 @@ def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int) -> None
         def result(self) -> str:
             return self.value
 
-    class FakeClient:  # runs each task at once, in submission order
-        def map(self, fn, parts, *args, pure=True):  # noqa: ANN001, ANN201
-            return [FakeFuture(fn(p, *[a[i] for a in args])) for i, p in enumerate(parts)]
+    def value(x):  # noqa: ANN001, ANN202
+        return x.value if isinstance(x, FakeFuture) else x
 
-        def submit(self, fn, a, b, pure=True):  # noqa: ANN001, ANN201
-            return FakeFuture(fn(a.value, b.value))
+    class FakeClient:  # runs each task at once, in submission order
+        def nthreads(self) -> dict[str, int]:
+            return {f"w{i}": 1 for i in range(threads)}
+
+        def submit(self, fn, *args, pure=True, priority=0):  # noqa: ANN001, ANN201
+            return FakeFuture(fn(*[value(a) for a in args]))
 
     def leaf(part: int, tag: str) -> str:
         return f"{tag}{part}"
@@ -112,4 +117,10 @@ def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int) -> None
     here = partitioned.reduce_partitions(leaf, merge, parts, "p")
     there = partitioned.reduce_partitions(leaf, merge, parts, "p", client=FakeClient())
     assert here == there
+    # the cluster's tasks: aligned power-of-two blocks covering every partition once, never growing
+    spans = [(i << h, min((i + 1) << h, n)) for h, i in partitioned.blocks(n, threads)]
+    assert [a for a, _ in spans] == [0] + [b for _, b in spans[:-1]] and spans[-1][1] == n
+    sizes = [b - a for a, b in spans]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-1] == 1 and (n < 2 * partitioned.SHARES_PER_THREAD * threads or sizes[0] > 1)
     assert here.count("p") == n
