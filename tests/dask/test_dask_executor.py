@@ -73,7 +73,7 @@ def test_equal_tasks_are_not_deduplicated(cluster):
 
 def test_the_scheduler_reads_no_job(cluster, tmp_path):
     """A job travels to its worker as bytes: the scheduler (in this process here) unpickles none of it, so it
-    needs neither Charter nor the jobs' packages, and builds no job's objects only to pickle them again."""
+    imports none of the jobs' packages and builds no job's objects only to pickle them again."""
     from distributed import Client
 
     seen = tmp_path / "unpickled-in"

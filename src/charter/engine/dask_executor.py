@@ -237,9 +237,9 @@ class DaskExecutor:
 def run_pickled(blob: bytes) -> bytes:
     """What a worker runs for a job: its function and arguments arrive pickled and its result leaves pickled.
 
-    The scheduler then only routes bytes. It needs neither Charter nor the jobs' packages installed, and
-    it does not build every job's objects (the use case, the policy, upstream records) only to pickle
-    them again for the worker: that cost the scheduler more CPU than the rest of a job's scheduling.
+    The scheduler then only routes bytes: unpickling a task imports this module (no pydantic, pandas or
+    scikit-learn) and builds none of a job's objects (the use case, the policy, upstream records) only to
+    pickle them again for the worker, which cost it more CPU than the rest of a job's scheduling.
     """
     fn, args = pickle.loads(blob)
     return pickle.dumps(fn(*args), protocol=pickle.HIGHEST_PROTOCOL)
