@@ -161,7 +161,7 @@ def _streamed(fn: Callable[..., Any], merge: Callable[[Any, Any], Any], parts: l
     return stack[0][1] if stack else None
 
 
-SHARES_PER_THREAD = 2
+SHARES_PER_THREAD = 1
 """How finely a cluster's tasks split the partitions still to do: a task takes at most the remainder's
 1/(this × the cluster's threads), so tasks shrink towards the end and the workers finish together."""
 
