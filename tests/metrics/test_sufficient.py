@@ -122,5 +122,9 @@ def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int, threads
     assert [a for a, _ in spans] == [0] + [b for _, b in spans[:-1]] and spans[-1][1] == n
     sizes = [b - a for a, b in spans]
     assert sizes == sorted(sizes, reverse=True)
-    assert sizes[-1] == 1 and (n < 2 * partitioned.SHARES_PER_THREAD * threads or sizes[0] > 1)
+    # no block is larger than its share of what remains, and the shares are taken whole (powers of two)
+    for (a, b), size in zip(spans, sizes, strict=True):
+        share = max(1, (n - a) // (partitioned.SHARES_PER_THREAD * threads))
+        assert size <= share < 2 * size or a % (2 * size)
+    assert threads == 1 or sizes[-1] == 1
     assert here.count("p") == n
