@@ -133,13 +133,19 @@ def test_concurrent_appends_stay_chained(tmp_path):
     assert [e["seq"] for e in led.entries()] == list(range(1, 61))
 
 
-def test_records_are_checked_against_their_run_entries(tmp_path):
+def _recorded(tmp_path):  # type: ignore[no-untyped-def]
+    """A store and ledger holding one record of credit/train, made current by its run entry."""
     store = EvidenceStore(tmp_path)
     led = Ledger(tmp_path)
     rec = make_record("a" * 64)
     stored = store.put(rec)
     led.append_run(use_case="credit", job="train", runner="sklearn-train", evidence_id=rec.id, status="pass",
                    reason=None, record_sha256=stored.sha256, duration_s=1.0)
+    return store, led, rec, stored
+
+
+def test_records_are_checked_against_their_run_entries(tmp_path):
+    store, led, rec, stored = _recorded(tmp_path)
     assert led.verify(store=store).ok
     # an edited record
     data = json.loads(stored.path.read_text())
@@ -175,12 +181,7 @@ def test_cli_verify_exit_codes(tmp_path, capsys):
 
 def test_an_entry_copied_into_another_chain_vouches_for_nothing(tmp_path):
     """A run entry of use case A moved into B's chain must not make A's record current (A has no chain now)."""
-    store = EvidenceStore(tmp_path)
-    led = Ledger(tmp_path)
-    rec = make_record("a" * 64)
-    stored = store.put(rec)
-    led.append_run(use_case="credit", job="train", runner="sklearn-train", evidence_id=rec.id, status="pass",
-                   reason=None, record_sha256=stored.sha256, duration_s=1.0)
+    store, led, rec, _ = _recorded(tmp_path)
     assert store.current("credit", "train", rec.id).stored is not None  # named by its run entry
     led.chain_path("credit").rename(led.chain_path("other"))
     led.head_path("credit").rename(led.head_path("other"))
