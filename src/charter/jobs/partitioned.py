@@ -10,8 +10,8 @@ Partitions are independent tasks. In a job running on a ``dask.distributed``
 worker (``charter run --executor dask``) they are submitted to the same cluster
 (the job's thread leaves the worker's pool while it waits, so the partitions use
 every worker); elsewhere they run one after another in the job's process. The
-per-partition statistics are merged in partition order either way, so the
-result does not depend on where they ran.
+per-partition statistics merge in one fixed pairwise tree either way
+(:func:`reduce_partitions`), so the result does not depend on where they ran.
 
 Results equal the in-memory runners' on the same rows (``tests/dask``): counts,
 and every metric and interval computed from counts, exactly; log loss and Brier
@@ -481,8 +481,7 @@ def evaluate_regression(ctx: JobContext) -> JobOutput:
     in-memory values to rounding); no bootstrap interval; no residual bins.
     """
     from ..kinds.runners.evaluate import EvaluateResult
-    from ..metrics.sufficient import merge_all
-    from ..metrics.sufficient_regression import regression_from_sums
+    from ..metrics.sufficient_regression import RegressionSums, regression_from_sums
     from .evaluate import report_estimates
 
     job = ctx.job
@@ -494,7 +493,7 @@ def evaluate_regression(ctx: JobContext) -> JobOutput:
     src = ctx.source(ref.data)
     slices = list(job.slices)
     spec = {"label": ref.label, "prediction": predicted, "slices": slices, "root": str(path), "source": src.path}
-    sums = merge_all(map_partitions(_partition_regression, partitions(path), spec))
+    sums = reduce_partitions(_partition_regression, RegressionSums.merge, partitions(path), spec)
     if sums is None or not sums.sums:
         raise JobError(f"data:{ref.data} holds no rows to evaluate")
     try:

@@ -308,14 +308,6 @@ class ScoreHistogram:
         return bool(self.low >= 0.0 and self.high <= 1.0)
 
 
-def merge_all(parts: Iterable[Any]) -> Any:
-    """Merge statistics in order (sums of floats then do not depend on which worker computed what)."""
-    out = None
-    for p in parts:
-        out = p if out is None else out.merge(p)
-    return out
-
-
 # --------------------------------------------------------------------------- AUC from a grid
 
 
