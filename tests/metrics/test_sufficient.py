@@ -87,7 +87,7 @@ def test_score_histogram_in_pieces_equals_one_pass() -> None:
 @pytest.mark.parametrize("n", range(1, 41))
 def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int, threads: int) -> None:
     """The streamed merge here pairs partitions exactly as the cluster's tree does, whose tasks each reduce
-    a block of partitions (a power of two of them) and whose merges go level by level."""
+    a block of partitions (a power of two of them), merged above the blocks as their results come."""
     from charter.jobs import partitioned
 
     class FakeFuture:
@@ -97,14 +97,20 @@ def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int, threads
         def result(self) -> str:
             return self.value
 
+        def release(self) -> None:
+            pass
+
     def value(x):  # noqa: ANN001, ANN202
         return x.value if isinstance(x, FakeFuture) else x
+
+    submitted: list[str] = []
 
     class FakeClient:  # runs each task at once, in submission order
         def nthreads(self) -> dict[str, int]:
             return {f"w{i}": 1 for i in range(threads)}
 
         def submit(self, fn, *args, pure=True, priority=0):  # noqa: ANN001, ANN201
+            submitted.append(fn.__name__)
             return FakeFuture(fn(*[value(a) for a in args]))
 
     def leaf(part: int, tag: str) -> str:
@@ -117,6 +123,8 @@ def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int, threads
     here = partitioned.reduce_partitions(leaf, merge, parts, "p")
     there = partitioned.reduce_partitions(leaf, merge, parts, "p", client=FakeClient())
     assert here == there
+    # the cluster runs blocks only: a merge task would hold a worker's slot while its inputs travel to it
+    assert submitted == ["_block"] * len(partitioned.blocks(n, threads))
     # the cluster's tasks: aligned power-of-two blocks covering every partition once, never growing
     spans = [(i << h, min((i + 1) << h, n)) for h, i in partitioned.blocks(n, threads)]
     assert [a for a, _ in spans] == [0] + [b for _, b in spans[:-1]] and spans[-1][1] == n

@@ -131,9 +131,8 @@ def reduce_partitions(fn: Callable[..., Any], merge: Callable[[Any, Any], Any], 
 
     The tree pairs neighbours (0 with 1, 2 with 3, ...; an odd last one goes up alone) level by
     level, wherever it runs, so floating-point sums come out the same on a cluster and here. On a
-    cluster the merges are tasks too: only the final statistics come back to this process, which
-    would otherwise receive and merge every partition's (a score grid is 10 MB a partition) while
-    the workers wait.
+    cluster each task reduces a block of the tree (:func:`blocks`) and this process merges the
+    blocks' results above them, a few dozen a job rather than one a partition.
     """
     if client is None and len(parts) > 1 and _in_dask_worker():
         from distributed import worker_client
@@ -193,7 +192,12 @@ def _block(parts: list[Any], fn: Callable[..., Any], merge: Callable[[Any, Any],
 
 def _tree(client: Any, fn: Callable[..., Any], merge: Callable[[Any, Any], Any], parts: list[Any],
           args: tuple[Any, ...]) -> Any:
-    """The pairwise tree on a cluster: :func:`blocks` as tasks (the largest first), then the merges above them."""
+    """The pairwise tree on a cluster: :func:`blocks` as tasks (the largest first), merged here as they come.
+
+    The merges are not tasks: a merge task waits on a worker for its inputs to come from the other
+    worker, holding one of that worker's task slots while it waits (the workers sat idle up to half a
+    second at a time). A job has a few dozen blocks, each one partition's worth of statistics.
+    """
     if not parts:
         return None
     try:
@@ -202,24 +206,26 @@ def _tree(client: Any, fn: Callable[..., Any], merge: Callable[[Any, Any], Any],
         threads = len(parts)
     n = len(parts)
     leaves = blocks(n, threads)
-    ready: dict[tuple[int, int], Any] = {}
-    for rank, (level, index) in enumerate(leaves):  # earlier blocks run first: they are the larger ones
-        part = parts[index << level:(index + 1) << level]
-        ready[(level, index)] = client.submit(_block, part, fn, merge, args, pure=False, priority=-rank)
-    level = 0
-    while (level, 0) not in ready or len(ready) > 1:
-        count = -(-n // (1 << level))  # nodes at this level
-        for index in sorted(i for h, i in ready if h == level):
-            if (level, index) not in ready:
-                continue  # merged with its left sibling just now
+    futures = [client.submit(_block, parts[index << level:(index + 1) << level], fn, merge, args, pure=False,
+                             priority=-rank)  # earlier blocks run first: they are the larger ones
+               for rank, (level, index) in enumerate(leaves)]
+    done: dict[tuple[int, int], Any] = {}
+    for (level, index), future in zip(leaves, futures, strict=True):
+        value = future.result()
+        future.release()  # the worker may forget it now
+        while True:  # up the tree while this node's sibling is here (or it has none)
+            count = -(-n // (1 << level))  # nodes at this level
+            if count == 1:
+                return value
             sibling = index ^ 1
-            if sibling >= count:  # an odd last one goes up alone
-                ready[(level + 1, index >> 1)] = ready.pop((level, index))
-            elif index % 2 == 0:
-                left, right = ready.pop((level, index)), ready.pop((level, sibling))
-                ready[(level + 1, index >> 1)] = client.submit(merge, left, right, pure=False, priority=1)
-        level += 1
-    return ready[(level, 0)].result()
+            if sibling < count:
+                if (level, sibling) not in done:
+                    done[(level, index)] = value
+                    break
+                other = done.pop((level, sibling))
+                value = merge(other, value) if sibling < index else merge(value, other)
+            level, index = level + 1, index >> 1
+    raise AssertionError("the blocks did not cover every partition")  # blocks() covers [0, n)
 
 
 def merge_prediction_stats(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
