@@ -3,8 +3,8 @@
 An approval is ``{stage, by, role, date, evidence, expires?, note?, signature?}``
 in the use case's ``approvals``, where ``evidence`` is the *review digest*
 (:func:`review_digest`) of what the approver reviewed for that stage: each
-planned job's status, a hash of its record's results and the data hashes it
-read, plus the spec sections that judge them there (the stage's effective
+planned job's status, a hash of its record's results (without the timings a
+text model's history carries) and the data hashes it read, plus the spec sections that judge them there (the stage's effective
 requirements, the use case's effective fairness checks, the evaluation's
 primary metric and threshold). Editing a record or loosening a
 threshold changes the digest, so the approval is stale; a Charter or package
@@ -112,6 +112,7 @@ def review_content(repo: Any, uc: Any, stage: str, jobs: Iterable[Any]) -> dict[
     contract, thresholds, estimator: a job's limits loosened after approval make it stale). Prose that
     judges nothing (descriptions, rationales) is left out, and so are evidence ids, Charter's runner
     versions and package versions: an upgrade reproducing the same results keeps approvals valid."""
+    from .artifacts.record import untimed
     from .resolve import effective_fairness_checks, effective_requirements
 
     job_part = []
@@ -123,7 +124,8 @@ def review_content(repo: Any, uc: Any, stage: str, jobs: Iterable[Any]) -> dict[
         job_part.append({
             "job": ev.job, "runner": ev.runner, "spec": spec,
             "status": record.status if record is not None else ev.freshness,
-            "results": _sha256(record.results) if record is not None else None,
+            # timings (a text model's seconds an epoch) differ on every machine for the same model
+            "results": _sha256(untimed(record.results)) if record is not None else None,
             "data": dict(sorted((data or {}).items())),
         })
     content: dict[str, Any] = {"useCase": uc.id, "stage": stage, "jobs": job_part}

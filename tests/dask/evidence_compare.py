@@ -1,7 +1,9 @@
 """What two runs of the same repository must agree on, byte for byte.
 
 Records carry three timing fields (``started_at``, ``finished_at``,
-``duration_s``) and nothing about the worker that ran them (their ``lineage`` is
+``duration_s``), timings inside their results (a text model's seconds and
+examples per second an epoch: :data:`charter.artifacts.record.TIMING_KEYS`) and
+nothing about the worker that ran them (their ``lineage`` is
 the calling process's: commit, Charter, Python, platform). Ledger run entries
 carry the time (``at``), the duration, the record file's sha256 (which covers the
 timing fields) and the chain (``seq``, ``prev``, ``hash``: the order in which
@@ -21,12 +23,13 @@ LEDGER_PAYLOAD_TIMING = ("duration_s", "record_sha256")
 
 
 def record_bytes_without_timing(path: Path) -> bytes:
-    from charter.artifacts.record import read_record
+    from charter.artifacts.record import read_record, untimed
     from charter.engine.store import record_bytes
 
     record = read_record(path.read_bytes())
     assert record_bytes(record) == path.read_bytes(), f"{path} is not as the store writes it"
-    return record_bytes(record.model_copy(update={"started_at": "T", "finished_at": "T", "duration_s": 0.0}))
+    return record_bytes(record.model_copy(update={"started_at": "T", "finished_at": "T", "duration_s": 0.0,
+                                                  "results": untimed(record.results)}))
 
 
 def evidence_tree(root: Path) -> dict[str, Any]:

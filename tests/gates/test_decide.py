@@ -16,6 +16,7 @@ from support import (
     est,
     evaluate_results,
     fairness_results,
+    train_results,
 )
 
 from charter.gates import GateError, decide, next_stage
@@ -380,6 +381,23 @@ def test_stale_approval_names_both_hashes(ready: GovRepo) -> None:
     assert f"it approved review digest {old[:12]} but" in r.reason and f"is {new[:12]}" in r.reason
     assert r.details["rejected"][0]["stale"] is True
     assert r.command == "charter approve churn --stage production --by cleo --role product-manager"
+
+
+def test_a_rerun_differing_only_in_its_timings_keeps_the_approvals(ready: GovRepo) -> None:
+    """A text model's history carries each epoch's seconds and examples per second: a run on another machine
+    (or a cluster's worker) gives other timings for the same model; its approvals must stay current."""
+    def trained(seconds: float, loss: float) -> dict:
+        return {**train_results(), "history": [{"epoch": 1, "seconds": seconds, "examples_per_second": 2025 / seconds,
+                                                "train_loss": loss}]}
+
+    ready.record("train", results=trained(20.85, 0.2723))
+    ready.reapprove()
+    assert req(gate(ready), "production-sign-off").status == "pass"
+    ready.record("train", results=trained(20.76, 0.2723), finished="2026-02-02T10:00:00+00:00")
+    assert req(gate(ready), "production-sign-off").status == "pass"
+    ready.record("train", results=trained(20.76, 0.2801), finished="2026-02-03T10:00:00+00:00")
+    r = req(gate(ready), "production-sign-off")
+    assert r.status == "fail" and r.details["rejected"][0]["stale"] is True
 
 
 def test_approval_expired_by_its_own_expiry(gov: GovRepo) -> None:

@@ -89,6 +89,20 @@ class EvidenceRecord(Versioned):
     ``reproduction`` setting decides whether evidence that cannot be reproduced may gate a stage."""
 
 
+TIMING_KEYS = frozenset({"seconds", "examples_per_second", "duration_seconds", "duration_s"})
+"""Keys inside results that measure time (a text model's per-epoch history), not a computed result: a
+run on another machine or worker gives other values for the same model."""
+
+
+def untimed(value: Any) -> Any:
+    """``value`` (a record's results) without the keys of :data:`TIMING_KEYS`, at any depth."""
+    if isinstance(value, dict):
+        return {k: untimed(v) for k, v in value.items() if k not in TIMING_KEYS}
+    if isinstance(value, list):
+        return [untimed(v) for v in value]
+    return value
+
+
 def read_record(raw: bytes | str) -> EvidenceRecord:
     """An evidence record from a file's bytes.
 

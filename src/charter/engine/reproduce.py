@@ -9,27 +9,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..artifacts.record import untimed
 from ..evidence.records import EvidenceRecord
 
 IGNORED = ("lineage", "started_at", "finished_at", "duration_s", "artifacts")
 """Record fields that describe the run, not its result."""
-TIMING_KEYS = frozenset({"seconds", "examples_per_second", "duration_seconds", "duration_s"})
-"""Keys inside results that measure time (a text model's per-epoch history), not a computed result."""
 MAX_SHOWN = 8
-
-
-def _untimed(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _untimed(v) for k, v in value.items() if k not in TIMING_KEYS}
-    if isinstance(value, list):
-        return [_untimed(v) for v in value]
-    return value
 
 
 def comparable(record: EvidenceRecord) -> dict[str, Any]:
     """The part of a record that must be identical when the job is run again on the same inputs."""
     data = record.model_dump(mode="json")
-    return {k: (_untimed(v) if k == "results" else v) for k, v in data.items() if k not in IGNORED}
+    return {k: (untimed(v) if k == "results" else v) for k, v in data.items() if k not in IGNORED}
 
 
 def _flat(value: Any, path: str, out: dict[str, Any]) -> None:
@@ -66,4 +57,4 @@ def compare_records(reported: EvidenceRecord, reproduced: EvidenceRecord) -> lis
     return diffs
 
 
-__all__ = ["IGNORED", "TIMING_KEYS", "comparable", "compare_records"]
+__all__ = ["IGNORED", "comparable", "compare_records"]
