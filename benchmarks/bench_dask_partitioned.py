@@ -17,8 +17,9 @@ and ``fairness`` jobs compute, through the same functions
    the share of it each worker spent computing, and each worker's peak resident memory.
 
 Both are timed after the same warm-up: imports, then the three jobs on the first two
-partitions (a running cluster's workers have run jobs before). With ``--repeat K`` the two alternate K times (the machine is shared: its speed changes
-between runs); each pair's ratio is printed and the best time of each counts.
+partitions (a running cluster's workers have run jobs before). With ``--repeat K`` the
+two alternate K times (the machine is shared: its speed changes between runs); each
+pair's ratio is printed and the best time of each counts.
 
 Targets (PASS/FAIL, exit 1 on any FAIL): peak memory under 1.5 GB in every
 process, the cluster at least 1.6x faster than one process, and both giving the

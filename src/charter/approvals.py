@@ -4,11 +4,12 @@ An approval is ``{stage, by, role, date, evidence, expires?, note?, signature?}`
 in the use case's ``approvals``, where ``evidence`` is the *review digest*
 (:func:`review_digest`) of what the approver reviewed for that stage: each
 planned job's status, a hash of its record's results (without the timings a
-text model's history carries) and the data hashes it read, plus the spec sections that judge them there (the stage's effective
-requirements, the use case's effective fairness checks, the evaluation's
-primary metric and threshold). Editing a record or loosening a
-threshold changes the digest, so the approval is stale; a Charter or package
-upgrade that reproduces identical results keeps it (evidence ids are not part
+text model's history carries) and the data hashes it read, plus the spec
+sections that judge them there (the stage's effective requirements, the use
+case's effective fairness checks, the evaluation's primary metric and
+threshold). Editing a record or loosening a threshold changes the digest, so
+the approval is stale; a Charter or package upgrade, or a run on another
+machine, that reproduces identical results keeps it (evidence ids are not part
 of the digest). The approval judge, ``charter approve`` and the gate decisions
 (``GateDecision.review_digest``, read by every view) all call this one function.
 

@@ -16,6 +16,8 @@ from charter.engine.executor import run  # noqa: E402
 from charter.loading.loader import load_repository  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
+
+
 def _copy(dst: Path) -> Path:
     """The governance and every use case (the OKRs name them all), without the committed evidence."""
     shutil.copytree(REPO / "governance", dst / "governance")

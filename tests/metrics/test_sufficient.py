@@ -90,20 +90,30 @@ def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int, threads
     a block of partitions (a power of two of them), merged above the blocks as their results come."""
     from charter.jobs import partitioned
 
-    class FakeFuture:
-        def __init__(self, value: str) -> None:
-            self.value = value
+    submitted: list[str] = []
+    cancelled: list[object] = []
 
-        def result(self) -> str:
+    class FakeFuture:  # done once its result was taken (the tree takes them in submission order)
+        def __init__(self, value: object) -> None:
+            self.value, self.taken = value, False
+
+        def result(self) -> object:
+            self.taken = True
+            if isinstance(self.value, Exception):
+                raise self.value
             return self.value
+
+        def done(self) -> bool:
+            return self.taken
 
         def release(self) -> None:
             pass
 
+        def cancel(self) -> None:
+            cancelled.append(self.value)
+
     def value(x):  # noqa: ANN001, ANN202
         return x.value if isinstance(x, FakeFuture) else x
-
-    submitted: list[str] = []
 
     class FakeClient:  # runs each task at once, in submission order
         def nthreads(self) -> dict[str, int]:
@@ -111,7 +121,10 @@ def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int, threads
 
         def submit(self, fn, *args, pure=True, priority=0):  # noqa: ANN001, ANN201
             submitted.append(fn.__name__)
-            return FakeFuture(fn(*[value(a) for a in args]))
+            try:
+                return FakeFuture(fn(*[value(a) for a in args]))
+            except ValueError as exc:
+                return FakeFuture(exc)
 
     def leaf(part: int, tag: str) -> str:
         return f"{tag}{part}"
@@ -136,3 +149,15 @@ def test_partitions_merge_in_the_same_tree_here_and_on_a_cluster(n: int, threads
         assert size <= share < 2 * size or a % (2 * size)
     assert threads == 1 or sizes[-1] == 1
     assert here.count("p") == n
+    assert not cancelled
+    # a block that fails: its error comes back, and the blocks after it are cancelled, not left running
+    submitted.clear()
+
+    def failing(part: int, tag: str) -> str:
+        if part == 0:
+            raise ValueError(f"partition {part} is corrupt")
+        return f"{tag}{part}"
+
+    with pytest.raises(ValueError, match="partition 0 is corrupt"):
+        partitioned.reduce_partitions(failing, merge, parts, "p", client=FakeClient())
+    assert len(cancelled) == len(submitted) - 1  # every block after the first, which failed

@@ -196,7 +196,8 @@ def _tree(client: Any, fn: Callable[..., Any], merge: Callable[[Any, Any], Any],
 
     The merges are not tasks: a merge task waits on a worker for its inputs to come from the other
     worker, holding one of that worker's task slots while it waits (the workers sat idle up to half a
-    second at a time). A job has a few dozen blocks, each one partition's worth of statistics.
+    second at a time). A job has a few blocks per cluster thread, each result the size of one
+    partition's statistics. A block that fails (or a Ctrl-C here) cancels the blocks still to come.
     """
     if not parts:
         return None
@@ -209,6 +210,16 @@ def _tree(client: Any, fn: Callable[..., Any], merge: Callable[[Any, Any], Any],
     futures = [client.submit(_block, parts[index << level:(index + 1) << level], fn, merge, args, pure=False,
                              priority=-rank)  # earlier blocks run first: they are the larger ones
                for rank, (level, index) in enumerate(leaves)]
+    try:
+        return _merged(leaves, futures, merge, n)
+    finally:
+        for future in futures:
+            if not future.done():  # none when all went well; the rest of a failed job's blocks otherwise
+                future.cancel()
+
+
+def _merged(leaves: list[tuple[int, int]], futures: list[Any], merge: Callable[[Any, Any], Any], n: int) -> Any:
+    """The blocks' results merged up the pairwise tree of ``n`` partitions as they come, in submission order."""
     done: dict[tuple[int, int], Any] = {}
     for (level, index), future in zip(leaves, futures, strict=True):
         value = future.result()
