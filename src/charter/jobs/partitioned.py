@@ -24,7 +24,7 @@ up to floating-point rounding, without intervals. Drift: :mod:`charter.jobs.part
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -132,7 +132,7 @@ def reduce_partitions(fn: Callable[..., Any], merge: Callable[[Any, Any], Any], 
     The tree pairs neighbours (0 with 1, 2 with 3, ...; an odd last one goes up alone) level by
     level, wherever it runs, so floating-point sums come out the same on a cluster and here. On a
     cluster each task reduces a block of the tree (:func:`blocks`) and this process merges the
-    blocks' results above them, a few dozen a job rather than one a partition.
+    blocks' results above them, a few per cluster thread rather than one a partition.
     """
     if client is None and len(parts) > 1 and _in_dask_worker():
         from distributed import worker_client
@@ -147,9 +147,19 @@ def reduce_partitions(fn: Callable[..., Any], merge: Callable[[Any, Any], Any], 
 def _streamed(fn: Callable[..., Any], merge: Callable[[Any, Any], Any], parts: list[Any],
               args: tuple[Any, ...]) -> Any:
     """The pairwise tree over ``parts``, computed here as they come: one partial result per level is alive."""
+    return _fold(((0, fn(p, *args)) for p in parts), merge)
+
+
+def _fold(subtrees: Iterable[tuple[int, Any]], merge: Callable[[Any, Any], Any]) -> Any:
+    """The pairwise tree's root from its subtrees ``(height, value)``, left to right as they come.
+
+    Single partitions (height 0) or the aligned blocks of :func:`blocks` (a whole node each, never
+    larger than the one before): a subtree merges with the one on its left while their heights are
+    equal (they are siblings); what is left at the end merges from the right, where the tree's odd
+    last nodes went up alone.
+    """
     stack: list[tuple[int, Any]] = []
-    for p in parts:
-        height, value = 0, fn(p, *args)
+    for height, value in subtrees:
         while stack and stack[-1][0] == height:
             value = merge(stack.pop()[1], value)
             height += 1
@@ -205,38 +215,23 @@ def _tree(client: Any, fn: Callable[..., Any], merge: Callable[[Any, Any], Any],
         threads = sum(client.nthreads().values())
     except Exception:  # noqa: BLE001 - a client that cannot say: one task a partition
         threads = len(parts)
-    n = len(parts)
-    leaves = blocks(n, threads)
+    leaves = blocks(len(parts), threads)
     futures = [client.submit(_block, parts[index << level:(index + 1) << level], fn, merge, args, pure=False,
                              priority=-rank)  # earlier blocks run first: they are the larger ones
                for rank, (level, index) in enumerate(leaves)]
     try:
-        return _merged(leaves, futures, merge, n)
+        return _fold(((level, _taken(future)) for (level, _), future in zip(leaves, futures, strict=True)), merge)
     finally:
         for future in futures:
             if not future.done():  # none when all went well; the rest of a failed job's blocks otherwise
                 future.cancel()
 
 
-def _merged(leaves: list[tuple[int, int]], futures: list[Any], merge: Callable[[Any, Any], Any], n: int) -> Any:
-    """The blocks' results merged up the pairwise tree of ``n`` partitions as they come, in submission order."""
-    done: dict[tuple[int, int], Any] = {}
-    for (level, index), future in zip(leaves, futures, strict=True):
-        value = future.result()
-        future.release()  # the worker may forget it now
-        while True:  # up the tree while this node's sibling is here (or it has none)
-            count = -(-n // (1 << level))  # nodes at this level
-            if count == 1:
-                return value
-            sibling = index ^ 1
-            if sibling < count:
-                if (level, sibling) not in done:
-                    done[(level, index)] = value
-                    break
-                other = done.pop((level, sibling))
-                value = merge(other, value) if sibling < index else merge(value, other)
-            level, index = level + 1, index >> 1
-    raise AssertionError("the blocks did not cover every partition")  # blocks() covers [0, n)
+def _taken(future: Any) -> Any:
+    """A block's result, which its worker may then forget."""
+    value = future.result()
+    future.release()
+    return value
 
 
 def merge_prediction_stats(a: tuple[Any, Any], b: tuple[Any, Any]) -> tuple[Any, Any]:
