@@ -25,12 +25,6 @@ def _copy(dst: Path) -> Path:
     return dst
 
 
-def _jobs(spec: Path) -> list[str]:
-    from ruamel.yaml import YAML
-
-    return [j["id"] for j in YAML(typ="safe").load(spec.read_text()).get("jobs", [])]
-
-
 def _load(root: Path):  # type: ignore[no-untyped-def]
     repo = load_repository(root)
     assert repo.ok, [d.to_dict() for d in repo.errors]
@@ -41,11 +35,11 @@ def test_the_example_on_a_local_cluster_equals_the_process_pool(tmp_path):
     """On the LocalCluster ``charter run --executor dask`` starts: its workers get the pool's share of the cores
     (the fine-tune's floating-point sums depend on torch's thread count)."""
     local, dask = _copy(tmp_path / "local"), _copy(tmp_path / "dask")
-    a = run(_load(local), jobs=2)
+    repo = _load(local)
+    every = {(uc.id, job.id) for uc in repo.usecases.values() for job in uc.jobs}
+    a = run(repo, jobs=2)
     b = run(_load(dask), jobs=2, backend="dask")
     assert [(r.use_case, r.job, r.status) for r in a.runs] == [(r.use_case, r.job, r.status) for r in b.runs]
-    every = {(uc, job) for uc in (p.parent.name for p in (REPO / "usecases").glob("*/usecase.yaml"))
-             for job in _jobs(REPO / "usecases" / uc / "usecase.yaml")}
     assert {(r.use_case, r.job) for r in a.runs} == every
     assert all(r.status == "pass" for r in a.runs) and not any(r.cached for r in a.runs + b.runs)
     assert_same_evidence(local, dask)
